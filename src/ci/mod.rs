@@ -1,0 +1,42 @@
+//! The CI platform layer every tool uses: where it runs ([`context`]), how options
+//! arrive ([`inputs`]), where results go ([`outputs`], [`summary`]), how problems
+//! and secrets are shown ([`workflow`]), and the one place that turns a tool's
+//! result into printed output and an exit code ([`session`]).
+
+pub mod args;
+pub mod context;
+pub mod inputs;
+pub mod outputs;
+pub mod session;
+pub mod summary;
+pub mod workflow;
+
+pub use args::{ForgeArgs, OutputArgs};
+pub use context::{CiContext, Platform};
+pub use outputs::Outputs;
+pub use session::{Report, Session};
+
+use std::path::PathBuf;
+
+/// Errors of the CI layer.
+#[derive(Debug, thiserror::Error)]
+pub enum CiError {
+    #[error("cannot read the CI environment: {0}")]
+    Environment(String),
+    #[error("output `{name}`: {reason}")]
+    Output { name: String, reason: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown forge `{0}`: expected github, gitlab or git")]
+    UnknownForge(String),
+}
+
+impl CiError {
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, CiError::UnknownForge(_) | CiError::Environment(_))
+    }
+}

@@ -1,0 +1,294 @@
+//! Named outputs of a tool, written the three ways DESIGN.md names: `$GITHUB_OUTPUT`,
+//! a GitLab dotenv report (`--dotenv`), and one JSON object on stdout (`--json`).
+//!
+//! Values are untrusted text (tag messages, commit subjects): each must come out as
+//! exactly one output holding exactly that value, whatever newlines or delimiter-like
+//! lines it holds.
+
+use super::CiError;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// GitLab rejects a dotenv report larger than this (5 KiB).
+pub const GITLAB_DOTENV_MAX_BYTES: usize = 5 * 1024;
+/// GitLab's default limit of variables one dotenv report may define (self-managed).
+pub const GITLAB_DOTENV_MAX_VARIABLES: usize = 20;
+
+/// An ordered set of named outputs.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outputs {
+    entries: Vec<(String, Value)>,
+}
+
+impl Outputs {
+    pub fn new() -> Self {
+        Outputs::default()
+    }
+
+    /// Sets `name`, replacing an earlier value of the same name.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        let name = name.into();
+        let value = value.into();
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((name, value)),
+        }
+        self
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.iter().any(|(n, _)| n == name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The JSON object printed by `--json`.
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.entries.iter().cloned().collect())
+    }
+
+    /// Appends every output to the `$GITHUB_OUTPUT` file, each with its own random
+    /// delimiter (a fixed `EOF` lets a value end the block early).
+    pub fn write_github_output(&self, path: &Path) -> Result<(), CiError> {
+        let mut block = String::new();
+        for (name, value) in &self.entries {
+            check_github_name(name)?;
+            let text = text_of(value);
+            let delimiter = format!("ghadelimiter_{}", random_hex());
+            if text.contains(&delimiter) {
+                return Err(CiError::Output {
+                    name: name.clone(),
+                    reason: "the value contains the output delimiter".into(),
+                });
+            }
+            block.push_str(&format!("{name}<<{delimiter}\n{text}\n{delimiter}\n"));
+        }
+        append(path, &block)
+    }
+
+    /// Writes a GitLab dotenv report: `UPPER_SNAKE=value` lines. A value GitLab cannot
+    /// carry on one line (newlines, surrounding blanks) is written to a file beside the
+    /// report and the variable holds that file's path. Returns warnings about
+    /// GitLab's limits.
+    pub fn write_dotenv(&self, path: &Path) -> Result<Vec<String>, CiError> {
+        let mut report = String::new();
+        let mut side_files = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for (name, value) in &self.entries {
+            let key = dotenv_key(name);
+            if keys.contains(&key) {
+                // Two names that fold to one key (`a-b`, `a_b`): the first wins.
+                continue;
+            }
+            keys.push(key.clone());
+            let text = text_of(value);
+            let one_line = !text.contains(['\n', '\r']) && text.trim() == text;
+            let value = if one_line {
+                text
+            } else {
+                let side = side_file(path, &key);
+                side_files.push((side.clone(), text));
+                side.display().to_string()
+            };
+            report.push_str(&format!("{key}={value}\n"));
+        }
+        for (side, text) in &side_files {
+            write_atomic(side, text.as_bytes())?;
+        }
+        write_atomic(path, report.as_bytes())?;
+        let mut warnings = Vec::new();
+        if report.len() > GITLAB_DOTENV_MAX_BYTES {
+            warnings.push(format!(
+                "{} is {} bytes; GitLab rejects dotenv reports over {} bytes",
+                path.display(),
+                report.len(),
+                GITLAB_DOTENV_MAX_BYTES
+            ));
+        }
+        if keys.len() > GITLAB_DOTENV_MAX_VARIABLES {
+            warnings.push(format!(
+                "{} defines {} variables; GitLab's default limit is {}",
+                path.display(),
+                keys.len(),
+                GITLAB_DOTENV_MAX_VARIABLES
+            ));
+        }
+        Ok(warnings)
+    }
+}
+
+/// An output's text: strings as they are, everything else as compact JSON.
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `release-type` → `RELEASE_TYPE`; anything but ASCII letters and digits becomes `_`.
+pub fn dotenv_key(name: &str) -> String {
+    let mut key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if key.is_empty() || key.starts_with(|c: char| c.is_ascii_digit()) {
+        key.insert(0, '_');
+    }
+    key
+}
+
+/// A name GitHub accepts for an output: starts with a letter or `_`, then letters,
+/// digits, `-` or `_`. Other characters become `-`.
+pub fn output_name(key: &str) -> String {
+    let mut name: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        name.insert(0, '_');
+    }
+    name
+}
+
+fn check_github_name(name: &str) -> Result<(), CiError> {
+    if output_name(name) == name {
+        Ok(())
+    } else {
+        Err(CiError::Output {
+            name: name.to_string(),
+            reason: "not a valid output name".into(),
+        })
+    }
+}
+
+fn side_file(dotenv: &Path, key: &str) -> PathBuf {
+    let file_name = dotenv
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "outputs.env".into());
+    dotenv.with_file_name(format!("{file_name}.{key}"))
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn append(path: &Path, text: &str) -> Result<(), CiError> {
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        file.write_all(text.as_bytes())
+    };
+    write().map_err(|source| CiError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes a whole file through a temporary file in the same folder and a rename, so a
+/// reader never sees half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CiError> {
+    crate::fsio::write_atomic(path, bytes).map_err(|source| CiError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_to_upper_snake_for_dotenv() {
+        assert_eq!(dotenv_key("release-type"), "RELEASE_TYPE");
+        assert_eq!(dotenv_key("release:Code-Review+2"), "RELEASE_CODE_REVIEW_2");
+        assert_eq!(dotenv_key("1st"), "_1ST");
+    }
+
+    #[test]
+    fn output_names_keep_what_github_accepts() {
+        assert_eq!(output_name("release-type"), "release-type");
+        assert_eq!(
+            output_name("release:Code-Review+2"),
+            "release-Code-Review-2"
+        );
+        assert_eq!(output_name("2x"), "_2x");
+    }
+
+    #[test]
+    fn github_output_uses_a_fresh_random_delimiter_per_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut outputs = Outputs::new();
+        outputs
+            .set("a", "one\nEOF\ntwo")
+            .set("b", serde_json::json!(["x"]));
+        outputs.write_github_output(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let delimiters: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
+            .collect();
+        assert_eq!(delimiters.len(), 2);
+        assert_ne!(delimiters[0], delimiters[1]);
+        assert!(delimiters[0].starts_with("ghadelimiter_") && delimiters[0].len() == 45);
+        assert!(text.contains("\none\nEOF\ntwo\n"));
+        assert!(text.contains("\n[\"x\"]\n"));
+    }
+
+    #[test]
+    fn multi_line_dotenv_values_go_to_a_side_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.env");
+        let mut outputs = Outputs::new();
+        outputs.set("tag", "v1").set("message", "line 1\nline 2");
+        outputs.write_dotenv(&path).unwrap();
+        let side = dir.path().join("relay.env.MESSAGE");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("TAG=v1\nMESSAGE={}\n", side.display())
+        );
+        assert_eq!(std::fs::read_to_string(side).unwrap(), "line 1\nline 2");
+    }
+
+    #[test]
+    fn dotenv_warns_past_gitlab_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.env");
+        let mut outputs = Outputs::new();
+        for i in 0..25 {
+            outputs.set(format!("k{i}"), "v".repeat(300));
+        }
+        let warnings = outputs.write_dotenv(&path).unwrap();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("GitLab rejects dotenv reports over 5120 bytes"));
+        assert!(warnings[1].contains("defines 25 variables"));
+    }
+}

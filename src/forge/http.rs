@@ -1,0 +1,281 @@
+//! The retry and error policy of every forge call, shared by both clients.
+//!
+//! A call is retried on transport errors and time-outs, on 500/502/503/504, on 429 and
+//! on GitHub's secondary rate limit (403 with `Retry-After` or an exhausted
+//! `x-ratelimit-remaining`), waiting what `Retry-After` asks (capped) or backing off
+//! exponentially. Every other status is final and becomes a [`ForgeError`] that says
+//! what was asked and, for 401/403, which permission the token needs.
+
+use super::ForgeError;
+use std::future::Future;
+use std::time::Duration;
+
+/// A response as the clients hand it over: status, headers, whole body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: ::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Response {
+    /// Decodes the body as the documented JSON shape.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, ForgeError> {
+        serde_json::from_slice(&self.body).map_err(|e| ForgeError::Decode {
+            what: what.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The API's own error message (`message`, GitLab's `error`), else the body text.
+    pub fn message(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&self.body).ok();
+        let message = parsed
+            .as_ref()
+            .and_then(|v| v.get("message").or_else(|| v.get("error")))
+            .map(|m| match m {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_else(|| text.trim().to_string());
+        message.chars().take(300).collect()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Seconds the forge asks to wait: `Retry-After`, else the rate-limit reset time
+    /// when the limit is exhausted.
+    fn requested_wait(&self) -> Option<u64> {
+        if let Some(seconds) = self
+            .header("retry-after")
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(seconds);
+        }
+        if self.header("x-ratelimit-remaining") == Some("0") {
+            let reset: u64 = self.header("x-ratelimit-reset")?.trim().parse().ok()?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_secs();
+            return Some(reset.saturating_sub(now).max(1));
+        }
+        None
+    }
+
+    fn is_rate_limited(&self) -> bool {
+        self.status == 429
+            || (self.status == 403
+                && (self.header("retry-after").is_some()
+                    || self.header("x-ratelimit-remaining") == Some("0")))
+    }
+}
+
+/// How long and how often a call is tried.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub timeout: Duration,
+    /// The longest `Retry-After` honoured; a longer one fails at once.
+    pub max_wait: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        let timeout = std::env::var("RELAY_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
+        Policy {
+            attempts: 5,
+            backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(timeout),
+            max_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a call is for, to name it in errors.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    /// e.g. `GET tag v1.0.0 of acme/api`
+    pub what: &'a str,
+    /// The permission a 401/403 means is missing, e.g. `contents: read`.
+    pub permission: &'a str,
+}
+
+/// Runs `attempt` under the policy and returns the first 2xx/3xx response.
+pub async fn send<F, Fut>(
+    policy: &Policy,
+    call: &Call<'_>,
+    mut attempt: F,
+) -> Result<Response, ForgeError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Response, String>>,
+{
+    let mut last_error = None;
+    for n in 1..=policy.attempts {
+        let wait = match tokio::time::timeout(policy.timeout, attempt()).await {
+            Err(_) => {
+                last_error = Some(ForgeError::Transport {
+                    what: call.what.to_string(),
+                    attempts: n,
+                    message: format!("no answer within {:?}", policy.timeout),
+                });
+                backoff(policy, n)
+            }
+            Ok(Err(message)) => {
+                last_error = Some(ForgeError::Transport {
+                    what: call.what.to_string(),
+                    attempts: n,
+                    message,
+                });
+                backoff(policy, n)
+            }
+            Ok(Ok(response)) if response.status < 400 => return Ok(response),
+            Ok(Ok(response)) if response.is_rate_limited() => {
+                let asked = response.requested_wait();
+                last_error = Some(ForgeError::RateLimited {
+                    what: call.what.to_string(),
+                    attempts: n,
+                    retry_after: asked,
+                });
+                match asked {
+                    Some(s) if Duration::from_secs(s) > policy.max_wait => break,
+                    Some(s) => Duration::from_secs(s),
+                    None => backoff(policy, n),
+                }
+            }
+            Ok(Ok(response)) if matches!(response.status, 500 | 502 | 503 | 504) => {
+                last_error = Some(ForgeError::Server {
+                    what: call.what.to_string(),
+                    status: response.status,
+                    attempts: n,
+                    message: response.message(),
+                });
+                backoff(policy, n)
+            }
+            Ok(Ok(response)) => return Err(classify(call, &response)),
+        };
+        if n < policy.attempts {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    Err(last_error.expect("at least one attempt ran"))
+}
+
+fn backoff(policy: &Policy, attempt: u32) -> Duration {
+    policy.backoff * 2u32.saturating_pow(attempt.saturating_sub(1)).min(32)
+}
+
+/// The final error for a 4xx (or unexpected) status.
+pub fn classify(call: &Call<'_>, response: &Response) -> ForgeError {
+    let what = call.what.to_string();
+    match response.status {
+        404 => ForgeError::NotFound { what },
+        401 | 403 => ForgeError::Unauthorized {
+            what,
+            status: response.status,
+            hint: format!("{} ({})", call.permission, response.message()),
+        },
+        409 | 422 => ForgeError::Conflict {
+            what,
+            status: response.status,
+            message: response.message(),
+        },
+        status => ForgeError::Unexpected {
+            what,
+            status,
+            message: response.message(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&'static str, &str)]) -> Response {
+        let mut map = ::http::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        Response {
+            status,
+            headers: map,
+            body: bytes::Bytes::from_static(br#"{"message":"nope"}"#),
+        }
+    }
+
+    fn quick() -> Policy {
+        Policy {
+            attempts: 3,
+            backoff: Duration::from_millis(1),
+            timeout: Duration::from_millis(200),
+            max_wait: Duration::from_secs(2),
+        }
+    }
+
+    const CALL: Call = Call {
+        what: "GET x",
+        permission: "contents: read",
+    };
+
+    #[tokio::test]
+    async fn retries_a_502_and_returns_the_success() {
+        let mut seq = [502u16, 200].into_iter();
+        let r = send(&quick(), &CALL, || {
+            let s = seq.next().unwrap();
+            async move { Ok(response(s, &[])) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(r.status, 200);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_longer_than_allowed_fails_at_once() {
+        let mut calls = 0;
+        let err = send(&quick(), &CALL, || {
+            calls += 1;
+            async { Ok(response(429, &[("retry-after", "3600")])) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(calls, 1);
+        assert_eq!(
+            err.to_string(),
+            "GET x: rate limited after 1 attempts (the forge asks to wait 3600 s)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_403_names_the_missing_permission() {
+        let err = send(&quick(), &CALL, || async { Ok(response(403, &[])) })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GET x: 403 — the token lacks a permission: contents: read (nope)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_call_that_never_answers_times_out() {
+        let err = send(&quick(), &CALL, || async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(response(200, &[]))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GET x: no answer within 200ms (after 3 attempts)"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! File writes that never leave a half-written file: write a temporary file in the
+//! same folder, flush it, keep the old file's permissions, then rename over.
+
+use std::io::Write;
+use std::path::Path;
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".relay-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    keep_owner(tmp.path(), path, dir);
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Inside a container the tool runs as root while the workspace belongs to the runner's
+/// user; a root-owned file breaks the job's later steps. Give the new file the owner of
+/// the file it replaces, or of its folder. Failing to (not root) changes nothing.
+#[cfg(unix)]
+fn keep_owner(tmp: &Path, path: &Path, dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(path).or_else(|_| std::fs::metadata(dir));
+    if let (Ok(owner), Ok(current)) = (owner, std::fs::metadata(tmp))
+        && (owner.uid(), owner.gid()) != (current.uid(), current.gid())
+    {
+        let _ = std::os::unix::fs::chown(tmp, Some(owner.uid()), Some(owner.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_tmp: &Path, _path: &Path, _dir: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_and_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.sh");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+}

@@ -1,0 +1,257 @@
+//! Local repository access through the git CLI, wrapped once.
+//!
+//! Measured for the foundation: one `git` process costs about 1 ms here, and the CLI
+//! does everything the tools need (shallow fetches of one commit, signed tags with the
+//! user's gpg or ssh setup, credential helpers) with the user's own configuration.
+//! An in-process library would save those milliseconds but re-implement signing,
+//! credentials and protocol support, so every tool goes through [`Git::run`].
+//!
+//! Outcomes are decided from exit status and plumbing (`rev-parse --verify`,
+//! `for-each-ref`), never from the wording of stderr; errors keep the arguments,
+//! stdout and stderr. Credentials travel in environment-only configuration
+//! (`GIT_CONFIG_*`), never in a URL or an argument that could be printed.
+
+mod tag;
+
+pub use tag::{Annotation, TagObject, TagRef, Tagger, parse_tag_object, split_signature};
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Errors of git access.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("`git {args}` failed ({status}): {stderr}")]
+    Failed {
+        args: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("{} is not a git repository", .0.display())]
+    NotARepository(PathBuf),
+    #[error("cannot read the tag object of {name}: {reason}")]
+    BadTagObject { name: String, reason: String },
+}
+
+/// HTTP credentials for a remote, handed to git through environment-only config.
+#[derive(Clone)]
+pub struct Credentials {
+    header: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(***)")
+    }
+}
+
+impl Credentials {
+    /// Basic auth as the forges expect it from a token: GitHub `x-access-token`,
+    /// GitLab `oauth2` (personal/project tokens) or `gitlab-ci-token` (job token).
+    pub fn basic(user: &str, token: &str) -> Self {
+        use base64::Engine;
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
+        Credentials {
+            header: format!("Authorization: Basic {pair}"),
+        }
+    }
+}
+
+/// A repository (or a bare repository, or a scratch folder) that git commands run in.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+    credentials: Option<Credentials>,
+}
+
+impl Git {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git {
+            dir: dir.into(),
+            credentials: None,
+        }
+    }
+
+    pub fn with_credentials(mut self, credentials: Option<Credentials>) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A git command in this repository with a fixed locale, no prompts, and the
+    /// credentials (if any) as environment-only configuration.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null());
+        // Inside a container the workspace belongs to another user; git refuses such
+        // a repository unless it is marked safe. The tools only read and tag.
+        let mut config: Vec<(String, String)> = vec![("safe.directory".into(), "*".into())];
+        if let Some(credentials) = &self.credentials {
+            config.push(("http.extraHeader".into(), credentials.header.clone()));
+        }
+        let base: usize = std::env::var("GIT_CONFIG_COUNT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        for (i, (key, value)) in config.iter().enumerate() {
+            cmd.env(format!("GIT_CONFIG_KEY_{}", base + i), key)
+                .env(format!("GIT_CONFIG_VALUE_{}", base + i), value);
+        }
+        cmd.env("GIT_CONFIG_COUNT", (base + config.len()).to_string());
+        cmd
+    }
+
+    /// Runs git and returns its output, whatever the exit status.
+    pub fn output<I, S>(&self, args: I) -> Result<Output, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command(args).output().map_err(GitError::Spawn)
+    }
+
+    /// Runs git; a non-zero exit is an error carrying the arguments and stderr.
+    /// Returns stdout without its final newline.
+    pub fn run<I, S>(&self, args: I) -> Result<String, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        let out = self.output(&args)?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                args: args
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.ends_with('\n') {
+            text.pop();
+        }
+        Ok(text)
+    }
+
+    /// Whether the folder is inside a git repository.
+    pub fn is_repository(&self) -> bool {
+        self.output(["rev-parse", "--git-dir"])
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    /// Fails with [`GitError::NotARepository`] unless the folder is a repository.
+    pub fn require_repository(&self) -> Result<(), GitError> {
+        if self.is_repository() {
+            Ok(())
+        } else {
+            Err(GitError::NotARepository(self.dir.clone()))
+        }
+    }
+
+    /// The object id `rev` names, or `None` when it names nothing.
+    pub fn resolve(&self, rev: &str) -> Result<Option<String>, GitError> {
+        let out = self.output(["rev-parse", "--verify", "--quiet", "--end-of-options", rev])?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+    }
+
+    /// Whether this is a shallow clone (its history is cut off).
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        Ok(self.run(["rev-parse", "--is-shallow-repository"])? == "true")
+    }
+
+    /// Fetches exactly `refs/tags/<name>` from `remote`, replacing the local tag of that
+    /// name (actions/checkout leaves a lightweight tag in place of the annotated one).
+    /// Returns false when the remote has no such tag.
+    pub fn fetch_tag(&self, remote: &str, name: &str) -> Result<bool, GitError> {
+        let refspec = format!("+refs/tags/{name}:refs/tags/{name}");
+        let listed = self.run([
+            "ls-remote",
+            "--tags",
+            "--end-of-options",
+            remote,
+            &format!("refs/tags/{name}"),
+        ])?;
+        if listed.is_empty() {
+            return Ok(false);
+        }
+        self.run([
+            "fetch",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--quiet",
+            "--end-of-options",
+            remote,
+            &refspec,
+        ])?;
+        Ok(true)
+    }
+
+    /// The remote's URL with any user:password part removed, for messages.
+    pub fn remote_url_for_display(&self, remote: &str) -> Option<String> {
+        let url = self
+            .run(["remote", "get-url", "--end-of-options", remote])
+            .ok()?;
+        Some(strip_userinfo(&url))
+    }
+}
+
+/// `https://user:token@host/x` → `https://host/x`: a URL that is safe to print.
+pub fn strip_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_urls_lose_their_credentials() {
+        assert_eq!(
+            strip_userinfo("https://x-access-token:ghs_secret@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_userinfo("git://127.0.0.1:9418/a.git"),
+            "git://127.0.0.1:9418/a.git"
+        );
+        assert_eq!(strip_userinfo("/srv/git/a.git"), "/srv/git/a.git");
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug_output() {
+        let c = Credentials::basic("x-access-token", "ghp_secret");
+        assert_eq!(format!("{c:?}"), "Credentials(***)");
+    }
+}
