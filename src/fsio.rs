@@ -1,5 +1,42 @@
-//! File writes that never leave a half-written file: write a temporary file in the
-//! same folder, flush it, keep the old file's permissions, then rename over.
+//! File writes that never leave a half-written file (write a temporary file in the
+//! same folder, flush it, keep the old file's permissions and owner, then rename
+//! over), and the one routine that applies format-preserving span edits.
+
+use std::ops::Range;
+
+/// Replace the bytes of `range` with `replacement`; every other byte stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanEdit {
+    pub range: Range<usize>,
+    pub replacement: String,
+}
+
+/// Applies non-overlapping edits to `text`. Overlapping edits, or a range outside the
+/// text or not on character boundaries, are refused with a description.
+pub fn apply_edits(text: &str, edits: &[SpanEdit]) -> Result<String, String> {
+    let mut sorted: Vec<&SpanEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for edit in sorted {
+        let Range { start, end } = edit.range;
+        if start < at {
+            return Err(format!("edits overlap at byte {start}"));
+        }
+        if end > text.len()
+            || start > end
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            return Err(format!("edit {start}..{end} is outside the text"));
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&edit.replacement);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
 
 use std::io::Write;
 use std::path::Path;
@@ -43,6 +80,28 @@ fn keep_owner(_tmp: &Path, _path: &Path, _dir: &Path) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn applies_edits_in_any_order_and_refuses_overlaps() {
+        let edit = |r: Range<usize>, s: &str| SpanEdit {
+            range: r,
+            replacement: s.into(),
+        };
+        assert_eq!(
+            apply_edits("a=1\nb=2\n", &[edit(6..7, "20"), edit(2..3, "10")]).unwrap(),
+            "a=10\nb=20\n"
+        );
+        assert!(
+            apply_edits("abc", &[edit(0..2, "x"), edit(1..3, "y")])
+                .unwrap_err()
+                .contains("overlap")
+        );
+        assert!(
+            apply_edits("abc", &[edit(2..9, "x")])
+                .unwrap_err()
+                .contains("outside")
+        );
+    }
 
     #[test]
     fn replaces_the_file_and_keeps_its_permissions() {

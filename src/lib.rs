@@ -13,5 +13,9 @@ pub mod forge;
 pub mod fsio;
 pub mod git;
 pub mod metadata;
+pub mod version;
 
 pub use error::{Error, Location, Result};
+
+/// Every tool of the toolkit, as its binary is named.
+pub const TOOLS: &[&str] = &["read-tag-metadata"];

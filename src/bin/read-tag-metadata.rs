@@ -95,3 +95,12 @@ fn summary_markdown(report: &relay::metadata::TagMetadataReport) -> String {
         summary::table(&["key", "value"], &rows)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

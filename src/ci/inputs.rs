@@ -4,7 +4,8 @@
 //! GitHub passes input `dry-run` as the variable `INPUT_DRY-RUN` (upper-cased, hyphens
 //! kept). Rather than teach every flag an `env` name, the inputs are turned into the
 //! flags they stand for and appended to the command line, so clap validates both the
-//! same way. A flag given on the command line wins over the input of the same name;
+//! same way. GitLab variable names cannot hold hyphens, so `INPUT_DRY_RUN` is read
+//! too (the GitLab templates set their inputs that way, never through a shell). A flag given on the command line wins over the input of the same name;
 //! an empty input means "not given"; a multi-valued option takes one value per line.
 
 use clap::{Command, CommandFactory, FromArgMatches};
@@ -40,7 +41,13 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
             continue;
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
-        let Some(value) = vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.trim()) else {
+        let snake = name.replace('-', "_");
+        let Some(value) = vars
+            .iter()
+            .find(|(k, _)| *k == name)
+            .or_else(|| vars.iter().find(|(k, _)| *k == snake))
+            .map(|(_, v)| v.trim())
+        else {
             continue;
         };
         if value.is_empty() {
@@ -103,6 +110,12 @@ mod tests {
     fn inputs_become_flags_with_hyphens_kept() {
         let d = parse_with(&[], &[("INPUT_TAG", "v1.0.0"), ("INPUT_DRY-RUN", "true")]);
         assert_eq!(d.tag.as_deref(), Some("v1.0.0"));
+        assert!(d.dry_run);
+    }
+
+    #[test]
+    fn gitlab_style_underscore_inputs_are_read_too() {
+        let d = parse_with(&[], &[("INPUT_DRY_RUN", "true")]);
         assert!(d.dry_run);
     }
 

@@ -1,5 +1,5 @@
 //! Release metadata carried in annotated tags: the DESIGN.md message format
-//! ([`format`]) that tag-from-request writes and read-tag-metadata reads, and the
+//! ([`format`](mod@format)) that tag-from-request writes and read-tag-metadata reads, and the
 //! read-tag-metadata capability itself ([`read`]).
 
 pub mod format;

@@ -1,14 +1,13 @@
 //! Shared helpers of the integration tests: a sandbox isolated from the machine's git
 //! and CI configuration, real repositories, a real git server on 127.0.0.1, a mock
 //! HTTP server for the forge APIs, and parsers for the three output forms.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod git_server;
 pub mod mock_api;
 pub mod outputs;
 
 pub use git_server::GitServer;
-#[allow(unused_imports)]
 pub use mock_api::{MockApi, MockResponse, Recorded};
 
 use std::ffi::OsStr;

@@ -1,0 +1,66 @@
+"""Validates the packaging: every action.yml against GitHub's action schema, every
+GitLab template (its `spec:` header and its jobs, as GitLab reads them: two documents)
+and example pipeline against the GitLab CI schema, every example workflow against the
+workflow schema. Template inputs used as `$[[ inputs.x ]]` must be declared in `spec`.
+Fails on any finding."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+failures = 0
+
+
+def check(schema, files):
+    global failures
+    if not files:
+        return
+    cmd = [os.path.join(BIN, "check-jsonschema"), "--builtin-schema", schema, *files]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        failures += 1
+        print(result.stdout + result.stderr)
+    else:
+        print(f"{schema}: {len(files)} files ok")
+
+
+def rel(pattern):
+    return sorted(glob.glob(os.path.join(ROOT, pattern), recursive=True))
+
+
+check("vendor.github-actions", rel("action.yml") + rel("actions/*/action.yml"))
+check("vendor.github-workflows", rel("examples/github/**/*.yml"))
+check("vendor.gitlab-ci", rel("examples/gitlab/**/*.yml"))
+
+with tempfile.TemporaryDirectory() as tmp:
+    parts = []
+    for template in rel("ci-templates/*.yml"):
+        with open(template) as f:
+            text = f.read()
+        docs = list(yaml.safe_load_all(text))
+        name = os.path.basename(template)
+        if len(docs) != 2 or "spec" not in docs[0]:
+            print(f"{template}: expected a `spec:` header document and a jobs document")
+            failures += 1
+            continue
+        declared = set((docs[0]["spec"].get("inputs") or {}).keys())
+        used = set(re.findall(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)", text))
+        for missing in sorted(used - declared):
+            print(f"{template}: uses inputs.{missing}, which spec does not declare")
+            failures += 1
+        header, jobs = text.split("\n---\n", 1)
+        for suffix, body in (("header", header), ("jobs", jobs)):
+            path = os.path.join(tmp, f"{name}.{suffix}.yml")
+            with open(path, "w") as f:
+                f.write(body)
+            parts.append(path)
+    check("vendor.gitlab-ci", parts)
+
+sys.exit(1 if failures else 0)
