@@ -53,6 +53,8 @@ pub enum Error {
     #[error(transparent)]
     Ci(#[from] crate::ci::CiError),
     #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
     Git(#[from] crate::git::GitError),
     #[error(transparent)]
     Forge(#[from] crate::forge::ForgeError),
@@ -77,6 +79,7 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Error::Ci(e) => e.is_bad_input(),
+            Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
             Error::Usage(_) => true,
@@ -87,6 +90,7 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Error::Metadata(e) => e.location(),
+            Error::Config(e) => e.location(),
             _ => None,
         }
     }

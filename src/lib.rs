@@ -8,6 +8,7 @@
 //! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
 
 pub mod ci;
+pub mod config;
 pub mod error;
 pub mod forge;
 pub mod fsio;

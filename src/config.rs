@@ -1,0 +1,91 @@
+//! The optional configuration file `relay.toml` (or `--config FILE`): one typed,
+//! strict struct with a section per tool. Unknown keys are errors with `file:line:col`;
+//! defaults live in each section's `Default`; flags override the file.
+//!
+//! A tool that reads a section adds it as a field of [`RelayConfig`].
+
+use crate::Location;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The name looked for in the working folder when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "relay.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: {message}")]
+    Invalid { location: Location, message: String },
+}
+
+impl ConfigError {
+    pub fn is_bad_input(&self) -> bool {
+        true
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            ConfigError::Invalid { location, .. } => Some(location),
+            ConfigError::Read { .. } => None,
+        }
+    }
+}
+
+/// Loads `path`, or `relay.toml` in `dir` when it exists, or the defaults.
+pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let default = dir.join(DEFAULT_CONFIG);
+            if !default.exists() {
+                return Ok(RelayConfig::default());
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    parse(&text, &path)
+}
+
+/// Parses the text of a configuration file named `path` (for messages).
+pub fn parse(text: &str, path: &Path) -> Result<RelayConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        location: Location::at_offset(path, text, e.span().map_or(0, |s| s.start)),
+        message: e.message().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_section_is_an_error_with_its_position() {
+        let err = parse("\n[nope]\nx = 1\n", Path::new("relay.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("relay.toml:2:2: unknown field `nope`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_default_file_gives_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(None, dir.path()).is_ok());
+        let err = load(Some(&dir.path().join("x.toml")), dir.path()).unwrap_err();
+        assert!(err.to_string().starts_with("cannot read"));
+    }
+}
