@@ -537,3 +537,60 @@ fn a_metadata_key_named_like_a_fixed_output_is_only_in_metadata() {
             .contains("warning: metadata key `commit` has the name of a fixed output")
     );
 }
+
+#[test]
+fn refetches_over_authenticated_https_with_the_token_and_never_prints_it() {
+    let sb = Sandbox::new();
+    let token = "ghs_httpTOKEN_abcdef123456";
+    sb.bare_repo("srv/acme/api.git");
+    let server =
+        common::HttpGitServer::start(&sb.path().join("srv"), Some(("x-access-token", token)));
+    let (repo, sha) = tagged_repo(&sb, "1.2.0", OPENSTACK_MESSAGE);
+    // The publisher pushes with the same credentials, given the way git takes them.
+    let url = server.url("acme/api.git");
+    let authed = url.replace("http://", &format!("http://x-access-token:{token}@"));
+    repo.git([
+        "push",
+        "-q",
+        &authed,
+        "HEAD:refs/heads/main",
+        "refs/tags/1.2.0",
+    ]);
+
+    let ci = sb.repo("ci");
+    ci.git(["fetch", "-q", &authed, "refs/heads/main"]);
+    ci.git(["tag", "1.2.0", &sha]);
+    ci.git(["remote", "add", "origin", &url]);
+
+    let run = sb
+        .relay("read-tag-metadata")
+        .args(["--tag", "1.2.0", "--json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_TOKEN", token)
+        .current_dir(ci.path())
+        .run()
+        .success();
+    assert_eq!(run.json()["series"], "2026.1");
+    assert!(
+        run.stderr()
+            .contains(&format!("searched remote `origin` ({url}): annotated")),
+        "{}",
+        run.stderr()
+    );
+    assert_only_masked(&run, token);
+
+    // Without the token the remote refuses, and the message says so without secrets.
+    ci.git(["tag", "-f", "1.2.0", &sha]);
+    let run = sb
+        .relay("read-tag-metadata")
+        .args(["--tag", "1.2.0", "--forge", "git"])
+        .current_dir(ci.path())
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr()
+            .contains(&format!("remote `origin` ({url}): unreachable")),
+        "{}",
+        run.stderr()
+    );
+}

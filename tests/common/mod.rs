@@ -4,10 +4,12 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod git_server;
+pub mod http_git;
 pub mod mock_api;
 pub mod outputs;
 
 pub use git_server::GitServer;
+pub use http_git::HttpGitServer;
 pub use mock_api::{MockApi, MockResponse, Recorded};
 
 use std::ffi::OsStr;
