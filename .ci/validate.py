@@ -36,7 +36,7 @@ def rel(pattern):
 
 
 check("vendor.github-actions", rel("action.yml") + rel("actions/*/action.yml"))
-check("vendor.github-workflows", rel("examples/github/**/*.yml"))
+check("vendor.github-workflows", rel(".github/workflows/*.yml") + rel("examples/github/**/*.yml"))
 check("vendor.gitlab-ci", rel("examples/gitlab/**/*.yml"))
 
 with tempfile.TemporaryDirectory() as tmp:
