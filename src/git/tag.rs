@@ -140,26 +140,70 @@ fn parse_zone(zone: &str) -> Option<FixedOffset> {
 
 impl Git {
     /// The tag `name` of this repository, or `None` when there is no such tag.
+    ///
+    /// One `git cat-file --batch` answers both questions (the object the ref names, and
+    /// the commit it peels to), so reading a tag costs one process.
     pub fn tag(&self, name: &str) -> Result<Option<TagRef>, GitError> {
-        let Some(oid) = self.resolve(&format!("refs/tags/{name}"))? else {
+        use std::io::Write;
+        let mut child = self
+            .command(["cat-file", "--batch"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let query = format!("refs/tags/{name}\nrefs/tags/{name}^{{commit}}\n");
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(query.as_bytes())
+            .map_err(GitError::Spawn)?;
+        let out = child.wait_with_output().map_err(GitError::Spawn)?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                args: "cat-file --batch".into(),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        let bad = |reason: String| GitError::BadTagObject {
+            name: name.to_string(),
+            reason,
+        };
+        let mut rest: &[u8] = &out.stdout;
+        let mut objects = Vec::new();
+        for _ in 0..2 {
+            let line_end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .ok_or_else(|| bad("cat-file gave a short answer".into()))?;
+            let header = String::from_utf8_lossy(&rest[..line_end]).into_owned();
+            rest = &rest[line_end + 1..];
+            let fields: Vec<&str> = header.split(' ').collect();
+            match fields.as_slice() {
+                [oid, kind, size] => {
+                    let size: usize = size
+                        .parse()
+                        .map_err(|_| bad(format!("bad header {header}")))?;
+                    if rest.len() < size + 1 {
+                        return Err(bad("cat-file gave a short object".into()));
+                    }
+                    let body = String::from_utf8_lossy(&rest[..size]).into_owned();
+                    rest = &rest[size + 1..];
+                    objects.push(Some((oid.to_string(), kind.to_string(), body)));
+                }
+                _ => objects.push(None), // "<name> missing" or "ambiguous"
+            }
+        }
+        let (Some((_, kind, body)), Some((commit, _, _))) = (objects[0].take(), objects[1].take())
+        else {
             return Ok(None);
         };
-        let kind = self.run(["cat-file", "-t", &oid])?;
-        let commit =
-            self.resolve(&format!("{oid}^{{commit}}"))?
-                .ok_or_else(|| GitError::BadTagObject {
-                    name: name.to_string(),
-                    reason: format!("{oid} does not lead to a commit"),
-                })?;
         if kind != "tag" {
             return Ok(Some(TagRef::Lightweight { commit }));
         }
-        let raw = self.run(["cat-file", "tag", &oid])?;
-        let (recorded_name, annotation) =
-            parse_tag_object(&format!("{raw}\n")).map_err(|reason| GitError::BadTagObject {
-                name: name.to_string(),
-                reason,
-            })?;
+        let (recorded_name, annotation) = parse_tag_object(&body).map_err(bad)?;
         Ok(Some(TagRef::Annotated(TagObject {
             name: recorded_name,
             commit,
