@@ -108,7 +108,10 @@ fn parse_tagger(value: &str) -> Tagger {
     let (name, email) = match ident.rfind('<') {
         Some(start) => (
             ident[..start].trim().to_string(),
-            ident[start + 1..ident.len() - 1].to_string(),
+            ident[start + 1..]
+                .strip_suffix('>')
+                .unwrap_or(&ident[start + 1..])
+                .to_string(),
         ),
         None => (ident.trim().to_string(), String::new()),
     };
@@ -253,6 +256,19 @@ U1NIU0lH\n\
     fn a_signature_text_inside_a_line_is_message() {
         let (msg, sig) = split_signature("note: -----BEGIN PGP SIGNATURE-----\n");
         assert_eq!((msg, sig), ("note: -----BEGIN PGP SIGNATURE-----\n", None));
+    }
+
+    #[test]
+    fn a_broken_tagger_line_does_not_panic() {
+        // Found by the tag_metadata fuzz target: a `<` with nothing after it.
+        for raw in [
+            "tag x\ntagger <\n\nmsg",
+            "tag x\ntagger a <b\n\n",
+            "tag x\ntagger >\n\n",
+        ] {
+            let (_, a) = parse_tag_object(raw).unwrap();
+            assert!(a.tagger.unwrap().date.is_none());
+        }
     }
 
     #[test]
