@@ -3,12 +3,18 @@
 # job scripts through the shell.
 
 FROM rust:1-slim-bookworm AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
-RUN cargo build --release --locked --bins \
+# One multi-call executable carries every tool (one copy of the HTTP and TLS stacks
+# instead of one per tool); each tool is a link to it.
+RUN cargo build --release --locked --bin release-relay \
  && mkdir /out \
- && find target/release -maxdepth 1 -type f -executable -exec cp {} /out/ \;
+ && cp target/release/release-relay /out/ \
+ && for tool in $(target/release/release-relay --help | sed -n 's/^tools: //p' | tr ',' ' '); do \
+      ln -s release-relay "/out/$tool"; \
+    done
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -8,6 +8,7 @@
 //! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
 
 pub mod ci;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod forge;
@@ -17,6 +18,3 @@ pub mod metadata;
 pub mod version;
 
 pub use error::{Error, Location, Result};
-
-/// Every tool of the toolkit, as its binary is named.
-pub const TOOLS: &[&str] = &["read-tag-metadata"];

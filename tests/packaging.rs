@@ -52,7 +52,7 @@ fn action_inputs(text: &str) -> Vec<String> {
 #[test]
 fn every_tool_has_its_action_template_and_readme_section() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for tool in relay::TOOLS {
+    for tool in relay::cli::tool_names() {
         let action = root().join(format!("actions/{tool}/action.yml"));
         let text = std::fs::read_to_string(&action)
             .unwrap_or_else(|_| panic!("{} is missing", action.display()));
@@ -85,7 +85,7 @@ fn every_tool_has_its_action_template_and_readme_section() {
 
 #[test]
 fn every_action_input_is_a_flag_of_its_tool() {
-    for tool in relay::TOOLS {
+    for tool in relay::cli::tool_names() {
         let flags = flags_of(tool);
         let text =
             std::fs::read_to_string(root().join(format!("actions/{tool}/action.yml"))).unwrap();
@@ -100,7 +100,10 @@ fn every_action_input_is_a_flag_of_its_tool() {
 
 #[test]
 fn every_root_action_input_is_a_flag_of_some_tool() {
-    let all: BTreeSet<String> = relay::TOOLS.iter().flat_map(|t| flags_of(t)).collect();
+    let all: BTreeSet<String> = relay::cli::tool_names()
+        .into_iter()
+        .flat_map(flags_of)
+        .collect();
     let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
     for input in action_inputs(&text) {
         assert!(
@@ -112,7 +115,7 @@ fn every_root_action_input_is_a_flag_of_some_tool() {
 
 #[test]
 fn every_template_input_variable_is_a_flag_of_its_tool() {
-    for tool in relay::TOOLS {
+    for tool in relay::cli::tool_names() {
         let flags = flags_of(tool);
         let text =
             std::fs::read_to_string(root().join(format!("ci-templates/{tool}.yml"))).unwrap();

@@ -11,10 +11,9 @@
 use clap::{Command, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
 
-/// Parses `C` from the process arguments and `INPUT_*` variables; exits like clap on
-/// bad usage (code 2) or `--help`.
-pub fn parse<C: CommandFactory + FromArgMatches>() -> C {
-    let args: Vec<OsString> = std::env::args_os().collect();
+/// Parses `C` from `args` (the program name first) and the `INPUT_*` variables; exits
+/// like clap on bad usage (code 2) or `--help`.
+pub fn parse<C: CommandFactory + FromArgMatches>(args: Vec<OsString>) -> C {
     let vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

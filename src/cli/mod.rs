@@ -1,0 +1,31 @@
+//! The command-line edge of every tool: each submodule holds one tool's options (clap)
+//! and its `main`, which parses them, calls the library and hands the report to
+//! [`crate::ci::Session::finish`].
+//!
+//! The edges live in the library so that one multi-call binary (`release-relay`, the
+//! container image's only executable, with one link per tool) carries every tool; the
+//! binaries in `src/bin/` are one-line wrappers for `cargo install` users.
+
+pub mod read_tag_metadata;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// A tool's entry point: the arguments (program name first) in, the exit code out.
+pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
+
+/// Every tool of the toolkit, as its binary is named, with its entry point.
+pub const TOOLS: &[(&str, ToolMain)] = &[("read-tag-metadata", read_tag_metadata::main)];
+
+/// Runs `tool` with `args` (the program name first), or `None` for an unknown tool.
+pub fn run(tool: &str, args: Vec<OsString>) -> Option<ExitCode> {
+    TOOLS
+        .iter()
+        .find(|(name, _)| *name == tool)
+        .map(|(_, main)| main(args))
+}
+
+/// The names of every tool.
+pub fn tool_names() -> Vec<&'static str> {
+    TOOLS.iter().map(|(name, _)| *name).collect()
+}
