@@ -272,7 +272,9 @@ impl Forge for GitHub {
             encode_segment(sha)
         );
         let runs: Vec<CheckRun> = self
-            .get_pages(&path, usize::MAX, &call, |mut page| page["check_runs"].take())
+            .get_pages(&path, usize::MAX, &call, |mut page| {
+                page["check_runs"].take()
+            })
             .await?;
         let what = format!("GET combined status of {sha} in {repo}");
         let call = Call {

@@ -177,8 +177,12 @@ pub trait Forge: Send + Sync {
     ) -> Result<ChangeRequest, ForgeError>;
 
     /// Adds labels to change request `number` (labels it has keep).
-    async fn add_labels(&self, repo: &str, number: u64, labels: &[String])
-    -> Result<(), ForgeError>;
+    async fn add_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError>;
 
     /// Sets the change request to merge when its pipeline passes.
     async fn enable_auto_merge(
