@@ -7,6 +7,7 @@ pub mod git_server;
 pub mod http_git;
 pub mod mock_api;
 pub mod outputs;
+pub mod pages;
 
 pub use git_server::GitServer;
 pub use http_git::HttpGitServer;
