@@ -52,14 +52,21 @@ pub enum ProposeError {
     )]
     BranchMoved { branch: String, remote: String },
     #[error(
-        "{what}: the forge still refused auto-merge after waiting {waited}: {message} — does \
-         the project run pipelines for merge requests, and is the merge request free of \
-         conflicts and not a draft?"
+        "{what}: the forge still refused auto-merge at the end of --auto-merge-wait {waited}: \
+         {message} — does the project run pipelines for merge requests, and is the merge \
+         request free of conflicts and not a draft?"
     )]
     AutoMergeTimeout {
         what: String,
         waited: String,
         message: String,
+    },
+    #[error("reading from `{remote}` failed — {hint}: {source}")]
+    Remote {
+        remote: String,
+        hint: String,
+        #[source]
+        source: Box<GitError>,
     },
 }
 
@@ -248,14 +255,16 @@ async fn run(
         });
         None
     } else {
-        let Some(base_tip) = checkout.remote_branch(&request.remote, base)? else {
+        let Some(base_tip) =
+            remote_read(request, || checkout.remote_branch(&request.remote, base))?
+        else {
             return Err(ProposeError::NoBase {
                 base: base.to_string(),
                 remote: request.remote.clone(),
             }
             .into());
         };
-        checkout.fetch(&request.remote, base, BASE_REF)?;
+        remote_read(request, || checkout.fetch(&request.remote, base, BASE_REF))?;
         let tree = checkout.tree_with(BASE_REF, &changed)?;
         report.files = checkout.differing_paths(BASE_REF, &tree)?;
         if report.files.is_empty() {
@@ -269,11 +278,15 @@ async fn run(
         }
     };
 
-    let branch_tip = checkout.remote_branch(&request.remote, &request.branch)?;
+    let branch_tip = remote_read(request, || {
+        checkout.remote_branch(&request.remote, &request.branch)
+    })?;
     if let Some((base_tip, tree)) = &desired {
         let holds_it = match &branch_tip {
             Some(_) => {
-                checkout.fetch(&request.remote, &request.branch, BRANCH_REF)?;
+                remote_read(request, || {
+                    checkout.fetch(&request.remote, &request.branch, BRANCH_REF)
+                })?;
                 let mut relevant = report.files.clone();
                 relevant.extend(checkout.paths_of_tip(BRANCH_REF)?);
                 let differing = checkout.differing_paths(tree, BRANCH_REF)?;
@@ -358,6 +371,26 @@ async fn find_change_request(
         ));
     }
     Ok(found)
+}
+
+/// A read from the remote (ls-remote, fetch), its failure explained with the token's
+/// needs.
+fn remote_read<T>(
+    request: &ProposeRequest,
+    read: impl FnOnce() -> std::result::Result<T, GitError>,
+) -> Result<T> {
+    read().map_err(|source| {
+        let hint = match request.platform {
+            Platform::GitLab => "the token needs `read_repository` (`write_repository` to push)",
+            _ => "the token needs `contents: read` (`contents: write` to push)",
+        };
+        ProposeError::Remote {
+            remote: request.remote.clone(),
+            hint: hint.to_string(),
+            source: Box::new(source),
+        }
+        .into()
+    })
 }
 
 fn push(
@@ -564,7 +597,7 @@ async fn auto_merge(
                 if started.elapsed() + pause > request.auto_merge_wait {
                     return Err(ProposeError::AutoMergeTimeout {
                         what: change.url.clone(),
-                        waited: human(started.elapsed()),
+                        waited: human(request.auto_merge_wait),
                         message,
                     }
                     .into());
