@@ -6,6 +6,7 @@
 pub mod change_requests;
 pub mod git_server;
 pub mod http_git;
+pub mod issue_comments;
 pub mod mock_api;
 pub mod outputs;
 pub mod pages;
