@@ -197,9 +197,8 @@ fn github_creates_then_leaves_alone_then_updates_one_pull_request() {
         "head=acme%3Arelay%2Fgitaly-update&state=open&per_page=100"
     );
     assert!(
-        run.stderr().contains(&format!(
-            "created https://github.com/acme/gitlab/pull/1 (#1); auto-merge set\n"
-        )),
+        run.stderr()
+            .contains("created https://github.com/acme/gitlab/pull/1 (#1); auto-merge set\n"),
         "{}",
         run.stderr()
     );
