@@ -659,10 +659,14 @@ fn gitlab_run(sb: &Sandbox, api: &MockApi, checkout: &Repo, args: &[&str]) -> co
             "acme/gitlab",
             "--branch",
             BRANCH,
-            "--title",
-            "Update Gitaly version",
+            "--label",
+            "automation",
         ])
-        .args(["--label", "automation"])
+        .args(if args.contains(&"--title") {
+            &[][..]
+        } else {
+            &["--title", "Update Gitaly version"][..]
+        })
         .env("GITLAB_CI", "true")
         .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
         .env("CI_SERVER_URL", "https://gitlab.example.com")
@@ -764,6 +768,79 @@ fn gitlab_waits_out_405_then_sets_merge_when_pipeline_succeeds_as_the_merge_bot(
     .success();
     assert_eq!(run.json()["action"], "unchanged");
     assert_eq!(writes(&api).len(), before);
+
+    // A newer green commit: the same merge request gets the new commit and title, and
+    // merge-when-pipeline-succeeds is asked for again after the push.
+    let ci = consumer.checkout(&sb, "ci-next");
+    bump(&ci, &"c".repeat(40));
+    let run = gitlab_run(
+        &sb,
+        &api,
+        &ci,
+        &[
+            "--base",
+            "main",
+            "--auto-merge",
+            "--json",
+            "--title",
+            "Update Gitaly version to ccccccc",
+        ],
+    )
+    .env("GITLAB_TOKEN", GITLAB_TOKEN)
+    .run()
+    .success();
+    assert_eq!(run.json()["action"], "updated");
+    assert_eq!(run.json()["number"], "1");
+    let made = writes(&api)[before..].to_vec();
+    let calls: Vec<String> = made
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(calls, [format!("PUT {mr}/1"), format!("PUT {mr}/1/merge")]);
+    assert_eq!(
+        made[0].json(),
+        json!({"title": "Update Gitaly version to ccccccc", "description": ""})
+    );
+    assert_eq!(
+        consumer.remote(&sb, &["show", &format!("{BRANCH}:{VERSION_FILE}")]),
+        "c".repeat(40)
+    );
+    assert_eq!(mrs.all().len(), 1);
+}
+
+#[test]
+fn pushing_with_the_workflow_github_token_warns_that_no_checks_will_run() {
+    let sb = Sandbox::new();
+    let consumer = Consumer::new(&sb, ("x-access-token", GITHUB_TOKEN));
+    let api = MockApi::github();
+    ChangeRequests::github(&api, "acme/gitlab", "main");
+    let ci = consumer.checkout(&sb, "ci");
+    bump(&ci, &"b".repeat(40));
+    let run = sb
+        .relay("propose-change")
+        .current_dir(ci.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/gitlab")
+        .env("GITHUB_API_URL", api.url())
+        .env("GITHUB_TOKEN", GITHUB_TOKEN)
+        .env("INPUT_BRANCH", BRANCH)
+        .env("INPUT_TITLE", "Update Gitaly")
+        .env("INPUT_DRY-RUN", "false")
+        .run()
+        .success();
+    let warning = "the change was pushed with GITHUB_TOKEN: GitHub starts no workflows for \
+                   events it makes, so the pull request's checks will not run — use a GitHub \
+                   App token (actions/create-github-app-token) or a personal access token";
+    assert!(
+        run.stderr().contains(&format!("warning: {warning}\n")),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains(&format!("::warning::{warning}\n")));
+    for line in run.stderr().lines().filter(|l| l.contains(GITHUB_TOKEN)) {
+        assert_eq!(line, format!("::add-mask::{GITHUB_TOKEN}"));
+    }
+    assert!(consumer.branch_tip(&sb).is_some());
 }
 
 #[test]

@@ -794,3 +794,56 @@ const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!) { \
     pullRequest { number autoMergeRequest { enabledAt } } } }";
 
 // ---- end auto-update ----
+
+#[cfg(test)]
+mod auto_update_tests {
+    use super::*;
+
+    fn response_with_link(link: &str) -> Response {
+        let mut headers = ::http::HeaderMap::new();
+        headers.insert("link", link.parse().unwrap());
+        Response {
+            status: 200,
+            headers,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn the_next_page_keeps_only_the_path_of_the_link() {
+        let response = response_with_link(
+            "<https://api.github.com/repositories/1/commits?sha=main&page=3>; rel=\"next\", \
+             <https://api.github.com/repositories/1/commits?sha=main&page=9>; rel=\"last\"",
+        );
+        assert_eq!(
+            next_link(&response).as_deref(),
+            Some("/repositories/1/commits?sha=main&page=3")
+        );
+        let last = response_with_link("<https://evil.example/x?page=1>; rel=\"prev\"");
+        assert_eq!(next_link(&last), None);
+    }
+
+    #[test]
+    fn enterprise_server_gets_its_graphql_endpoint_beside_the_rest_api() {
+        let settings = |api: &str| ForgeSettings {
+            platform: Platform::GitHub,
+            api_url: Some(api.to_string()),
+            server_url: "https://github.example.com".into(),
+            token: None,
+            token_kind: crate::ci::context::TokenKind::Bearer,
+        };
+        let _runtime = crate::forge::runtime().enter();
+        assert!(
+            GitHub::new(&settings("https://github.example.com/api/v3"))
+                .unwrap()
+                .graphql
+                .is_some()
+        );
+        assert!(
+            GitHub::new(&settings("https://api.github.com"))
+                .unwrap()
+                .graphql
+                .is_none()
+        );
+    }
+}

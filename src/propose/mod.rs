@@ -597,7 +597,7 @@ async fn auto_merge(
                 if started.elapsed() + pause > request.auto_merge_wait {
                     return Err(ProposeError::AutoMergeTimeout {
                         what: change.url.clone(),
-                        waited: human(request.auto_merge_wait),
+                        waited: humantime::format_duration(request.auto_merge_wait).to_string(),
                         message,
                     }
                     .into());
@@ -614,12 +614,13 @@ pub fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
-/// A duration as people write it, to the second (`1day 2h`, `500ms`).
+/// A duration as people write it, to the minute past a minute (`3days 1h`, `45s`).
 fn human(d: Duration) -> String {
-    let d = if d >= Duration::from_secs(1) {
-        Duration::from_secs(d.as_secs())
+    let seconds = d.as_secs();
+    let d = if seconds >= 60 {
+        Duration::from_secs(seconds - seconds % 60)
     } else {
-        d
+        Duration::from_secs(seconds)
     };
     humantime::format_duration(d).to_string()
 }
