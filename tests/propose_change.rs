@@ -426,8 +426,12 @@ fn only_the_given_paths_are_proposed_and_a_second_request_is_never_opened() {
         "head": {"ref": BRANCH, "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
         "base": {"ref": "main", "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
     }));
+    let old_notes = sb.clone_of(consumer.bare.to_str().unwrap(), "dev", &[]);
+    old_notes.commit("gitaly/OLD", "to be removed\n", "add gitaly notes");
+    old_notes.git(["push", "-q", "origin", "HEAD:main"]);
     let ci = consumer.checkout(&sb, "ci");
     bump(&ci, &"b".repeat(40));
+    std::fs::remove_file(ci.path().join("gitaly/OLD")).unwrap();
     std::fs::write(ci.path().join("README.md"), "# local edit, not proposed\n").unwrap();
     std::fs::create_dir_all(ci.path().join("gitaly")).unwrap();
     std::fs::write(ci.path().join("gitaly/NOTES"), "new file\n").unwrap();
@@ -455,7 +459,12 @@ fn only_the_given_paths_are_proposed_and_a_second_request_is_never_opened() {
             &sb,
             &["diff-tree", "--no-commit-id", "--name-only", "-r", &tip]
         ),
-        format!("{VERSION_FILE}\ngitaly/NOTES")
+        format!("{VERSION_FILE}\ngitaly/NOTES\ngitaly/OLD")
+    );
+    assert_eq!(
+        consumer.remote(&sb, &["ls-tree", "-r", "--name-only", &tip]),
+        format!("{VERSION_FILE}\nREADME.md\ngitaly/NOTES"),
+        "the deletion is proposed; the README edit outside --path is not"
     );
     assert_eq!(
         pulls.all().len(),

@@ -7,7 +7,7 @@
 //! NUL-separated file: any file name, any folder the tool runs in.
 
 use crate::git::{Credentials, Git, GitError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Private refs the remote's branches are fetched into.
 pub const BASE_REF: &str = "refs/relay/propose/base";
@@ -111,19 +111,32 @@ impl Checkout {
     /// The tree of `base` with `paths` as the working tree has them (a deleted file is
     /// left out), built in a private index.
     pub fn tree_with(&self, base: &str, paths: &[String]) -> Result<String, GitError> {
+        let top = PathBuf::from(self.git.run(["rev-parse", "--show-toplevel"])?);
+        let (present, deleted): (Vec<&String>, Vec<&String>) = paths
+            .iter()
+            .partition(|p| std::fs::symlink_metadata(top.join(p)).is_ok());
         let scratch = tempfile::tempdir().map_err(GitError::Spawn)?;
-        let index = scratch.path().join("index");
-        let pathspecs = scratch.path().join("pathspecs");
-        let mut list = Vec::new();
-        for path in paths {
-            list.extend_from_slice(format!(":(top,literal){path}").as_bytes());
-            list.push(0);
-        }
-        std::fs::write(&pathspecs, list).map_err(GitError::Spawn)?;
-        let private = self.git.clone().with_env("GIT_INDEX_FILE", &index);
+        let private = self
+            .git
+            .clone()
+            .with_env("GIT_INDEX_FILE", scratch.path().join("index"));
         private.run(["read-tree", "--end-of-options", base])?;
-        let from_file = format!("--pathspec-from-file={}", pathspecs.display());
-        private.run(["add", "--all", "--force", &from_file, "--pathspec-file-nul"])?;
+        if !present.is_empty() {
+            let list = pathspec_file(scratch.path(), "present", &present)?;
+            private.run(["add", "--all", "--force", &list, "--pathspec-file-nul"])?;
+        }
+        if !deleted.is_empty() {
+            // `rm --ignore-unmatch`: the base may not have the file either.
+            let list = pathspec_file(scratch.path(), "deleted", &deleted)?;
+            private.run([
+                "rm",
+                "--cached",
+                "--quiet",
+                "--ignore-unmatch",
+                &list,
+                "--pathspec-file-nul",
+            ])?;
+        }
         private.run(["write-tree"])
     }
 
@@ -226,6 +239,19 @@ fn with_identity(mut git: Git) -> Git {
         }
     }
     git
+}
+
+/// Writes `paths` as NUL-separated literal pathspecs from the repository's top to a file
+/// in `dir`; returns the `--pathspec-from-file=` option naming it.
+fn pathspec_file(dir: &Path, name: &str, paths: &[&String]) -> Result<String, GitError> {
+    let file = dir.join(name);
+    let mut list = Vec::new();
+    for path in paths {
+        list.extend_from_slice(format!(":(top,literal){path}").as_bytes());
+        list.push(0);
+    }
+    std::fs::write(&file, list).map_err(GitError::Spawn)?;
+    Ok(format!("--pathspec-from-file={}", file.display()))
 }
 
 fn split_nul(text: &str) -> Vec<String> {
