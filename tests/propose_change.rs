@@ -553,6 +553,27 @@ fn bad_branches_and_token_problems_name_the_fix() {
         "error: proposing the change: --branch `bad..name`: not a valid branch name\n"
     );
 
+    let run = sb
+        .relay("propose-change")
+        .current_dir(ci.path())
+        .args([
+            "--forge",
+            "github",
+            "--api-url",
+            &api.url(),
+            "--repo",
+            "acme/gitlab",
+        ])
+        .args(["--branch", BRANCH, "--title", "x", "--base", "release-9"])
+        .args(["--token", GITHUB_TOKEN])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: proposing the change: the base branch `release-9` does not exist on the remote `origin`\n"
+    );
+    assert_eq!(consumer.branch_tip(&sb), None);
+
     // A token without pull-requests: write (GITHUB_TOKEN where the repository forbids
     // Actions to open pull requests).
     let api = MockApi::github();

@@ -255,16 +255,14 @@ async fn run(
         });
         None
     } else {
-        let Some(base_tip) =
-            remote_read(request, || checkout.remote_branch(&request.remote, base))?
-        else {
+        if remote_read(request, || checkout.remote_branch(&request.remote, base))?.is_none() {
             return Err(ProposeError::NoBase {
                 base: base.to_string(),
                 remote: request.remote.clone(),
             }
             .into());
-        };
-        remote_read(request, || checkout.fetch(&request.remote, base, BASE_REF))?;
+        }
+        let base_tip = remote_read(request, || checkout.fetch(&request.remote, base, BASE_REF))?;
         let tree = checkout.tree_with(BASE_REF, &changed)?;
         report.files = checkout.differing_paths(BASE_REF, &tree)?;
         if report.files.is_empty() {
