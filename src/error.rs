@@ -60,6 +60,13 @@ pub enum Error {
     Forge(#[from] crate::forge::ForgeError),
     #[error(transparent)]
     Metadata(#[from] crate::metadata::MetadataError),
+    // auto-update (issue 7)
+    #[error(transparent)]
+    Green(#[from] crate::green::GreenError),
+    #[error(transparent)]
+    Propose(#[from] crate::propose::ProposeError),
+    #[error(transparent)]
+    Comment(#[from] crate::comment::CommentError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -82,6 +89,9 @@ impl Error {
             Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
+            Error::Green(e) => e.is_bad_input(),
+            Error::Propose(e) => e.is_bad_input(),
+            Error::Comment(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -91,6 +101,9 @@ impl Error {
         match self {
             Error::Metadata(e) => e.location(),
             Error::Config(e) => e.location(),
+            Error::Green(e) => e.location(),
+            Error::Propose(e) => e.location(),
+            Error::Comment(e) => e.location(),
             _ => None,
         }
     }

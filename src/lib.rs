@@ -5,16 +5,21 @@
 //!
 //! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
-//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
+//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
+//! [`green`] (find-green-commit), [`propose`] (propose-change), [`comment`]
+//! (comment-on-issue).
 
 pub mod ci;
 pub mod cli;
+pub mod comment;
 pub mod config;
 pub mod error;
 pub mod forge;
 pub mod fsio;
 pub mod git;
+pub mod green;
 pub mod metadata;
+pub mod propose;
 pub mod version;
 
 pub use error::{Error, Location, Result};

@@ -6,6 +6,9 @@
 //! container image's only executable, with one link per tool) carries every tool; the
 //! binaries in `src/bin/` are one-line wrappers for `cargo install` users.
 
+pub mod comment_on_issue;
+pub mod find_green_commit;
+pub mod propose_change;
 pub mod read_tag_metadata;
 
 use std::ffi::OsString;
@@ -15,7 +18,12 @@ use std::process::ExitCode;
 pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 
 /// Every tool of the toolkit, as its binary is named, with its entry point.
-pub const TOOLS: &[(&str, ToolMain)] = &[("read-tag-metadata", read_tag_metadata::main)];
+pub const TOOLS: &[(&str, ToolMain)] = &[
+    ("read-tag-metadata", read_tag_metadata::main),
+    ("propose-change", propose_change::main),
+    ("find-green-commit", find_green_commit::main),
+    ("comment-on-issue", comment_on_issue::main),
+];
 
 /// Runs `tool` with `args` (the program name first), or `None` for an unknown tool.
 pub fn run(tool: &str, args: Vec<OsString>) -> Option<ExitCode> {

@@ -3,6 +3,12 @@
 
 use super::http::{self, Call, Policy, Response};
 use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_path};
+// auto-update (issue 7)
+use super::changes::parse_date;
+use super::{
+    AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
+    RemoteCommit, encode_segment,
+};
 use crate::ci::Platform;
 use crate::git::{Annotation, Tagger, split_signature};
 use http_body_util::BodyExt;
@@ -11,6 +17,11 @@ use serde::Deserialize;
 pub struct GitHub {
     client: octocrab::Octocrab,
     policy: Policy,
+    /// GitHub Enterprise Server answers GraphQL at `/api/graphql`, beside `/api/v3`;
+    /// octocrab keeps the base path, so that needs a client of its own.
+    graphql: Option<octocrab::Octocrab>,
+    /// The web server, for links to pages (a commit's checks).
+    server_url: String,
 }
 
 impl GitHub {
@@ -33,7 +44,32 @@ impl GitHub {
         let client = builder
             .build()
             .map_err(|e| ForgeError::Setup(format!("cannot set up the GitHub client: {e}")))?;
-        Ok(GitHub { client, policy })
+        let graphql = match api_url.trim_end_matches('/').strip_suffix("/v3") {
+            Some(api_base) if api_base.ends_with("/api") => {
+                let mut builder = octocrab::Octocrab::builder()
+                    .base_uri(api_base)
+                    .map_err(|e| {
+                        ForgeError::Setup(format!("invalid GitHub API URL {api_url}: {e}"))
+                    })?
+                    .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+                    .set_connect_timeout(Some(policy.timeout))
+                    .set_read_timeout(Some(policy.timeout))
+                    .set_write_timeout(Some(policy.timeout));
+                if let Some(token) = &settings.token {
+                    builder = builder.personal_token(token.expose().to_string());
+                }
+                Some(builder.build().map_err(|e| {
+                    ForgeError::Setup(format!("cannot set up the GitHub client: {e}"))
+                })?)
+            }
+            _ => None,
+        };
+        Ok(GitHub {
+            client,
+            policy,
+            graphql,
+            server_url: settings.server_url.clone(),
+        })
     }
 
     /// GET a path of the API (relative to the API base).
@@ -178,5 +214,636 @@ impl Forge for GitHub {
             commit: object.sha,
             annotation: annotation.map(|(_, a)| a),
         }))
+    }
+
+    // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+
+    async fn default_branch(&self, repo: &str) -> Result<String, ForgeError> {
+        let what = format!("GET repository {repo}");
+        let call = Call {
+            what: &what,
+            permission: "metadata: read",
+        };
+        let path = format!("/repos/{}", encode_path(repo));
+        Ok(self
+            .get(&path, &call)
+            .await?
+            .json::<Repository>(&what)?
+            .default_branch)
+    }
+
+    async fn commits(
+        &self,
+        repo: &str,
+        reference: &str,
+        limit: usize,
+    ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        let what = format!("GET commits of {reference} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: read",
+        };
+        let path = format!(
+            "/repos/{}/commits?sha={}&per_page={}",
+            encode_path(repo),
+            encode_segment(reference),
+            limit.clamp(1, PAGE_SIZE)
+        );
+        let listed: Vec<ListedCommit> = self.get_pages(&path, limit, &call, |page| page).await?;
+        Ok(listed
+            .into_iter()
+            .map(|c| RemoteCommit {
+                title: c.commit.message.lines().next().unwrap_or("").to_string(),
+                web_url: c.html_url,
+                sha: c.sha,
+            })
+            .collect())
+    }
+
+    async fn commit_ci(&self, repo: &str, sha: &str) -> Result<CommitCi, ForgeError> {
+        let what = format!("GET check runs of {sha} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "checks: read",
+        };
+        let path = format!(
+            "/repos/{}/commits/{}/check-runs?filter=latest&per_page={PAGE_SIZE}",
+            encode_path(repo),
+            encode_segment(sha)
+        );
+        let runs: Vec<CheckRun> = self
+            .get_pages(&path, usize::MAX, &call, |mut page| {
+                page["check_runs"].take()
+            })
+            .await?;
+        let what = format!("GET combined status of {sha} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "statuses: read",
+        };
+        let path = format!(
+            "/repos/{}/commits/{}/status?per_page={PAGE_SIZE}",
+            encode_path(repo),
+            encode_segment(sha)
+        );
+        let statuses: Vec<CommitStatus> = self
+            .get_pages(&path, usize::MAX, &call, |mut page| page["statuses"].take())
+            .await?;
+        let jobs = runs
+            .into_iter()
+            .map(|r| CiJob {
+                state: check_run_state(&r.status, r.conclusion.as_deref()),
+                name: r.name,
+                allowed_to_fail: false,
+            })
+            .chain(statuses.into_iter().map(|s| CiJob {
+                state: commit_status_state(&s.state),
+                name: s.context,
+                allowed_to_fail: false,
+            }))
+            .collect();
+        Ok(CommitCi {
+            overall: None,
+            jobs,
+            url: Some(format!(
+                "{}/{repo}/commit/{sha}/checks",
+                self.server_url.trim_end_matches('/')
+            )),
+        })
+    }
+
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+        let what = format!("GET open pull requests from {branch} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "pull-requests: read",
+        };
+        let owner = repo.split('/').next().unwrap_or(repo);
+        let path = format!(
+            "/repos/{}/pulls?head={}&state=open&per_page={PAGE_SIZE}",
+            encode_path(repo),
+            encode_segment(&format!("{owner}:{branch}"))
+        );
+        let pulls: Vec<PullRequest> = self.get_pages(&path, usize::MAX, &call, |p| p).await?;
+        Ok(pulls
+            .into_iter()
+            .filter(|pr| {
+                pr.head.name == branch
+                    && pr
+                        .head
+                        .repo
+                        .as_ref()
+                        .is_none_or(|r| r.full_name.eq_ignore_ascii_case(repo))
+            })
+            .map(ChangeRequest::from)
+            .collect())
+    }
+
+    async fn create_change_request(
+        &self,
+        repo: &str,
+        draft: &ChangeRequestDraft<'_>,
+    ) -> Result<ChangeRequest, ForgeError> {
+        let what = format!(
+            "POST pull request {} → {} in {repo}",
+            draft.source_branch, draft.target_branch
+        );
+        let call = Call {
+            what: &what,
+            permission: PULLS_WRITE,
+        };
+        let body = serde_json::json!({
+            "title": draft.title,
+            "head": draft.source_branch,
+            "base": draft.target_branch,
+            "body": draft.body,
+        });
+        let path = format!("/repos/{}/pulls", encode_path(repo));
+        let pr: PullRequest = self
+            .write(::http::Method::POST, &path, &body, &call)
+            .await?
+            .json(&what)?;
+        let mut change = ChangeRequest::from(pr);
+        if !draft.labels.is_empty() {
+            self.add_labels(repo, change.number, draft.labels).await?;
+            for label in draft.labels {
+                if !change.labels.contains(label) {
+                    change.labels.push(label.clone());
+                }
+            }
+        }
+        Ok(change)
+    }
+
+    async fn update_change_request(
+        &self,
+        repo: &str,
+        number: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<ChangeRequest, ForgeError> {
+        let what = format!("PATCH pull request #{number} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: PULLS_WRITE,
+        };
+        let path = format!("/repos/{}/pulls/{number}", encode_path(repo));
+        let payload = serde_json::json!({"title": title, "body": body});
+        let pr: PullRequest = self
+            .write(::http::Method::PATCH, &path, &payload, &call)
+            .await?
+            .json(&what)?;
+        Ok(pr.into())
+    }
+
+    async fn add_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError> {
+        let what = format!("POST labels of #{number} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "`pull-requests: write` (or `issues: write`)",
+        };
+        let path = format!("/repos/{}/issues/{number}/labels", encode_path(repo));
+        self.write(
+            ::http::Method::POST,
+            &path,
+            &serde_json::json!({ "labels": labels }),
+            &call,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn enable_auto_merge(
+        &self,
+        repo: &str,
+        change: &ChangeRequest,
+    ) -> Result<AutoMerge, ForgeError> {
+        let what = format!("enable auto-merge of #{} in {repo}", change.number);
+        let call = Call {
+            what: &what,
+            permission: "`contents: write` and `pull-requests: write`",
+        };
+        let Some(node_id) = &change.node_id else {
+            return Err(ForgeError::Decode {
+                what,
+                message: "the pull request has no node_id".into(),
+            });
+        };
+        let payload = serde_json::json!({
+            "query": ENABLE_AUTO_MERGE,
+            "variables": {"pullRequestId": node_id},
+        });
+        let client = self.graphql.as_ref().unwrap_or(&self.client);
+        let response = self
+            .send_json(
+                client,
+                ::http::Method::POST,
+                "/graphql",
+                Some(&payload),
+                &call,
+            )
+            .await?;
+        // GraphQL answers 200 and lists what went wrong in `errors`.
+        let answer: serde_json::Value = response.json(&what)?;
+        if let Some(errors) = answer.get("errors").and_then(|e| e.as_array())
+            && !errors.is_empty()
+        {
+            let message = errors
+                .iter()
+                .filter_map(|e| e.get("message").and_then(|m| m.as_str()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(ForgeError::Refused {
+                what,
+                message: format!(
+                    "{message} (auto-merge needs \"Allow auto-merge\" in the repository settings \
+                     and a protected base branch with required checks)"
+                ),
+            });
+        }
+        Ok(AutoMerge::Enabled)
+    }
+
+    async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError> {
+        let what = format!("POST approving review of #{} in {repo}", change.number);
+        let call = Call {
+            what: &what,
+            permission: "`pull-requests: write` for the --merge-token's user",
+        };
+        let path = format!(
+            "/repos/{}/pulls/{}/reviews",
+            encode_path(repo),
+            change.number
+        );
+        self.write(
+            ::http::Method::POST,
+            &path,
+            &serde_json::json!({"event": "APPROVE"}),
+            &call,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn issue_comments(
+        &self,
+        repo: &str,
+        issue: u64,
+    ) -> Result<Vec<IssueComment>, ForgeError> {
+        let what = format!("GET comments of issue #{issue} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "issues: read",
+        };
+        let path = format!(
+            "/repos/{}/issues/{issue}/comments?per_page={PAGE_SIZE}",
+            encode_path(repo)
+        );
+        let comments: Vec<GitHubComment> = self.get_pages(&path, usize::MAX, &call, |p| p).await?;
+        Ok(comments.into_iter().map(IssueComment::from).collect())
+    }
+
+    async fn create_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError> {
+        let what = format!("POST comment on issue #{issue} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "issues: write",
+        };
+        let path = format!("/repos/{}/issues/{issue}/comments", encode_path(repo));
+        let comment: GitHubComment = self
+            .write(
+                ::http::Method::POST,
+                &path,
+                &serde_json::json!({ "body": body }),
+                &call,
+            )
+            .await?
+            .json(&what)?;
+        Ok(comment.into())
+    }
+
+    async fn update_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError> {
+        let what = format!("PATCH comment {id} on issue #{issue} in {repo}");
+        let call = Call {
+            what: &what,
+            permission: "issues: write",
+        };
+        let path = format!("/repos/{}/issues/comments/{id}", encode_path(repo));
+        let comment: GitHubComment = self
+            .write(
+                ::http::Method::PATCH,
+                &path,
+                &serde_json::json!({ "body": body }),
+                &call,
+            )
+            .await?
+            .json(&what)?;
+        Ok(comment.into())
+    }
+
+    // ---- end auto-update ----
+}
+
+// ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+
+/// The largest page GitHub serves.
+const PAGE_SIZE: usize = 100;
+
+/// What a 401/403 on a change request means with GitHub's tokens, and the fixes.
+const PULLS_WRITE: &str = "`pull-requests: write` (and `contents: write` to push the branch); \
+    with GITHUB_TOKEN the repository must also allow \"GitHub Actions to create and approve pull requests\", \
+    and events made with GITHUB_TOKEN start no workflows — use a GitHub App token \
+    (actions/create-github-app-token) so the pull request's checks run";
+
+impl GitHub {
+    /// Sends `method path` with an optional JSON body under the retry policy.
+    async fn send_json(
+        &self,
+        client: &octocrab::Octocrab,
+        method: ::http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        http::send(&self.policy, call, || {
+            let method = method.clone();
+            async move {
+                let builder = ::http::Request::builder().method(method).uri(path);
+                let request = client
+                    .build_request(builder, body)
+                    .map_err(|e| transport_message(&e))?;
+                let response = client
+                    .execute(request)
+                    .await
+                    .map_err(|e| transport_message(&e))?;
+                collect(response).await
+            }
+        })
+        .await
+    }
+
+    async fn write(
+        &self,
+        method: ::http::Method,
+        path: &str,
+        body: &serde_json::Value,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        self.send_json(&self.client, method, path, Some(body), call)
+            .await
+    }
+
+    /// GETs up to `limit` items of a paginated list, following the `Link` header's
+    /// `rel="next"`; `items` takes the list out of one page's body.
+    async fn get_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        first: &str,
+        limit: usize,
+        call: &Call<'_>,
+        items: impl Fn(serde_json::Value) -> serde_json::Value,
+    ) -> Result<Vec<T>, ForgeError> {
+        let mut all = Vec::new();
+        let mut next = Some(first.to_string());
+        while let Some(path) = next.take() {
+            let response = self.get(&path, call).await?;
+            let page: serde_json::Value = response.json(call.what)?;
+            let page: Vec<T> =
+                serde_json::from_value(items(page)).map_err(|e| ForgeError::Decode {
+                    what: call.what.to_string(),
+                    message: e.to_string(),
+                })?;
+            let empty = page.is_empty();
+            all.extend(page);
+            if all.len() >= limit || empty {
+                break;
+            }
+            next = next_link(&response);
+        }
+        all.truncate(limit);
+        Ok(all)
+    }
+}
+
+/// The path and query of the `rel="next"` URL of a `Link` header. Only the path is
+/// kept: the client adds its own base, so a link can never send the token elsewhere.
+fn next_link(response: &Response) -> Option<String> {
+    let header = response.headers.get("link")?.to_str().ok()?;
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        if !is_next {
+            return None;
+        }
+        let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = &after_scheme[after_scheme.find('/')?..];
+        Some(path.to_string())
+    })
+}
+
+/// `GET /repos/{owner}/{repo}` ("Get a repository").
+#[derive(Deserialize)]
+struct Repository {
+    default_branch: String,
+}
+
+/// An item of `GET /repos/{owner}/{repo}/commits` ("List commits").
+#[derive(Deserialize)]
+struct ListedCommit {
+    sha: String,
+    html_url: Option<String>,
+    commit: ListedCommitDetail,
+}
+
+#[derive(Deserialize)]
+struct ListedCommitDetail {
+    message: String,
+}
+
+/// An item of `check_runs` in `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`.
+#[derive(Deserialize)]
+struct CheckRun {
+    name: String,
+    status: String,
+    conclusion: Option<String>,
+}
+
+/// An item of `statuses` in `GET /repos/{owner}/{repo}/commits/{ref}/status`
+/// ("Get the combined status for a specific reference").
+#[derive(Deserialize)]
+struct CommitStatus {
+    context: String,
+    state: String,
+}
+
+/// A pull request as `GET/POST/PATCH /repos/{owner}/{repo}/pulls…` return it.
+#[derive(Deserialize)]
+struct PullRequest {
+    number: u64,
+    node_id: Option<String>,
+    html_url: String,
+    title: String,
+    body: Option<String>,
+    #[serde(default)]
+    labels: Vec<Label>,
+    head: PullRef,
+    base: PullRef,
+    created_at: Option<String>,
+    auto_merge: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Label {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct PullRef {
+    #[serde(rename = "ref")]
+    name: String,
+    repo: Option<PullRepo>,
+}
+
+#[derive(Deserialize)]
+struct PullRepo {
+    full_name: String,
+}
+
+impl From<PullRequest> for ChangeRequest {
+    fn from(pr: PullRequest) -> Self {
+        ChangeRequest {
+            number: pr.number,
+            node_id: pr.node_id,
+            url: pr.html_url,
+            title: pr.title,
+            body: pr.body.unwrap_or_default(),
+            labels: pr.labels.into_iter().map(|l| l.name).collect(),
+            source_branch: pr.head.name,
+            target_branch: pr.base.name,
+            created_at: parse_date(pr.created_at.as_deref()),
+            auto_merge: pr.auto_merge.is_some_and(|a| !a.is_null()),
+        }
+    }
+}
+
+/// An issue comment (`GET/POST /repos/{owner}/{repo}/issues/{n}/comments`).
+#[derive(Deserialize)]
+struct GitHubComment {
+    id: u64,
+    body: Option<String>,
+    html_url: Option<String>,
+}
+
+impl From<GitHubComment> for IssueComment {
+    fn from(c: GitHubComment) -> Self {
+        IssueComment {
+            id: c.id,
+            body: c.body.unwrap_or_default(),
+            url: c.html_url,
+        }
+    }
+}
+
+/// A check run's state: `status` until it completes, then its `conclusion`.
+fn check_run_state(status: &str, conclusion: Option<&str>) -> JobState {
+    if status != "completed" {
+        return JobState::Pending;
+    }
+    match conclusion {
+        Some("success") => JobState::Success,
+        Some("neutral" | "skipped") => JobState::Skipped,
+        // failure, cancelled, timed_out, action_required, stale, startup_failure
+        Some(_) => JobState::Failed,
+        None => JobState::Pending,
+    }
+}
+
+/// A commit status's state (`error`, `failure`, `pending`, `success`).
+fn commit_status_state(state: &str) -> JobState {
+    match state {
+        "success" => JobState::Success,
+        "pending" => JobState::Pending,
+        _ => JobState::Failed,
+    }
+}
+
+const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!) { \
+    enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId}) { \
+    pullRequest { number autoMergeRequest { enabledAt } } } }";
+
+// ---- end auto-update ----
+
+#[cfg(test)]
+mod auto_update_tests {
+    use super::*;
+
+    fn response_with_link(link: &str) -> Response {
+        let mut headers = ::http::HeaderMap::new();
+        headers.insert("link", link.parse().unwrap());
+        Response {
+            status: 200,
+            headers,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn the_next_page_keeps_only_the_path_of_the_link() {
+        let response = response_with_link(
+            "<https://api.github.com/repositories/1/commits?sha=main&page=3>; rel=\"next\", \
+             <https://api.github.com/repositories/1/commits?sha=main&page=9>; rel=\"last\"",
+        );
+        assert_eq!(
+            next_link(&response).as_deref(),
+            Some("/repositories/1/commits?sha=main&page=3")
+        );
+        let last = response_with_link("<https://evil.example/x?page=1>; rel=\"prev\"");
+        assert_eq!(next_link(&last), None);
+    }
+
+    #[test]
+    fn enterprise_server_gets_its_graphql_endpoint_beside_the_rest_api() {
+        let settings = |api: &str| ForgeSettings {
+            platform: Platform::GitHub,
+            api_url: Some(api.to_string()),
+            server_url: "https://github.example.com".into(),
+            token: None,
+            token_kind: crate::ci::context::TokenKind::Bearer,
+        };
+        let _runtime = crate::forge::runtime().enter();
+        assert!(
+            GitHub::new(&settings("https://github.example.com/api/v3"))
+                .unwrap()
+                .graphql
+                .is_some()
+        );
+        assert!(
+            GitHub::new(&settings("https://api.github.com"))
+                .unwrap()
+                .graphql
+                .is_none()
+        );
     }
 }

@@ -6,10 +6,15 @@
 //! (5xx, 429 and GitHub's secondary rate limit, honouring `Retry-After`), time-outs
 //! and the mapping of statuses to [`ForgeError`]s that say which permission is missing.
 
+pub mod changes;
 mod github;
 mod gitlab;
 pub mod http;
 
+pub use changes::{
+    AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
+    RemoteCommit,
+};
 pub use github::GitHub;
 pub use gitlab::GitLab;
 
@@ -108,6 +113,9 @@ pub enum ForgeError {
     Setup(String),
     #[error("{platform} has no API for {what}")]
     Unsupported { platform: Platform, what: String },
+    /// The forge understood the request and said no (a GraphQL `errors` answer).
+    #[error("{what}: refused: {message}")]
+    Refused { what: String, message: String },
 }
 
 /// A tag as the forge API reports it.
@@ -126,6 +134,88 @@ pub trait Forge: Send + Sync {
 
     /// The tag `name` of `repo` (`owner/name`), or `None` when it does not exist.
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError>;
+
+    // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+
+    /// The default branch of `repo`.
+    async fn default_branch(&self, repo: &str) -> Result<String, ForgeError>;
+
+    /// The newest `limit` commits of `reference` (a branch, tag or commit), newest
+    /// first, following the forge's pagination.
+    async fn commits(
+        &self,
+        repo: &str,
+        reference: &str,
+        limit: usize,
+    ) -> Result<Vec<RemoteCommit>, ForgeError>;
+
+    /// The CI state of commit `sha`: GitHub's check runs and commit statuses, GitLab's
+    /// newest pipeline for the commit and its jobs.
+    async fn commit_ci(&self, repo: &str, sha: &str) -> Result<CommitCi, ForgeError>;
+
+    /// The open change requests whose source is `branch` of `repo` itself.
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError>;
+
+    /// Opens a change request (with its labels).
+    async fn create_change_request(
+        &self,
+        repo: &str,
+        draft: &ChangeRequestDraft<'_>,
+    ) -> Result<ChangeRequest, ForgeError>;
+
+    /// Sets the title and body of change request `number`.
+    async fn update_change_request(
+        &self,
+        repo: &str,
+        number: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<ChangeRequest, ForgeError>;
+
+    /// Adds labels to change request `number` (labels it has keep).
+    async fn add_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError>;
+
+    /// Sets the change request to merge when its pipeline passes.
+    async fn enable_auto_merge(
+        &self,
+        repo: &str,
+        change: &ChangeRequest,
+    ) -> Result<AutoMerge, ForgeError>;
+
+    /// Approves the change request as the token's user.
+    async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError>;
+
+    /// The comments of issue `issue`, oldest first.
+    async fn issue_comments(&self, repo: &str, issue: u64)
+    -> Result<Vec<IssueComment>, ForgeError>;
+
+    /// Adds a comment to issue `issue`.
+    async fn create_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError>;
+
+    /// Replaces the text of comment `id` on issue `issue`.
+    async fn update_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError>;
+
+    // ---- end auto-update ----
 }
 
 /// Connects to the forge the settings name. Plain git has no API.

@@ -65,6 +65,8 @@ impl Credentials {
 pub struct Git {
     dir: PathBuf,
     credentials: Option<Credentials>,
+    /// Extra environment for every command (a private index, a commit identity).
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 impl Git {
@@ -72,7 +74,16 @@ impl Git {
         Git {
             dir: dir.into(),
             credentials: None,
+            env: Vec::new(),
         }
+    }
+
+    /// The same repository with `key=value` in the environment of every command
+    /// (`GIT_INDEX_FILE` for a private index, `GIT_AUTHOR_NAME`, …).
+    pub fn with_env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self
     }
 
     pub fn with_credentials(mut self, credentials: Option<Credentials>) -> Self {
@@ -96,6 +107,7 @@ impl Git {
             .args(args)
             .env("LC_ALL", "C")
             .env("GIT_TERMINAL_PROMPT", "0")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         // Inside a container the workspace belongs to another user; git refuses such
         // a repository unless it is marked safe. The tools only read and tag.
@@ -247,6 +259,17 @@ mod tests {
             "git://127.0.0.1:9418/a.git"
         );
         assert_eq!(strip_userinfo("/srv/git/a.git"), "/srv/git/a.git");
+    }
+
+    #[test]
+    fn extra_environment_reaches_every_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::new(dir.path()).with_env("GIT_DIR", dir.path().join("elsewhere.git"));
+        git.run(["init", "-q", "--bare", "elsewhere.git"]).unwrap();
+        assert_eq!(
+            git.run(["rev-parse", "--git-dir"]).unwrap(),
+            dir.path().join("elsewhere.git").display().to_string()
+        );
     }
 
     #[test]

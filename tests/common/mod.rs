@@ -3,10 +3,13 @@
 //! HTTP server for the forge APIs, and parsers for the three output forms.
 #![allow(dead_code, unused_imports)]
 
+pub mod change_requests;
 pub mod git_server;
 pub mod http_git;
+pub mod issue_comments;
 pub mod mock_api;
 pub mod outputs;
+pub mod pages;
 
 pub use git_server::GitServer;
 pub use http_git::HttpGitServer;

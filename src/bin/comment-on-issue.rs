@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::comment_on_issue::main(std::env::args_os().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::find_green_commit::main(std::env::args_os().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::propose_change::main(std::env::args_os().collect())
+}

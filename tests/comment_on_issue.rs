@@ -1,0 +1,218 @@
+//! comment-on-issue: the tracking-issue comment of a release, once per release.
+
+mod common;
+
+use common::issue_comments::{IssueComments, gitlab_note};
+use common::{MockApi, Sandbox};
+use serde_json::json;
+
+const TOKEN: &str = "ghp_COMMENT_SECRET_0123";
+
+fn writes(api: &MockApi) -> Vec<common::Recorded> {
+    api.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect()
+}
+
+fn github(sb: &Sandbox, api: &MockApi, args: &[&str]) -> common::Relay {
+    sb.relay("comment-on-issue")
+        .args([
+            "--forge",
+            "github",
+            "--api-url",
+            &api.url(),
+            "--repo",
+            "acme/go",
+        ])
+        .args(["--issue", "42", "--json"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .args(args)
+}
+
+#[test]
+fn a_marked_comment_is_made_once_and_updated_in_place() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    let comments = IssueComments::github(&api, "acme/go");
+    comments.insert(
+        42,
+        common::issue_comments::github_comment("acme/go", 42, 1, &json!("Someone else's note")),
+    );
+    let run = github(
+        &sb,
+        &api,
+        &["--body", "Go 1.26.1 is out.", "--marker", "release/1.26.1"],
+    )
+    .run()
+    .success();
+    run.assert_hides(TOKEN);
+    assert_eq!(
+        run.json(),
+        json!({"url": "https://github.com/acme/go/issues/42#issuecomment-5001", "id": "5001",
+               "action": "created"})
+    );
+    assert_eq!(
+        comments.all()[1].1["body"],
+        "Go 1.26.1 is out.\n\n<!-- release-relay:release/1.26.1 -->"
+    );
+
+    // The retried release job: same text, nothing written.
+    let run = github(
+        &sb,
+        &api,
+        &["--body", "Go 1.26.1 is out.", "--marker", "release/1.26.1"],
+    )
+    .run()
+    .success();
+    assert_eq!(run.json()["action"], "unchanged");
+    assert_eq!(run.json()["id"], "5001");
+    assert_eq!(writes(&api).len(), 1);
+
+    // New text: the same comment is edited.
+    sb.write("note.md", "Go 1.26.1 is out, with Windows builds.\n");
+    let body_file = sb.path().join("note.md");
+    let run = github(
+        &sb,
+        &api,
+        &[
+            "--body-file",
+            body_file.to_str().unwrap(),
+            "--marker",
+            "release/1.26.1",
+        ],
+    )
+    .run()
+    .success();
+    assert_eq!(run.json()["action"], "updated");
+    let made = writes(&api);
+    assert_eq!(made.len(), 2);
+    assert_eq!(made[1].method, "PATCH");
+    assert_eq!(made[1].path, "/repos/acme/go/issues/comments/5001");
+    assert_eq!(
+        made[1].json(),
+        json!({"body": "Go 1.26.1 is out, with Windows builds.\n\n<!-- release-relay:release/1.26.1 -->"})
+    );
+    assert_eq!(comments.all().len(), 2);
+}
+
+#[test]
+fn without_a_marker_every_run_comments_and_dry_run_writes_nothing() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    let comments = IssueComments::github(&api, "acme/go");
+    let run = github(&sb, &api, &["--body", "hello", "--dry-run"])
+        .run()
+        .success();
+    assert_eq!(
+        run.json(),
+        json!({"url": "", "id": "", "action": "created"})
+    );
+    assert_eq!(
+        run.stderr(),
+        "dry run: would have created a comment on #42\n"
+    );
+    assert!(api.requests().is_empty(), "no marker: not even a read");
+    github(&sb, &api, &["--body", "hello"]).run().success();
+    github(&sb, &api, &["--body", "hello"]).run().success();
+    assert_eq!(comments.all().len(), 2);
+    assert_eq!(writes(&api)[0].json(), json!({"body": "hello"}));
+}
+
+#[test]
+fn gitlab_notes_skip_system_notes_and_update_the_marked_one() {
+    let sb = Sandbox::new();
+    let api = MockApi::gitlab();
+    let notes = IssueComments::gitlab(&api, "acme/go");
+    notes.insert(
+        9,
+        gitlab_note(
+            9,
+            1,
+            &json!("<!-- release-relay:v1 --> mentioned in commit abc"),
+            true,
+        ),
+    );
+    notes.insert(
+        9,
+        gitlab_note(9, 2, &json!("old text\n\n<!-- release-relay:v1 -->"), false),
+    );
+    let run = sb
+        .relay("comment-on-issue")
+        .args([
+            "--repo", "acme/go", "--issue", "9", "--body", "new text", "--marker", "v1",
+        ])
+        .args(["--json"])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("CI_SERVER_URL", "https://gitlab.example.com")
+        .env("GITLAB_TOKEN", "glpat-NOTES-SECRET")
+        .run()
+        .success();
+    run.assert_hides("glpat-NOTES-SECRET");
+    assert_eq!(
+        run.json(),
+        json!({"url": "https://gitlab.example.com/acme/go/-/issues/9#note_2", "id": "2",
+               "action": "updated"})
+    );
+    let made = writes(&api);
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0].method, "PUT");
+    assert_eq!(made[0].path, "/api/v4/projects/acme%2Fgo/issues/9/notes/2");
+    assert_eq!(
+        made[0].json(),
+        json!({"body": "new text\n\n<!-- release-relay:v1 -->"})
+    );
+    let listing = &api.requests_to("GET", "/api/v4/projects/acme%2Fgo/issues/9/notes")[0];
+    assert_eq!(listing.query, "sort=asc&order_by=created_at&per_page=100");
+}
+
+#[test]
+fn bad_inputs_and_the_job_token_exit_2() {
+    let sb = Sandbox::new();
+    let api = MockApi::gitlab();
+    let base = |args: &[&str]| {
+        sb.relay("comment-on-issue")
+            .args(["--repo", "acme/go", "--issue", "9"])
+            .env("GITLAB_CI", "true")
+            .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+            .args(args)
+    };
+    let run = base(&["--body", "hi"])
+        .env("CI_JOB_TOKEN", "glcbt-JOB")
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr(),
+        "error: commenting on the issue: CI_JOB_TOKEN cannot comment on issues: create a project \
+         access token with the `api` scope (role Reporter or more) and pass it as GITLAB_TOKEN or \
+         --token\n"
+    );
+    let run = base(&["--body", "  "])
+        .env("GITLAB_TOKEN", "glpat-x")
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr(),
+        "error: commenting on the issue: the comment is empty: pass --body or --body-file with some text\n"
+    );
+    let run = base(&["--body", "hi", "--marker", "two words"])
+        .env("GITLAB_TOKEN", "glpat-x")
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr(),
+        "error: commenting on the issue: --marker `two words` must be one line of letters, digits, `-`, `_`, `.` or `/`\n"
+    );
+    let run = base(&["--body-file", "/nonexistent/note.md"])
+        .env("GITLAB_TOKEN", "glpat-x")
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr()
+            .starts_with("error: cannot read --body-file /nonexistent/note.md: "),
+        "{}",
+        run.stderr()
+    );
+    assert!(writes(&api).is_empty());
+}

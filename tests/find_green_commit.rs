@@ -1,0 +1,546 @@
+//! find-green-commit against the GitHub and GitLab APIs (played by the mock with the
+//! documented payloads), as the first job of an auto-update pipeline runs it.
+
+mod common;
+
+use common::outputs::parse_dotenv;
+use common::pages::{github_pages, gitlab_pages};
+use common::{MockApi, MockResponse, Sandbox};
+use serde_json::{Value, json};
+
+const REPO: &str = "acme/gitaly";
+
+fn sha(n: u8) -> String {
+    format!("{n:x}").repeat(40)[..40].to_string()
+}
+
+/// An item of GitHub's "List commits".
+fn github_commit(sha: &str, title: &str) -> Value {
+    json!({
+        "sha": sha,
+        "node_id": "C_kwDOAbc",
+        "url": format!("https://api.github.com/repos/{REPO}/commits/{sha}"),
+        "html_url": format!("https://github.com/{REPO}/commit/{sha}"),
+        "commit": {
+            "message": format!("{title}\n\nLonger description."),
+            "author": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
+            "committer": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
+            "comment_count": 0,
+        },
+        "parents": [],
+    })
+}
+
+/// A check run of "List check runs for a Git reference".
+fn check_run(name: &str, status: &str, conclusion: Option<&str>) -> Value {
+    json!({
+        "id": 4, "head_sha": "x", "node_id": "CR_1", "external_id": "",
+        "url": "https://api.github.com/repos/acme/gitaly/check-runs/4",
+        "html_url": "https://github.com/acme/gitaly/runs/4",
+        "details_url": "https://github.com/acme/gitaly/actions/runs/1/job/4",
+        "status": status, "conclusion": conclusion, "name": name,
+        "started_at": "2026-01-15T12:00:00Z",
+        "completed_at": if status == "completed" { json!("2026-01-15T12:05:00Z") } else { Value::Null },
+        "output": {"title": null, "summary": null, "text": null, "annotations_count": 0},
+        "check_suite": {"id": 5},
+        "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"},
+        "pull_requests": [],
+    })
+}
+
+/// A status of "Get the combined status for a specific reference".
+fn status(context: &str, state: &str) -> Value {
+    json!({
+        "url": "https://api.github.com/repos/acme/gitaly/statuses/x",
+        "id": 1, "node_id": "SC_1", "state": state, "description": "Build",
+        "target_url": "https://ci.example.org/build/1", "context": context,
+        "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:05:00Z",
+    })
+}
+
+/// Serves one commit's check runs (in pages of 2) and combined status.
+fn github_ci(api: &MockApi, sha: &str, runs: Vec<Value>, statuses: Vec<Value>) {
+    github_pages(
+        api,
+        &format!("/repos/{REPO}/commits/{sha}/check-runs"),
+        runs,
+        2,
+        |page| json!({"total_count": page.len(), "check_runs": page}),
+    );
+    let sha = sha.to_string();
+    let combined = if statuses.is_empty() {
+        "pending"
+    } else if statuses.iter().all(|s| s["state"] == "success") {
+        "success"
+    } else {
+        "failure"
+    };
+    github_pages(
+        api,
+        &format!("/repos/{REPO}/commits/{sha}/status"),
+        statuses,
+        2,
+        move |page| {
+            json!({"state": combined, "sha": sha, "total_count": page.len(), "statuses": page,
+                   "repository": {"id": 1, "full_name": REPO},
+                   "commit_url": "https://api.github.com/repos/acme/gitaly/commits/x"})
+        },
+    );
+}
+
+fn github_api(commits: &[(String, &str)]) -> MockApi {
+    let api = MockApi::github();
+    api.on(
+        "GET",
+        &format!("/repos/{REPO}"),
+        MockResponse::json(
+            200,
+            json!({"id": 1, "name": "gitaly", "full_name": REPO, "default_branch": "main",
+                   "private": false, "html_url": "https://github.com/acme/gitaly"}),
+        ),
+    );
+    github_pages(
+        &api,
+        &format!("/repos/{REPO}/commits"),
+        commits.iter().map(|(s, t)| github_commit(s, t)).collect(),
+        2,
+        Value::Array,
+    );
+    api
+}
+
+fn run_github(sb: &Sandbox, api: &MockApi, args: &[&str]) -> common::Relay {
+    sb.relay("find-green-commit")
+        .args(["--forge", "github", "--repo", REPO, "--api-url", &api.url()])
+        .args([
+            "--server-url",
+            "https://github.com",
+            "--token",
+            "ghp_SECRET0123456789",
+        ])
+        .args(args)
+}
+
+#[test]
+fn finds_the_newest_green_commit_over_paged_check_runs_and_statuses() {
+    let sb = Sandbox::new();
+    let commits: Vec<(String, &str)> = vec![
+        (sha(1), "feat: newest, still running"),
+        (sha(2), "fix: broke the tests"),
+        (sha(3), "fix: checks green, jenkins red"),
+        (sha(4), "feat: all green"),
+        (sha(5), "chore: older"),
+    ];
+    let api = github_api(&commits);
+    github_ci(
+        &api,
+        &sha(1),
+        vec![
+            check_run("build", "completed", Some("success")),
+            check_run("test", "in_progress", None),
+        ],
+        vec![],
+    );
+    github_ci(
+        &api,
+        &sha(2),
+        vec![
+            check_run("build", "completed", Some("success")),
+            check_run("lint", "completed", Some("neutral")),
+            check_run("test", "completed", Some("failure")),
+        ],
+        vec![status("ci/jenkins", "pending")],
+    );
+    github_ci(
+        &api,
+        &sha(3),
+        vec![check_run("build", "completed", Some("success"))],
+        vec![
+            status("ci/jenkins", "failure"),
+            status("ci/docs", "success"),
+        ],
+    );
+    github_ci(
+        &api,
+        &sha(4),
+        vec![
+            check_run("build", "completed", Some("success")),
+            check_run("lint", "completed", Some("skipped")),
+            check_run("test (linux)", "completed", Some("success")),
+        ],
+        vec![
+            status("ci/docs", "success"),
+            status("ci/jenkins", "success"),
+            status("ci/perf", "success"),
+        ],
+    );
+    let run = run_github(&sb, &api, &["--json"]).run().success();
+    let out = run.json();
+    assert_eq!(
+        out,
+        json!({
+            "commit": sha(4),
+            "short": &sha(4)[..7],
+            "pipeline-url": format!("https://github.com/{REPO}/commit/{}/checks", sha(4)),
+            "checked": 4,
+        })
+    );
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "{} feat: newest, still running — pending: test\n\
+             {} fix: broke the tests — failed: test\n\
+             {} fix: checks green, jenkins red — failed: ci/jenkins\n\
+             {} feat: all green — green\n",
+            &sha(1)[..7],
+            &sha(2)[..7],
+            &sha(3)[..7],
+            &sha(4)[..7]
+        )
+    );
+    // The search stops at the green commit: the older one is never asked about.
+    assert!(
+        api.requests_to(
+            "GET",
+            &format!("/repos/{REPO}/commits/{}/check-runs", sha(5))
+        )
+        .is_empty()
+    );
+    // Every page was followed: commits (3 pages of 2), and the two-page lists of sha 4.
+    assert_eq!(
+        api.requests_to("GET", &format!("/repos/{REPO}/commits"))
+            .len(),
+        3
+    );
+    let check_pages = api.requests_to(
+        "GET",
+        &format!("/repos/{REPO}/commits/{}/check-runs", sha(4)),
+    );
+    assert_eq!(check_pages.len(), 2);
+    assert_eq!(check_pages[1].query, "filter=latest&per_page=100&page=2");
+    assert_eq!(
+        api.requests_to("GET", &format!("/repos/{REPO}/commits/{}/status", sha(4)))
+            .len(),
+        2
+    );
+    let first = &api.requests_to("GET", &format!("/repos/{REPO}/commits"))[0];
+    assert_eq!(first.query, "sha=main&per_page=100");
+    assert_eq!(
+        first.header("authorization"),
+        Some("Bearer ghp_SECRET0123456789")
+    );
+    run.assert_hides("ghp_SECRET0123456789");
+}
+
+#[test]
+fn a_required_job_must_have_run_and_passed() {
+    let sb = Sandbox::new();
+    let commits = vec![(sha(1), "docs: typo"), (sha(2), "feat: code")];
+    let api = github_api(&commits);
+    github_ci(
+        &api,
+        &sha(1),
+        vec![
+            check_run("docs", "completed", Some("success")),
+            check_run("test (linux)", "completed", Some("skipped")),
+        ],
+        vec![],
+    );
+    github_ci(
+        &api,
+        &sha(2),
+        vec![
+            check_run("build", "completed", Some("success")),
+            check_run("test (linux)", "completed", Some("success")),
+        ],
+        vec![],
+    );
+    let run = run_github(
+        &sb,
+        &api,
+        &[
+            "--json",
+            "--ref",
+            "release-1",
+            "--require-job",
+            "test*",
+            "--require-job",
+            "build",
+        ],
+    )
+    .run()
+    .success();
+    assert_eq!(run.json()["commit"], sha(2));
+    assert!(
+        run.stderr().starts_with(&format!(
+            "{} docs: typo — required job missing: test* (test (linux) skipped); build (no job of that name ran)\n",
+            &sha(1)[..7]
+        )),
+        "{}",
+        run.stderr()
+    );
+    let first = &api.requests_to("GET", &format!("/repos/{REPO}/commits"))[0];
+    assert_eq!(first.query, "sha=release-1&per_page=100");
+    assert!(
+        api.requests_to("GET", &format!("/repos/{REPO}")).is_empty(),
+        "--ref given: the default branch is not asked"
+    );
+}
+
+#[test]
+fn none_green_down_to_min_commit_fails_with_every_reason() {
+    let sb = Sandbox::new();
+    let commits = vec![
+        (sha(1), "feat: running"),
+        (sha(2), "fix: red"),
+        (sha(3), "chore: pinned already"),
+        (sha(4), "feat: older and green"),
+    ];
+    let api = github_api(&commits);
+    github_ci(
+        &api,
+        &sha(1),
+        vec![check_run("build", "queued", None)],
+        vec![],
+    );
+    github_ci(
+        &api,
+        &sha(2),
+        vec![check_run("build", "completed", Some("timed_out"))],
+        vec![],
+    );
+    github_ci(&api, &sha(3), vec![], vec![]);
+    github_ci(
+        &api,
+        &sha(4),
+        vec![check_run("build", "completed", Some("success"))],
+        vec![],
+    );
+    let output = sb.path().join("github_output");
+    let run = run_github(&sb, &api, &["--min-commit", &sha(3)[..10]])
+        .env("GITHUB_OUTPUT", &output)
+        .run()
+        .expect_code(1);
+    let message = run.stderr().lines().skip(3).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        message,
+        format!(
+            "error: no green commit among the 3 newest commits of main in acme/gitaly, down to --min-commit {}\n  \
+             {} feat: running — pending: build\n  \
+             {} fix: red — failed: build\n  \
+             {} chore: pinned already — no CI status",
+            &sha(3)[..10],
+            &sha(1)[..7],
+            &sha(2)[..7],
+            &sha(3)[..7]
+        )
+    );
+    let outputs = common::outputs::parse_github_output(&std::fs::read_to_string(output).unwrap());
+    assert_eq!(outputs["commit"], "");
+    assert_eq!(outputs["checked"], "3");
+    assert!(
+        api.requests_to(
+            "GET",
+            &format!("/repos/{REPO}/commits/{}/check-runs", sha(4))
+        )
+        .is_empty(),
+        "nothing older than --min-commit is looked at"
+    );
+}
+
+/// A GitLab pipeline of "List project pipelines".
+fn gitlab_pipeline(id: u64, sha: &str, status: &str) -> Value {
+    json!({
+        "id": id, "iid": id, "project_id": 5, "sha": sha, "ref": "master", "status": status,
+        "source": "push", "created_at": "2026-01-15T12:00:00.000Z", "updated_at": "2026-01-15T12:10:00.000Z",
+        "web_url": format!("https://gitlab.example.com/acme/gitaly/-/pipelines/{id}"),
+    })
+}
+
+/// A job of "List pipeline jobs".
+fn gitlab_job(name: &str, status: &str, allow_failure: bool) -> Value {
+    json!({
+        "id": 8, "name": name, "stage": "test", "status": status, "ref": "master", "tag": false,
+        "allow_failure": allow_failure, "created_at": "2026-01-15T12:00:00.000Z",
+        "web_url": "https://gitlab.example.com/acme/gitaly/-/jobs/8",
+        "pipeline": {"id": 1, "project_id": 5, "ref": "master", "sha": "x", "status": "success"},
+    })
+}
+
+#[test]
+fn gitlab_takes_the_newest_pipeline_and_its_paged_jobs() {
+    let sb = Sandbox::new();
+    let api = MockApi::gitlab();
+    let project = "/api/v4/projects/acme%2Fgitaly";
+    api.on(
+        "GET",
+        project,
+        MockResponse::json(
+            200,
+            json!({"id": 5, "path_with_namespace": REPO, "default_branch": "master",
+                   "web_url": "https://gitlab.example.com/acme/gitaly"}),
+        ),
+    );
+    let commits: Vec<Value> = [
+        (sha(1), "running"),
+        (sha(2), "docs only"),
+        (sha(3), "green"),
+        (sha(4), "old"),
+    ]
+    .iter()
+    .map(|(s, t)| {
+        json!({"id": s, "short_id": &s[..8], "title": t, "message": t, "parent_ids": [],
+                   "author_name": "Dev", "created_at": "2026-01-15T12:00:00.000Z",
+                   "web_url": format!("https://gitlab.example.com/acme/gitaly/-/commit/{s}")})
+    })
+    .collect();
+    gitlab_pages(&api, &format!("{project}/repository/commits"), commits, 2);
+    let pipelines = |s: &str, p: Value| {
+        let s = s.to_string();
+        let path = format!("{project}/pipelines");
+        api.handle(move |r| {
+            (r.method == "GET" && r.path == path && r.query.contains(&format!("sha={s}")))
+                .then(|| MockResponse::json(200, json!([p.clone()])))
+        });
+    };
+    pipelines(&sha(1), gitlab_pipeline(11, &sha(1), "running"));
+    pipelines(&sha(2), gitlab_pipeline(12, &sha(2), "success"));
+    pipelines(&sha(3), gitlab_pipeline(13, &sha(3), "success"));
+    gitlab_pages(
+        &api,
+        &format!("{project}/pipelines/11/jobs"),
+        vec![
+            gitlab_job("build", "success", false),
+            gitlab_job("test", "running", false),
+        ],
+        2,
+    );
+    gitlab_pages(
+        &api,
+        &format!("{project}/pipelines/12/jobs"),
+        vec![gitlab_job("docs-lint", "success", false)],
+        2,
+    );
+    gitlab_pages(
+        &api,
+        &format!("{project}/pipelines/13/jobs"),
+        vec![
+            gitlab_job("build", "success", false),
+            gitlab_job("docs-lint", "success", false),
+            gitlab_job("flaky", "failed", true),
+            gitlab_job("test", "success", false),
+            gitlab_job("deploy", "manual", false),
+        ],
+        2,
+    );
+    let dotenv = sb.path().join("green.env");
+    let run = sb
+        .relay("find-green-commit")
+        .args([
+            "--repo",
+            REPO,
+            "--require-job",
+            "test",
+            "--dotenv",
+            dotenv.to_str().unwrap(),
+        ])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("GITLAB_TOKEN", "glpat-SECRET0123456789")
+        .run()
+        .success();
+    let env = parse_dotenv(&std::fs::read_to_string(&dotenv).unwrap());
+    assert_eq!(env["COMMIT"], sha(3));
+    assert_eq!(env["SHORT"], &sha(3)[..7]);
+    assert_eq!(
+        env["PIPELINE_URL"],
+        "https://gitlab.example.com/acme/gitaly/-/pipelines/13"
+    );
+    assert_eq!(env["CHECKED"], "3");
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "{} running — pending: test\n\
+             {} docs only — required job missing: test (no job of that name ran)\n\
+             {} green — green\n",
+            &sha(1)[..7],
+            &sha(2)[..7],
+            &sha(3)[..7]
+        )
+    );
+    let jobs = api.requests_to("GET", &format!("{project}/pipelines/13/jobs"));
+    assert_eq!(jobs.len(), 3, "three pages of jobs");
+    assert_eq!(jobs[2].query, "per_page=100&page=3");
+    let listing = &api.requests_to("GET", &format!("{project}/repository/commits"))[0];
+    assert_eq!(listing.query, "ref_name=master&per_page=100");
+    assert_eq!(
+        listing.header("private-token"),
+        Some("glpat-SECRET0123456789")
+    );
+    run.assert_hides("glpat-SECRET0123456789");
+}
+
+#[test]
+fn bad_inputs_exit_2_before_any_call() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--require-job", "test-[a"],
+            "error: finding a green commit: --require-job `test-[a` is not a valid glob: unclosed character class; missing ']'\n",
+        ),
+        (
+            &["--min-commit", "HEAD~1"],
+            "error: finding a green commit: --min-commit `HEAD~1` is not a commit id: give 7 to 40 hexadecimal digits of the commit\n",
+        ),
+        (
+            &["--limit", "0"],
+            "error: finding a green commit: --limit must be at least 1\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = run_github(&sb, &api, args).run().expect_code(2);
+        assert_eq!(run.stderr(), message);
+    }
+    let run = sb
+        .relay("find-green-commit")
+        .args(["--repo", REPO])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr(),
+        "error: find-green-commit reads CI results through a forge API: pass --forge github or \
+         --forge gitlab (detected inside GitHub Actions and GitLab CI)\n"
+    );
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn api_failures_name_the_request_and_the_permission() {
+    let sb = Sandbox::new();
+    let api = github_api(&[(sha(1), "feat")]);
+    api.on(
+        "GET",
+        &format!("/repos/{REPO}/commits/{}/check-runs", sha(1)),
+        MockResponse::json(
+            403,
+            json!({"message": "Resource not accessible by integration",
+                   "documentation_url": "https://docs.github.com/rest/checks/runs"}),
+        ),
+    );
+    let run = run_github(&sb, &api, &[]).run().expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "error: finding a green commit: GET check runs of {} in acme/gitaly: 403 — the token \
+             lacks a permission: checks: read (Resource not accessible by integration)\n",
+            sha(1)
+        )
+    );
+    let missing = MockApi::github();
+    let run = run_github(&sb, &missing, &[]).run().expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: finding a green commit: GET repository acme/gitaly: not found (404)\n"
+    );
+}
