@@ -119,6 +119,20 @@ pub struct RemoteTag {
     pub annotation: Option<Annotation>,
 }
 
+// --- generate-changelog: commits between two refs -------------------------------
+
+/// A commit as a forge's compare API lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteCommit {
+    pub id: String,
+    /// The whole message (subject, body, trailers).
+    pub message: String,
+    /// How many parents it has (more than one: a merge).
+    pub parents: usize,
+}
+
+// --- end generate-changelog -------------------------------------------------------
+
 /// What the tools need from a forge.
 #[async_trait::async_trait]
 pub trait Forge: Send + Sync {
@@ -126,6 +140,16 @@ pub trait Forge: Send + Sync {
 
     /// The tag `name` of `repo` (`owner/name`), or `None` when it does not exist.
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError>;
+
+    // --- generate-changelog ---
+    /// The commits `head` has and `base` lacks (`base...head`, from their merge base),
+    /// oldest first as the compare APIs list them, every page read.
+    async fn compare_commits(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError>;
 }
 
 /// Connects to the forge the settings name. Plain git has no API.
