@@ -212,7 +212,7 @@ impl LocalRepo {
             .map_err(|source| {
                 Error::Changelog(ChangelogError::Read {
                     path: shallow_file.clone(),
-                    source,
+                    error: source,
                 })
             })?
             .lines()

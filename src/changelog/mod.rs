@@ -41,11 +41,10 @@ pub enum ChangelogError {
     BadRepoSpec { spec: String, reason: String },
     #[error("--artifact `{spec}`: {reason}")]
     BadArtifact { spec: String, reason: String },
-    #[error("{flag}: {source}")]
+    #[error("{flag}: {invalid}")]
     BadVersion {
         flag: &'static str,
-        #[source]
-        source: crate::version::VersionError,
+        invalid: crate::version::VersionError,
     },
     #[error("--date `{0}`: expected YYYY-MM-DD")]
     BadDate(String),
@@ -55,19 +54,17 @@ pub enum ChangelogError {
     DefaultTemplate(String),
     #[error("{location}: {message}")]
     Request { location: Location, message: String },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{location}: the file is not UTF-8 text")]
     NotText { location: Location },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {error}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "cannot tell the previous version: no --previous, no version heading in {}, and no local repository to read tags from; pass --previous",

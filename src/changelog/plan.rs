@@ -59,7 +59,7 @@ impl Plan {
             crate::fsio::write_atomic(path, text.as_bytes()).map_err(|source| {
                 ChangelogError::Write {
                     path: path.to_path_buf(),
-                    source,
+                    error: source,
                 }
             })
         };
@@ -109,7 +109,7 @@ pub async fn prepare(
     let version =
         Version::parse(&request.version).map_err(|source| ChangelogError::BadVersion {
             flag: "--version",
-            source,
+            invalid: source,
         })?;
     let flagged_previous = request
         .previous
@@ -118,7 +118,7 @@ pub async fn prepare(
         .transpose()
         .map_err(|source| ChangelogError::BadVersion {
             flag: "--previous",
-            source,
+            invalid: source,
         })?;
     if let Some(date) = &request.date
         && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
@@ -479,7 +479,7 @@ fn read_changelog(path: &Path) -> Result<Option<String>> {
         Err(source) => {
             return Err(ChangelogError::Read {
                 path: path.to_path_buf(),
-                source,
+                error: source,
             }
             .into());
         }

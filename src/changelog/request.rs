@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>, ChangelogError> {
     let text = std::fs::read_to_string(path).map_err(|source| ChangelogError::Read {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     let fail = |span: Span, message: String| ChangelogError::Request {
         location: Location::new(path, span.start.line(), span.start.col() + 1),

@@ -37,7 +37,7 @@ impl SectionTemplate {
     pub fn from_file(path: &Path) -> Result<SectionTemplate, ChangelogError> {
         let source = std::fs::read_to_string(path).map_err(|source| ChangelogError::Read {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         let template = SectionTemplate {
             source,
