@@ -106,8 +106,18 @@ pub async fn prepare(
     ci: &CiContext,
     settings: &ForgeSettings,
 ) -> Result<Plan> {
+    // A tag name is accepted as the version when the tag prefix is known
+    // (`--version v1.2.0 --tag-prefix v`, as `github.ref_name` gives it).
+    let version_text = match request.tag_prefix.as_deref() {
+        Some(prefix) if !prefix.is_empty() => request
+            .version
+            .strip_prefix(prefix)
+            .filter(|rest| Version::parse(rest).is_ok())
+            .unwrap_or(&request.version),
+        _ => &request.version,
+    };
     let version =
-        Version::parse(&request.version).map_err(|source| ChangelogError::BadVersion {
+        Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
             flag: "--version",
             invalid: source,
         })?;
