@@ -136,6 +136,34 @@ fn prefixed_tags_and_pre_releases_of_the_same_version_are_skipped() {
 }
 
 #[test]
+fn a_tag_name_is_read_as_the_version_with_its_prefix() {
+    let sb = Sandbox::new();
+    let repo = api_history(&sb, "api", "v");
+    let out = github(sb.relay("generate-changelog"))
+        .env("GITHUB_REPOSITORY", "acme/api")
+        .args([
+            "--version",
+            "v1.1.0",
+            "--tag-prefix",
+            "v",
+            "--json",
+            "--dry-run",
+        ])
+        .current_dir(repo.path())
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["previous-version"], "1.0.0");
+    let notes = out["notes"].as_str().unwrap();
+    assert!(
+        notes.starts_with(
+            "## [1.1.0] - 2026-01-15\n\nCompare: [v1.0.0...v1.1.0](https://github.com/acme/api/compare/v1.0.0...v1.1.0)\n"
+        ),
+        "{notes}"
+    );
+}
+
+#[test]
 fn the_previous_version_comes_from_the_changelog_then_the_flag() {
     let sb = Sandbox::new();
     let repo = api_history(&sb, "api", "v");
@@ -891,6 +919,77 @@ fn commits_of_a_repository_without_a_clone_come_from_the_gitlab_compare_api() {
     );
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].query, "from=1.0.0&to=1.1.0");
+}
+
+#[test]
+fn a_tag_missing_on_the_forge_fails_and_a_rate_limit_is_waited_out() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    let run = sb
+        .relay("generate-changelog")
+        .args([
+            "--forge",
+            "github",
+            "--api-url",
+            &api.url(),
+            "--token",
+            "t0ken",
+        ])
+        .args([
+            "--version",
+            "1.1.0",
+            "--previous",
+            "1.0.0",
+            "--repo",
+            "acme/homeport",
+        ])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: generating the changelog of 1.1.0: GET compare 1.0.0...1.1.0 of acme/homeport: not found (404)\n"
+    );
+
+    let api = MockApi::gitlab();
+    let path = "/api/v4/projects/acme%2Fhomeport/repository/compare";
+    api.on(
+        "GET",
+        path,
+        MockResponse::json(429, json!({"message": "429 Too Many Requests"}))
+            .header("Retry-After", "1"),
+    );
+    api.on(
+        "GET",
+        path,
+        MockResponse::json(
+            200,
+            json!({"commit": null, "commits": [{"id": "dddddddddddddddddddddddddddddddddddddddd", "short_id": "dddddddd",
+                "title": "fix: d", "message": "fix: d\n", "parent_ids": ["eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"]}],
+                "diffs": [], "compare_timeout": false, "compare_same_ref": false}),
+        ),
+    );
+    let out = sb
+        .relay("generate-changelog")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", api.url()),
+        ])
+        .args([
+            "--token",
+            "t0ken",
+            "--version",
+            "1.1.0",
+            "--previous",
+            "1.0.0",
+        ])
+        .args(["--repo", "acme/homeport", "--json", "--dry-run"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["commit-count"], 1);
+    assert_eq!(api.requests_to("GET", path).len(), 2);
 }
 
 #[test]

@@ -176,10 +176,10 @@ pub fn find_references(text: &str) -> Vec<Reference> {
     found
 }
 
-/// One line of Markdown for `text` (a subject or a description): escaped, with every
-/// reference the forge knows linked. The result is safe as the content of a list item.
+/// One line of Markdown for `text` (a subject or a description, without surrounding
+/// blanks; `references` found in it): escaped, with every reference the forge knows
+/// linked. The result is safe as the content of a list item.
 pub fn markdown_line(text: &str, references: &[Reference], links: &Links, repo: &str) -> String {
-    let text = text.trim();
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
     for reference in references {

@@ -10,7 +10,7 @@
 //! [`previous`] decides the previous version, [`commits`] reads history (one `git log`
 //! per repository, or the forge's compare API), [`links`] knows each forge's URL forms
 //! and renders commit subjects as safe Markdown, [`context`] groups commits into the
-//! data the template sees, [`template`] renders it, [`file`] edits CHANGELOG.md.
+//! data the template sees, [`template`] renders it, [`mod@file`] edits CHANGELOG.md.
 //! [`request`] reads the repositories of a release request file.
 
 pub mod commits;

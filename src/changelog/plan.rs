@@ -116,11 +116,10 @@ pub async fn prepare(
             .unwrap_or(&request.version),
         _ => &request.version,
     };
-    let version =
-        Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
-            flag: "--version",
-            invalid: source,
-        })?;
+    let version = Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
+        flag: "--version",
+        invalid: source,
+    })?;
     let flagged_previous = request
         .previous
         .as_deref()
@@ -315,14 +314,18 @@ pub async fn prepare(
                         .collect();
                     (raw, CommitSource::Api, tag.clone())
                 }
-                _ => {
+                (_, has_token, platform) => {
+                    let why = if previous_tag.is_none() {
+                        "no previous version to compare with"
+                    } else if platform == Platform::Git {
+                        "plain git has no compare API (--forge github or gitlab)"
+                    } else if !has_token {
+                        "no API token"
+                    } else {
+                        "no compare API"
+                    };
                     warnings.push(format!(
-                        "{name}: no local clone{}: the section links the comparison but lists no commits",
-                        if previous_tag.is_none() {
-                            " and no previous version"
-                        } else {
-                            " and no API token"
-                        }
+                        "{name}: no local clone and {why}: the section links the comparison but lists no commits"
                     ));
                     (Vec::new(), CommitSource::None, tag.clone())
                 }
