@@ -311,6 +311,12 @@ mod tests {
     }
 
     #[test]
+    fn a_header_with_reference_definitions_keeps_them_last() {
+        let (_, new) = apply_section(Some("# C\n\n[x]: https://x\n"), "## 1.0.0\n", &v("1.0.0"));
+        assert_eq!(new, "# C\n\n## 1.0.0\n\n[x]: https://x\n");
+    }
+
+    #[test]
     fn crlf_files_get_crlf_sections() {
         let old = "# C\r\n\r\n## 1.0.0\r\n\r\n- a\r\n";
         let (_, new) = apply_section(Some(old), "## 1.1.0\n\n- b\n", &v("1.1.0"));
