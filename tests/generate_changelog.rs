@@ -346,6 +346,37 @@ fn many_repositories_get_a_compare_link_each_and_artifacts() {
 }
 
 #[test]
+fn a_hub_repository_tells_the_previous_version_of_forge_only_repositories() {
+    let sb = Sandbox::new();
+    let hub = sb.repo("hub");
+    hub.commit("a", "1", "chore: release 1.0.0");
+    hub.tag_lightweight("1.0.0");
+    hub.commit("a", "2", "chore: release 1.1.0");
+    hub.tag_annotated("1.1.0", "hub 1.1.0");
+    let out = github(sb.relay("generate-changelog"))
+        .args([
+            "--version",
+            "1.1.0",
+            "--repo",
+            "acme/worker",
+            "--json",
+            "--dry-run",
+        ])
+        .current_dir(hub.path())
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["previous-version"], "1.0.0");
+    assert_eq!(out["commit-count"], 0);
+    assert_eq!(
+        out["notes"],
+        "## [1.1.0] - 2026-01-15\n\n\
+         Compare: [1.0.0...1.1.0](https://github.com/acme/worker/compare/1.0.0...1.1.0)\n\n\
+         Commits are not listed: no local clone of this repository and no compare API to ask.\n"
+    );
+}
+
+#[test]
 fn gitlab_links_merge_requests_and_issues() {
     let sb = Sandbox::new();
     let repo = sb.repo("api");

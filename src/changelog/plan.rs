@@ -219,9 +219,10 @@ pub async fn prepare(
                 local,
             });
         }
-        // A current folder that is a repository but not listed still tells the
-        // previous version and the date (the hub repository of a release).
-        if let Some(mut repo) = workdir_repo {
+        // When no listed repository has a clone, a current folder that is a
+        // repository still tells the previous version and the date (the hub
+        // repository of a release, listing only forge repositories).
+        if let (None, Some(mut repo)) = (primary, workdir_repo) {
             repo.label = ci_name
                 .clone()
                 .unwrap_or_else(|| folder_name(&request.workdir));
