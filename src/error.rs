@@ -67,6 +67,8 @@ pub enum Error {
     Propose(#[from] crate::propose::ProposeError),
     #[error(transparent)]
     Comment(#[from] crate::comment::CommentError),
+    #[error(transparent)]
+    Changelog(#[from] crate::changelog::ChangelogError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -92,6 +94,7 @@ impl Error {
             Error::Green(e) => e.is_bad_input(),
             Error::Propose(e) => e.is_bad_input(),
             Error::Comment(e) => e.is_bad_input(),
+            Error::Changelog(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -104,6 +107,7 @@ impl Error {
             Error::Green(e) => e.location(),
             Error::Propose(e) => e.location(),
             Error::Comment(e) => e.location(),
+            Error::Changelog(e) => e.location(),
             _ => None,
         }
     }

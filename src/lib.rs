@@ -7,8 +7,9 @@
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
 //! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
 //! [`green`] (find-green-commit), [`propose`] (propose-change), [`comment`]
-//! (comment-on-issue).
+//! (comment-on-issue), [`changelog`] (generate-changelog).
 
+pub mod changelog;
 pub mod ci;
 pub mod cli;
 pub mod comment;

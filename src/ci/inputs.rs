@@ -36,7 +36,15 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
     let mut argv = args;
     for arg in cmd.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if long == "help" || long == "version" || given.iter().any(|g| g == long) {
+        // clap's own --help/--version are no inputs; a tool's `--version VALUE` is.
+        let builtin = matches!(
+            arg.get_action(),
+            clap::ArgAction::Help
+                | clap::ArgAction::HelpShort
+                | clap::ArgAction::HelpLong
+                | clap::ArgAction::Version
+        );
+        if builtin || given.iter().any(|g| g == long) {
             continue;
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
@@ -103,6 +111,21 @@ mod tests {
             .map(OsString::from)
             .collect();
         Demo::try_parse_from(with_inputs(&Demo::command(), args, &vars)).unwrap()
+    }
+
+    #[derive(Parser, Debug)]
+    #[command(disable_version_flag = true)]
+    struct WithVersion {
+        #[arg(long)]
+        version: String,
+    }
+
+    #[test]
+    fn a_version_option_of_the_tool_is_an_input() {
+        let args = vec![OsString::from("demo")];
+        let vars = [("INPUT_VERSION".to_string(), "1.2.0".to_string())];
+        let argv = with_inputs(&WithVersion::command(), args, &vars);
+        assert_eq!(WithVersion::try_parse_from(argv).unwrap().version, "1.2.0");
     }
 
     #[test]

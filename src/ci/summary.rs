@@ -27,6 +27,33 @@ pub fn escape_inline(text: &str) -> String {
     out
 }
 
+/// Escapes text that starts a list item (`- {text}`) or a line of its own: on top of
+/// [`escape_inline`], a start that Markdown would read as a nested list, a block quote
+/// or a thematic break (`- `, `+ `, `1. `, `1) `, `---`, `===`) is escaped too, and
+/// surrounding blanks (indented code, hard line breaks) are dropped.
+pub fn escape_list_item(text: &str) -> String {
+    guard_line_start(escape_inline(text.trim()))
+}
+
+/// Escapes the first character of already escaped Markdown when it would open a block
+/// (a list marker, an ordered list number, a setext or thematic-break line).
+pub fn guard_line_start(markdown: String) -> String {
+    let bytes = markdown.as_bytes();
+    match bytes.first() {
+        Some(b'-' | b'+' | b'=') => format!("\\{markdown}"),
+        Some(b'0'..=b'9') => {
+            let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            match bytes.get(digits) {
+                Some(b'.' | b')') if digits <= 9 => {
+                    format!("{}\\{}", &markdown[..digits], &markdown[digits..])
+                }
+                _ => markdown,
+            }
+        }
+        _ => markdown,
+    }
+}
+
 /// Text inside a code span: backticks in the text get a longer fence.
 pub fn code(text: &str) -> String {
     let text = text.replace(['\r', '\n'], " ");
@@ -76,6 +103,18 @@ mod tests {
             escape_inline("a | b\n<img src=x onerror=alert(1)> [x](y)"),
             "a \\| b &lt;img src=x onerror=alert(1)&gt; \\[x\\](y)"
         );
+    }
+
+    #[test]
+    fn list_items_cannot_open_blocks_of_their_own() {
+        assert_eq!(escape_list_item("- nested"), "\\- nested");
+        assert_eq!(escape_list_item("  + x  "), "\\+ x");
+        assert_eq!(escape_list_item("12. ordered"), "12\\. ordered");
+        assert_eq!(escape_list_item("3) ordered"), "3\\) ordered");
+        assert_eq!(escape_list_item("2024 was good"), "2024 was good");
+        assert_eq!(escape_list_item("> quote"), "&gt; quote");
+        assert_eq!(escape_list_item("# heading"), "\\# heading");
+        assert_eq!(escape_list_item("==="), "\\===");
     }
 
     #[test]

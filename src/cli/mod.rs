@@ -8,6 +8,7 @@
 
 pub mod comment_on_issue;
 pub mod find_green_commit;
+pub mod generate_changelog;
 pub mod propose_change;
 pub mod read_tag_metadata;
 
@@ -20,6 +21,7 @@ pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 /// Every tool of the toolkit, as its binary is named, with its entry point.
 pub const TOOLS: &[(&str, ToolMain)] = &[
     ("read-tag-metadata", read_tag_metadata::main),
+    ("generate-changelog", generate_changelog::main),
     ("propose-change", propose_change::main),
     ("find-green-commit", find_green_commit::main),
     ("comment-on-issue", comment_on_issue::main),

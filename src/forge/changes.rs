@@ -6,12 +6,16 @@
 
 use chrono::{DateTime, FixedOffset};
 
-/// A commit of a branch, newest first in a listing.
+/// A commit as a forge lists it (a branch's history, or a compare between two refs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteCommit {
     pub sha: String,
     /// The first line of the commit message.
     pub title: String,
+    /// The whole message (subject, body, trailers).
+    pub message: String,
+    /// How many parents it has (more than one: a merge).
+    pub parents: usize,
     /// The commit's page on the forge.
     pub web_url: Option<String>,
 }

@@ -2,13 +2,13 @@
 //! time-outs and error mapping are [`super::http`]'s.
 
 use super::http::{self, Call, Policy, Response};
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_path};
 // auto-update (issue 7)
 use super::changes::parse_date;
 use super::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
     RemoteCommit, encode_segment,
 };
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_path};
 use crate::ci::Platform;
 use crate::git::{Annotation, Tagger, split_signature};
 use http_body_util::BodyExt;
@@ -155,6 +155,78 @@ struct GitTagger {
     date: String,
 }
 
+// --- generate-changelog: "Compare two commits" ------------------------------------
+
+/// Commits per page of the compare API (its maximum is 100, its default 250 without
+/// paging).
+const COMPARE_PAGE: usize = 100;
+
+/// `GET /repos/{owner}/{repo}/compare/{basehead}` ("Compare two commits"): the commits
+/// of `head` since the merge base, oldest first, paged with `per_page`/`page`.
+#[derive(Deserialize)]
+struct Comparison {
+    total_commits: usize,
+    commits: Vec<ComparedCommit>,
+}
+
+#[derive(Deserialize)]
+struct ComparedCommit {
+    sha: String,
+    commit: ComparedCommitDetail,
+    #[serde(default)]
+    parents: Vec<ComparedParent>,
+}
+
+#[derive(Deserialize)]
+struct ComparedCommitDetail {
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct ComparedParent {
+    #[allow(dead_code)]
+    sha: String,
+}
+
+impl GitHub {
+    async fn compare(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        let what = format!("GET compare {base}...{head} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: read",
+        };
+        let mut commits = Vec::new();
+        for page in 1.. {
+            let path = format!(
+                "/repos/{}/compare/{}...{}?per_page={COMPARE_PAGE}&page={page}",
+                encode_path(repo),
+                encode_path(base),
+                encode_path(head)
+            );
+            let comparison: Comparison = self.get(&path, &call).await?.json(&what)?;
+            let listed = comparison.commits.len();
+            commits.extend(comparison.commits.into_iter().map(|c| RemoteCommit {
+                title: c.commit.message.lines().next().unwrap_or("").to_string(),
+                message: c.commit.message,
+                parents: c.parents.len(),
+                web_url: None,
+                sha: c.sha,
+            }));
+            if listed < COMPARE_PAGE || commits.len() >= comparison.total_commits {
+                break;
+            }
+        }
+        Ok(commits)
+    }
+}
+
+// --- end generate-changelog ---------------------------------------------------------
+
 #[async_trait::async_trait]
 impl Forge for GitHub {
     fn platform(&self) -> Platform {
@@ -254,6 +326,8 @@ impl Forge for GitHub {
             .into_iter()
             .map(|c| RemoteCommit {
                 title: c.commit.message.lines().next().unwrap_or("").to_string(),
+                message: c.commit.message,
+                parents: c.parents.len(),
                 web_url: c.html_url,
                 sha: c.sha,
             })
@@ -562,6 +636,16 @@ impl Forge for GitHub {
     }
 
     // ---- end auto-update ----
+
+    // ---- generate-changelog ----
+    async fn compare_commits(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        self.compare(repo, base, head).await
+    }
 }
 
 // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
@@ -675,6 +759,8 @@ struct ListedCommit {
     sha: String,
     html_url: Option<String>,
     commit: ListedCommitDetail,
+    #[serde(default)]
+    parents: Vec<ComparedParent>,
 }
 
 #[derive(Deserialize)]

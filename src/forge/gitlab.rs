@@ -2,13 +2,13 @@
 //! authenticated transport; retries, time-outs and error mapping are [`super::http`]'s.
 
 use super::http::{self, Call, Policy, Response};
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_segment};
 // auto-update (issue 7)
 use super::changes::parse_date;
 use super::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
     RemoteCommit,
 };
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_segment};
 use crate::ci::Platform;
 use crate::ci::context::TokenKind;
 use crate::git::{Annotation, split_signature};
@@ -76,10 +76,23 @@ impl GitLab {
 
     /// GET an endpoint relative to `/api/v4/`.
     async fn get(&self, endpoint: &str, call: &Call<'_>) -> Result<Response, ForgeError> {
-        let url = self
+        self.get_with_query(endpoint, &[], call).await
+    }
+
+    /// GET an endpoint relative to `/api/v4/` with query parameters (encoded here).
+    async fn get_with_query(
+        &self,
+        endpoint: &str,
+        query: &[(&str, &str)],
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        let mut url = self
             .client
             .rest_endpoint(endpoint)
             .map_err(|e| ForgeError::Setup(e.to_string()))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         http::send(&self.policy, call, || {
             let request = ::http::Request::builder()
                 .method(::http::Method::GET)
@@ -132,6 +145,62 @@ struct Tag {
 struct TagCommit {
     id: String,
 }
+
+// --- generate-changelog: "Compare branches, tags or commits" ------------------------
+
+/// `GET /projects/:id/repository/compare?from=&to=`: `commits` from the merge base of
+/// `from` and `to` up to `to`, oldest first, in one unpaged response.
+#[derive(Deserialize)]
+struct Comparison {
+    commits: Vec<ComparedCommit>,
+}
+
+#[derive(Deserialize)]
+struct ComparedCommit {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    parent_ids: Vec<String>,
+}
+
+impl GitLab {
+    async fn compare(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        let what = format!("GET compare {base}...{head} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "read_api or read_repository",
+        };
+        let endpoint = format!("projects/{}/repository/compare", encode_segment(repo));
+        let comparison: Comparison = self
+            .get_with_query(&endpoint, &[("from", base), ("to", head)], &call)
+            .await?
+            .json(&what)?;
+        Ok(comparison
+            .commits
+            .into_iter()
+            .map(|c| RemoteCommit {
+                sha: c.id,
+                message: c
+                    .message
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| c.title.clone()),
+                title: c.title,
+                parents: c.parent_ids.len(),
+                web_url: None,
+            })
+            .collect())
+    }
+}
+
+// --- end generate-changelog ---------------------------------------------------------
 
 #[async_trait::async_trait]
 impl Forge for GitLab {
@@ -214,7 +283,9 @@ impl Forge for GitLab {
             .into_iter()
             .map(|c| RemoteCommit {
                 sha: c.id,
+                message: c.message.clone().unwrap_or_else(|| c.title.clone()),
                 title: c.title,
+                parents: c.parent_ids.len(),
                 web_url: c.web_url,
             })
             .collect())
@@ -489,6 +560,16 @@ impl Forge for GitLab {
     }
 
     // ---- end auto-update ----
+
+    // ---- generate-changelog ----
+    async fn compare_commits(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        self.compare(repo, base, head).await
+    }
 }
 
 // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
@@ -604,6 +685,9 @@ struct Project {
 struct GitLabCommit {
     id: String,
     title: String,
+    message: Option<String>,
+    #[serde(default)]
+    parent_ids: Vec<String>,
     web_url: Option<String>,
 }
 

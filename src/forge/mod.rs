@@ -216,6 +216,15 @@ pub trait Forge: Send + Sync {
     ) -> Result<IssueComment, ForgeError>;
 
     // ---- end auto-update ----
+    // --- generate-changelog ---
+    /// The commits `head` has and `base` lacks (`base...head`, from their merge base),
+    /// oldest first as the compare APIs list them, every page read.
+    async fn compare_commits(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError>;
 }
 
 /// Connects to the forge the settings name. Plain git has no API.

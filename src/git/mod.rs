@@ -166,6 +166,70 @@ impl Git {
         Ok(text)
     }
 
+    /// Runs git and hands each `separator`-terminated record of its stdout to `each`
+    /// while git is still writing (a `git log -z` over ten thousand commits is parsed
+    /// as it streams, in one process). A non-zero exit is an error like [`Git::run`]'s.
+    /// A final record without its terminator is handed over too.
+    pub fn for_each_record<I, S>(
+        &self,
+        args: I,
+        separator: u8,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<(), GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        use std::io::{BufRead, Read};
+        let args: Vec<_> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        let mut child = self
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        // stderr is drained beside stdout so that a chatty git can never block on it.
+        let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = stderr_pipe.read_to_end(&mut text);
+            text
+        });
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, stdout);
+        let mut record = Vec::new();
+        loop {
+            record.clear();
+            let n = reader
+                .read_until(separator, &mut record)
+                .map_err(GitError::Spawn)?;
+            if n == 0 {
+                break;
+            }
+            if record.last() == Some(&separator) {
+                record.pop();
+            }
+            each(&record);
+        }
+        let status = child.wait().map_err(GitError::Spawn)?;
+        let stderr = stderr.join().unwrap_or_default();
+        if !status.success() {
+            return Err(GitError::Failed {
+                args: args
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                status: status.to_string(),
+                stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether the folder is inside a git repository.
     pub fn is_repository(&self) -> bool {
         self.output(["rev-parse", "--git-dir"])
@@ -269,6 +333,27 @@ mod tests {
         assert_eq!(
             git.run(["rev-parse", "--git-dir"]).unwrap(),
             dir.path().join("elsewhere.git").display().to_string()
+        );
+    }
+
+    #[test]
+    fn streams_records_and_reports_a_failure_with_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::new(dir.path());
+        git.run(["init", "-q"]).unwrap();
+        let mut records = Vec::new();
+        git.for_each_record(["rev-parse", "--sq-quote", "a", "b"], b' ', |r| {
+            records.push(String::from_utf8_lossy(r).into_owned())
+        })
+        .unwrap();
+        assert_eq!(records, ["", "'a'", "'b'\n"]);
+        let err = git
+            .for_each_record(["log", "no-such-rev"], 0, |_| {})
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`git log no-such-rev` failed (exit status: 128): fatal:"),
+            "{err}"
         );
     }
 

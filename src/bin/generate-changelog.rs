@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::generate_changelog::main(std::env::args_os().collect())
+}

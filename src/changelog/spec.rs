@@ -1,0 +1,209 @@
+//! What the user names on the command line: repositories (`owner/name[=LOCAL_PATH]`)
+//! and artifact lines (`NAME=URL_TEMPLATE [stable-only]`).
+
+use super::ChangelogError;
+use crate::version::Version;
+use std::path::PathBuf;
+
+/// A repository of the release: its path on the forge, and where it is checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSpec {
+    /// `owner/name`, or a GitLab `group/subgroup/name`.
+    pub name: String,
+    /// A local clone to read commits from; without one the forge API is asked.
+    pub local_path: Option<PathBuf>,
+    /// The release's tag name when it is not the tag prefix plus the version (a request
+    /// file's `tag:`).
+    pub tag: Option<String>,
+}
+
+impl RepoSpec {
+    /// Parses `owner/name[=LOCAL_PATH]`.
+    pub fn parse(text: &str) -> Result<RepoSpec, ChangelogError> {
+        let fail = |reason: &str| ChangelogError::BadRepoSpec {
+            spec: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let (name, path) = match text.split_once('=') {
+            Some((name, path)) => {
+                let path = path.trim();
+                if path.is_empty() {
+                    return Err(fail("the local path after `=` is empty"));
+                }
+                (name.trim(), Some(PathBuf::from(path)))
+            }
+            None => (text.trim(), None),
+        };
+        check_repo_name(name).map_err(|reason| fail(&reason))?;
+        Ok(RepoSpec {
+            name: name.to_string(),
+            local_path: path,
+            tag: None,
+        })
+    }
+}
+
+/// Checks `owner/name` (GitLab: `group/subgroup/name`): two or more segments of
+/// letters, digits, `.`, `-`, `_`.
+pub fn check_repo_name(name: &str) -> Result<(), String> {
+    let segments: Vec<&str> = name.split('/').collect();
+    if segments.len() < 2 {
+        return Err("expected owner/name[=LOCAL_PATH]".into());
+    }
+    for segment in &segments {
+        if segment.is_empty() || *segment == "." || *segment == ".." {
+            return Err(format!(
+                "`{name}` has an empty or relative segment; expected owner/name"
+            ));
+        }
+        if let Some(c) = segment
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        {
+            return Err(format!(
+                "`{name}` holds `{c}`; a repository path has letters, digits, `.`, `-` and `_`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `owner/name` from a remote URL or path: `https://host/acme/api.git`,
+/// `git@host:acme/api.git`, `git://host:9418/acme/api`, `/srv/git/acme/api.git`.
+pub fn name_from_url(url: &str) -> Option<String> {
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').map(|(_, p)| p)?,
+        None => match url.split_once(':') {
+            // scp-like `user@host:path`, not a Windows drive or a plain path
+            Some((host, path)) if !host.contains('/') && host.len() > 1 => path,
+            _ => url,
+        },
+    };
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let name = match segments.as_slice() {
+        [.., owner, repo] => format!("{owner}/{repo}"),
+        _ => return None,
+    };
+    check_repo_name(&name).ok().map(|_| name)
+}
+
+/// An artifact line of the section: a name and a URL template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactSpec {
+    pub name: String,
+    /// With `{version}`, `{major}`, `{minor}`, `{patch}`, `{prerelease}`.
+    pub url_template: String,
+    /// Left out of a pre-release's section (the URL exists only for stable releases).
+    pub stable_only: bool,
+}
+
+impl ArtifactSpec {
+    /// Parses `NAME=URL_TEMPLATE [stable-only]`.
+    pub fn parse(text: &str) -> Result<ArtifactSpec, ChangelogError> {
+        let fail = |reason: &str| ChangelogError::BadArtifact {
+            spec: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let (name, rest) = text
+            .split_once('=')
+            .ok_or_else(|| fail("expected NAME=URL_TEMPLATE [stable-only]"))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(fail("the name before `=` is empty"));
+        }
+        let mut words = rest.split_whitespace();
+        let url_template = words
+            .next()
+            .ok_or_else(|| fail("the URL template after `=` is empty"))?
+            .to_string();
+        let mut stable_only = false;
+        for word in words {
+            match word {
+                "stable-only" => stable_only = true,
+                other => {
+                    return Err(fail(&format!(
+                        "unknown marker `{other}` after the URL (known: stable-only)"
+                    )));
+                }
+            }
+        }
+        // A template with an unknown field fails now, not after the history was read.
+        Version::parse("1.0.0")
+            .expect("a valid version")
+            .render(&url_template)
+            .map_err(|e| fail(&e))?;
+        Ok(ArtifactSpec {
+            name: name.to_string(),
+            url_template,
+            stable_only,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_repositories_with_and_without_a_local_path() {
+        let spec = RepoSpec::parse("acme/api").unwrap();
+        assert_eq!((spec.name.as_str(), spec.local_path), ("acme/api", None));
+        let spec = RepoSpec::parse("group/sub/worker=../worker").unwrap();
+        assert_eq!(spec.name, "group/sub/worker");
+        assert_eq!(spec.local_path, Some(PathBuf::from("../worker")));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_repository() {
+        for (text, reason) in [
+            ("api", "expected owner/name[=LOCAL_PATH]"),
+            ("acme//api", "empty or relative segment"),
+            ("acme/../api", "empty or relative segment"),
+            ("acme/api=", "the local path after `=` is empty"),
+            ("acme/a pi", "holds ` `"),
+        ] {
+            let err = RepoSpec::parse(text).unwrap_err().to_string();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn names_come_from_remote_urls() {
+        for (url, name) in [
+            ("https://github.com/acme/api.git", Some("acme/api")),
+            ("git@gitlab.com:group/sub/api.git", Some("sub/api")),
+            ("git://127.0.0.1:9418/acme/worker", Some("acme/worker")),
+            ("/srv/git/acme/homeport.git/", Some("acme/homeport")),
+            ("api", None),
+        ] {
+            assert_eq!(name_from_url(url).as_deref(), name, "{url}");
+        }
+    }
+
+    #[test]
+    fn parses_artifacts_and_their_marker() {
+        let a =
+            ArtifactSpec::parse("OpenAPI schema=https://x.org/{version}/openapi.yaml stable-only")
+                .unwrap();
+        assert_eq!(a.name, "OpenAPI schema");
+        assert_eq!(a.url_template, "https://x.org/{version}/openapi.yaml");
+        assert!(a.stable_only);
+        assert!(
+            !ArtifactSpec::parse("SBOM=https://x/{version}")
+                .unwrap()
+                .stable_only
+        );
+        for (text, reason) in [
+            ("SBOM", "expected NAME=URL_TEMPLATE"),
+            ("=https://x", "the name before `=` is empty"),
+            ("SBOM=", "the URL template after `=` is empty"),
+            ("SBOM=https://x stable", "unknown marker `stable`"),
+            ("SBOM=https://x/{tag}", "unknown field `{tag}`"),
+        ] {
+            let err = ArtifactSpec::parse(text).unwrap_err().to_string();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+    }
+}
