@@ -60,6 +60,11 @@ pub enum Error {
     Forge(#[from] crate::forge::ForgeError),
     #[error(transparent)]
     Metadata(#[from] crate::metadata::MetadataError),
+    // publish-verify (issue 8)
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -82,6 +87,9 @@ impl Error {
             Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
+            // publish-verify (issue 8)
+            Error::Publish(e) => e.is_bad_input(),
+            Error::Verify(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -91,6 +99,9 @@ impl Error {
         match self {
             Error::Metadata(e) => e.location(),
             Error::Config(e) => e.location(),
+            // publish-verify (issue 8)
+            Error::Publish(e) => e.location(),
+            Error::Verify(e) => e.location(),
             _ => None,
         }
     }
