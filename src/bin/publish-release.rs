@@ -144,13 +144,10 @@ fn progress(report: &PublishReport) -> Vec<String> {
 
 fn outputs(report: &PublishReport) -> Outputs {
     let mut outputs = Outputs::new();
-    outputs
-        .set("url", report.url())
-        .set("id", report.id())
-        .set(
-            "assets",
-            serde_json::to_value(&report.assets).unwrap_or_default(),
-        );
+    outputs.set("url", report.url()).set("id", report.id()).set(
+        "assets",
+        serde_json::to_value(&report.assets).unwrap_or_default(),
+    );
     outputs
 }
 

@@ -37,7 +37,15 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
     let mut argv = args;
     for arg in cmd.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if long == "help" || long == "version" || given.iter().any(|g| g == long) {
+        // clap's own --help/--version are no inputs; a tool's `--version VALUE` is.
+        let builtin = matches!(
+            arg.get_action(),
+            clap::ArgAction::Help
+                | clap::ArgAction::HelpShort
+                | clap::ArgAction::HelpLong
+                | clap::ArgAction::Version
+        );
+        if builtin || given.iter().any(|g| g == long) {
             continue;
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
@@ -136,6 +144,25 @@ mod tests {
     fn multi_valued_inputs_take_one_value_per_line() {
         let d = parse_with(&[], &[("INPUT_FILE", "a.yaml\n\n  b.json  \n")]);
         assert_eq!(d.file, ["a.yaml", "b.json"]);
+    }
+
+    #[test]
+    fn a_version_option_of_the_tool_is_an_input_and_clap_s_own_is_not() {
+        #[derive(Parser, Debug)]
+        #[command(disable_version_flag = true)]
+        struct WithVersion {
+            #[arg(long)]
+            version: Option<String>,
+        }
+        let args = vec![OsString::from("demo")];
+        let vars = [("INPUT_VERSION".to_string(), "1.2.0".to_string())];
+        let argv = with_inputs(&WithVersion::command(), args.clone(), &vars);
+        let d = WithVersion::try_parse_from(argv).unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.2.0"));
+        #[derive(Parser, Debug)]
+        #[command(version)]
+        struct Plain {}
+        assert_eq!(with_inputs(&Plain::command(), args.clone(), &vars), args);
     }
 
     #[test]

@@ -126,7 +126,11 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, Publis
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let shown = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             assets.push(Asset::new(name, bytes.into(), shown.clone(), shown));
         }
     }
@@ -253,8 +257,18 @@ mod tests {
 
     #[test]
     fn checksums_list_every_asset_by_name() {
-        let a = Asset::new("b.txt".into(), Bytes::from_static(b"abc"), "b".into(), "b".into());
-        let b = Asset::new("a.txt".into(), Bytes::from_static(b""), "a".into(), "a".into());
+        let a = Asset::new(
+            "b.txt".into(),
+            Bytes::from_static(b"abc"),
+            "b".into(),
+            "b".into(),
+        );
+        let b = Asset::new(
+            "a.txt".into(),
+            Bytes::from_static(b""),
+            "a".into(),
+            "a".into(),
+        );
         let sums = checksums(&[a, b]);
         assert_eq!(
             std::str::from_utf8(&sums.bytes).unwrap(),
@@ -284,7 +298,8 @@ mod tests {
         assert_eq!(err.to_string(), "no artifact file matches --asset *.zip");
         let err = archive_files(&Bytes::from_static(b"not a zip"), "artifact x").unwrap_err();
         assert!(
-            err.to_string().starts_with("artifact x is not a zip archive:"),
+            err.to_string()
+                .starts_with("artifact x is not a zip archive:"),
             "{err}"
         );
     }

@@ -13,13 +13,13 @@ pub mod assets;
 
 pub use assets::{Asset, CHECKSUMS_FILE};
 
+use crate::Result;
 use crate::ci::{CiContext, Platform};
 use crate::forge::{
     AssetUpload, BuildOutcome, BuildRunQuery, Forge, ForgeError, ForgeSettings, MakeLatest,
     Release, ReleaseAsset, ReleaseSpec, ReleaseState,
 };
 use crate::version::Version;
-use crate::Result;
 use std::path::PathBuf;
 
 /// Errors of publish-release.
@@ -259,17 +259,16 @@ pub async fn publish_release(
         .filter(|r| !r.is_empty())
         .or_else(|| ctx.repository(settings.platform).map(str::to_string))
         .ok_or(PublishError::NoRepository)?;
-    let notes = match &request.notes_file {
-        Some(path) => Some(
-            std::fs::read_to_string(request.dir.join(path)).map_err(|source| {
-                PublishError::Notes {
+    let notes =
+        match &request.notes_file {
+            Some(path) => Some(std::fs::read_to_string(request.dir.join(path)).map_err(
+                |source| PublishError::Notes {
                     path: path.clone(),
                     source,
-                }
-            })?,
-        ),
-        None => None,
-    };
+                },
+            )?),
+            None => None,
+        };
     let prerelease = match request.prerelease {
         Prerelease::Yes => true,
         Prerelease::No => false,
@@ -304,9 +303,15 @@ pub async fn publish_release(
         })?;
     let mut runs = Vec::new();
     if request.from_ci_run {
-        let (promoted, names) =
-            artifacts_of_build(forge.as_ref(), request, ctx, &repo, &tag, &remote_tag.commit)
-                .await?;
+        let (promoted, names) = artifacts_of_build(
+            forge.as_ref(),
+            request,
+            ctx,
+            &repo,
+            &tag,
+            &remote_tag.commit,
+        )
+        .await?;
         files = assets::select(promoted, &request.assets)?;
         runs = names;
     }
@@ -566,9 +571,10 @@ async fn artifacts_of_build(
         .iter()
         .filter_map(|run| match &run.outcome {
             BuildOutcome::Succeeded => None,
-            BuildOutcome::NotSucceeded(why) => {
-                Some(format!("{} ({}) did not succeed: {why}", run.name, run.web_url))
-            }
+            BuildOutcome::NotSucceeded(why) => Some(format!(
+                "{} ({}) did not succeed: {why}",
+                run.name, run.web_url
+            )),
         })
         .collect();
     if !failed.is_empty() {
