@@ -33,7 +33,7 @@ pub enum PublishError {
     NoRepository,
     #[error("publish-release needs a forge API: pass --forge github or --forge gitlab")]
     NoApi,
-    #[error("cannot read the notes file {}: {source}", path.display())]
+    #[error("cannot read the notes file {}", path.display())]
     Notes {
         path: PathBuf,
         #[source]
@@ -45,7 +45,7 @@ pub enum PublishError {
     NoMatch { pattern: String },
     #[error("--asset {pattern} is not a valid glob: {reason}")]
     BadGlob { pattern: String, reason: String },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -283,6 +283,7 @@ pub async fn publish_release(
     } else {
         assets::local_files(&request.dir, &request.assets)?
     };
+    assets::check_unique(&files)?;
     if request.from_ci_run {
         // Bad patterns fail before any network call.
         for pattern in &request.assets {
