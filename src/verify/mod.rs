@@ -28,15 +28,17 @@ pub enum VerifyError {
     )]
     NoVersion,
     #[error("--version: {0}")]
-    InvalidVersion(#[source] VersionError),
+    InvalidVersion(VersionError),
     #[error("--repo {spec}: {reason}")]
     BadRepoSpec { spec: String, reason: String },
     #[error("--expect-file {target}: {reason}")]
     BadTarget { target: String, reason: String },
-    #[error("--expect-url {template}: {reason}")]
-    BadUrlTemplate { template: String, reason: String },
-    #[error("--expect-asset {template}: {reason}")]
-    BadAssetTemplate { template: String, reason: String },
+    /// `reason` names the template.
+    #[error("--expect-url {reason}")]
+    BadUrlTemplate { reason: String },
+    /// `reason` names the template.
+    #[error("--expect-asset {reason}")]
+    BadAssetTemplate { reason: String },
     #[error("cannot read the request file {}: {reason}", path.display())]
     RequestUnreadable { path: PathBuf, reason: String },
     #[error("{location}: {message}")]
@@ -263,7 +265,13 @@ pub async fn verify_release(
     let version = Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?;
     let mut repos = Vec::new();
     if let Some(path) = &request.request_file {
-        for r in repos_of_request(&request.dir.join(path), version.as_str())? {
+        // Messages name the file as it was given.
+        let path = if request.dir == std::path::Path::new(".") {
+            path.clone()
+        } else {
+            request.dir.join(path)
+        };
+        for r in repos_of_request(&path, version.as_str())? {
             repos.push(RepoSpec {
                 repo: r.repo,
                 commit: r.commit.map(|c| c.to_ascii_lowercase()),
@@ -287,10 +295,7 @@ pub async fn verify_release(
         .map(|t| {
             version
                 .render(t.trim())
-                .map_err(|reason| VerifyError::BadUrlTemplate {
-                    template: t.clone(),
-                    reason,
-                })
+                .map_err(|reason| VerifyError::BadUrlTemplate { reason })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let assets = request
@@ -300,10 +305,7 @@ pub async fn verify_release(
         .map(|t| {
             version
                 .render(t.trim())
-                .map_err(|reason| VerifyError::BadAssetTemplate {
-                    template: t.clone(),
-                    reason,
-                })
+                .map_err(|reason| VerifyError::BadAssetTemplate { reason })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let wants_release = request.expect_release || !assets.is_empty();
