@@ -278,7 +278,7 @@ fn every_gap_is_reported_at_once() {
     assert_eq!(out["checks"].as_array().unwrap().len(), 9);
     let stderr = run.stderr();
     assert!(
-        stderr.contains(&format!("MISSING  tag    acme/docs 1.0.0")),
+        stderr.contains("MISSING  tag    acme/docs 1.0.0"),
         "{stderr}"
     );
     assert!(
