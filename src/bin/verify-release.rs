@@ -124,13 +124,21 @@ fn text_table(checks: &[Check]) -> Vec<String> {
     for row in &rows {
         lines.push(line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
     }
-    let missing = checks.iter().filter(|c| !c.holds).count();
-    lines.push(if missing == 0 {
-        format!("all {} checks hold", checks.len())
-    } else {
-        format!("{missing} of {} checks do not hold", checks.len())
-    });
+    lines.push(tally(
+        checks.len(),
+        checks.iter().filter(|c| !c.holds).count(),
+    ));
     lines
+}
+
+/// `all 8 checks hold`, `the 1 check holds`, `1 of 9 checks does not hold`.
+fn tally(total: usize, missing: usize) -> String {
+    match (total, missing) {
+        (1, 0) => "the 1 check holds".to_string(),
+        (total, 0) => format!("all {total} checks hold"),
+        (total, 1) => format!("1 of {total} checks does not hold"),
+        (total, missing) => format!("{missing} of {total} checks do not hold"),
+    }
 }
 
 fn failure(report: &VerifyReport) -> Option<String> {
@@ -143,10 +151,9 @@ fn failure(report: &VerifyReport) -> Option<String> {
         .map(|c| format!("{} {}: {}", c.kind.as_str(), c.subject, c.found))
         .collect();
     Some(format!(
-        "release {} is incomplete: {} of {} checks do not hold: {}",
+        "release {} is incomplete: {}: {}",
         report.version,
-        missing.len(),
-        report.checks.len(),
+        tally(report.checks.len(), missing.len()),
         gaps.join("; ")
     ))
 }
@@ -179,17 +186,16 @@ fn summary_markdown(report: &VerifyReport) -> String {
     if missing.is_empty() {
         let all: Vec<&Check> = report.checks.iter().collect();
         return format!(
-            "### Release {} is complete: all {} checks hold\n\n{}",
+            "### Release {} is complete: {}\n\n{}",
             summary::code(&report.version),
-            report.checks.len(),
+            tally(report.checks.len(), 0),
             summary::table(&header, &all.iter().map(row).collect::<Vec<_>>())
         );
     }
     format!(
-        "### Release {} is incomplete: {} of {} checks do not hold\n\n{}",
+        "### Release {} is incomplete: {}\n\n{}",
         summary::code(&report.version),
-        missing.len(),
-        report.checks.len(),
+        tally(report.checks.len(), missing.len()),
         summary::table(&header, &missing.iter().map(row).collect::<Vec<_>>())
     )
 }
@@ -229,7 +235,7 @@ mod tests {
                 "status   check  subject         expected  found",
                 "ok       tag    acme/api 1.0.0  exists    on abc",
                 "MISSING  url    https://x       200       404",
-                "1 of 2 checks do not hold",
+                "1 of 2 checks does not hold",
             ]
         );
     }
