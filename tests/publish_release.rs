@@ -62,6 +62,8 @@ struct GhState {
     releases: Vec<GhRelease>,
     /// An upload of this name is refused with 422.
     refuse_upload: Option<String>,
+    /// This many uploads answer 502 first (a flaky upload host).
+    bad_gateways: usize,
 }
 
 /// GitHub's release API for `acme/tool`, with state.
@@ -197,6 +199,10 @@ fn github_release_api(base: &str, state: &Mutex<GhState>, r: &Recorded) -> Optio
             ))
         }
         (method, [id, rest @ ..]) => {
+            if method == "POST" && rest == ["assets"] && st.bad_gateways > 0 {
+                st.bad_gateways -= 1;
+                return Some(MockResponse::json(502, json!({"message": "Server Error"})));
+            }
             let refuse = st.refuse_upload.clone();
             let next = st.next_id + 1000;
             let index = st.releases.iter().position(|x| x.id.to_string() == *id)?;
@@ -372,6 +378,10 @@ fn publishes_a_draft_with_every_asset_and_checksums_then_flips_it() {
     assert_eq!(uploads[0].query, "name=tool-linux.tar.gz");
     assert_eq!(uploads[0].body, b"linux build\n");
     assert_eq!(uploads[0].header("content-type"), Some("application/gzip"));
+    assert_eq!(
+        uploads[0].header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
     let publish = &gh
         .api
         .requests_to("PATCH", &format!("/repos/acme/tool/releases/{id}"))[0];
@@ -433,6 +443,55 @@ fn an_upload_failing_midway_deletes_the_draft() {
             "error: publishing the release: POST asset tool-macos.tar.gz to release v1.2.0 of acme/tool: \
              422 Validation Failed; the draft release {id} was deleted, nothing was published"
         )
+    );
+}
+
+#[test]
+fn a_flaky_upload_host_is_retried_without_duplicates() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    gh.state.lock().unwrap().bad_gateways = 1;
+    github_publish(&sb, &gh)
+        .args(["--asset", "dist/tool-linux.tar.gz"])
+        .run()
+        .success();
+    let id = 101;
+    assert_eq!(
+        gh.api
+            .requests_to("POST", &format!("/repos/acme/tool/releases/{id}/assets"))
+            .len(),
+        2,
+        "a 502, then the upload again"
+    );
+    let r = &gh.releases()[0];
+    assert!(!r.draft);
+    assert_eq!(r.assets.len(), 1);
+}
+
+#[test]
+fn a_failure_while_adding_to_a_published_release_names_what_it_got() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    let id = gh.with_release(false, &[]);
+    gh.state.lock().unwrap().refuse_upload = Some("tool-macos.tar.gz".into());
+    let run = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        writes(&gh.api.requests()),
+        [
+            format!("POST /repos/acme/tool/releases/{id}/assets"),
+            format!("POST /repos/acme/tool/releases/{id}/assets"),
+        ],
+        "a published release is never deleted"
+    );
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: POST asset tool-macos.tar.gz to release v1.2.0 of acme/tool: \
+         422 Validation Failed; release v1.2.0 is published and has these new assets so far: tool-linux.tar.gz"
     );
 }
 
@@ -827,6 +886,33 @@ fn from_ci_run_refuses_a_run_that_did_not_succeed() {
     );
 }
 
+#[test]
+fn from_ci_run_refuses_an_expired_artifact() {
+    let sb = Sandbox::new();
+    let gh = FakeGitHub::start();
+    github_runs(&gh, "success");
+    gh.api.on(
+        "GET",
+        "/repos/acme/tool/actions/runs/12/artifacts",
+        MockResponse::json(
+            200,
+            json!({"total_count": 1, "artifacts": [
+                {"id": 556, "node_id": "A_556", "name": "dist", "size_in_bytes": 100, "expired": true,
+                 "archive_download_url": format!("{}/repos/acme/tool/actions/artifacts/556/zip", gh.api.url()),
+                 "created_at": "2025-01-15T12:04:00Z", "expires_at": "2025-04-15T12:04:00Z"}]}),
+        ),
+    );
+    let run = github_publish(&sb, &gh)
+        .args(["--from-ci-run", "--ci-workflow", "CI"])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: artifact dist of CI #12 has expired; re-run the build or publish from files"
+    );
+    assert_eq!(writes(&gh.api.requests()), Vec::<String>::new());
+}
+
 // ---------------------------------------------------------------------------------
 // GitLab
 
@@ -839,6 +925,8 @@ struct GlFile {
 
 #[derive(Default)]
 struct GlState {
+    /// An upload of this name is refused (the project forbids duplicates).
+    refuse_upload: Option<String>,
     files: Vec<GlFile>,
     release: Option<Value>,
     links: Vec<Value>,
@@ -886,6 +974,12 @@ fn gitlab_release_api(base: &str, state: &Mutex<GlState>, r: &Recorded) -> Optio
     match (r.method.as_str(), rest) {
         ("PUT", path) if path.starts_with(generic) => {
             assert_eq!(r.query, "select=package_file");
+            if st.refuse_upload.as_deref() == Some(&path[generic.len()..]) {
+                return Some(MockResponse::json(
+                    403,
+                    json!({"message": "403 Forbidden - Duplicate package is not allowed"}),
+                ));
+            }
             let file = GlFile {
                 id: 300 + st.files.len() as u64,
                 name: path[generic.len()..].to_string(),
@@ -1108,6 +1202,32 @@ fn gitlab_refuses_other_content_under_a_linked_name() {
         ),
         "{}",
         run.stderr()
+    );
+}
+
+#[test]
+fn gitlab_creates_no_release_when_an_upload_fails() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    gl.state.lock().unwrap().refuse_upload = Some("tool-macos.tar.gz".into());
+    let run = gitlab_publish(&sb, &gl)
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        writes(&gl.api.requests()),
+        [
+            format!("PUT {GL_PROJECT}/packages/generic/tool/v1.2.0/tool-linux.tar.gz"),
+            format!("PUT {GL_PROJECT}/packages/generic/tool/v1.2.0/tool-macos.tar.gz"),
+        ]
+    );
+    assert!(gl.state.lock().unwrap().release.is_none());
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: PUT tool-macos.tar.gz to the generic package tool v1.2.0 of acme/tool: \
+         403 — the token lacks a permission: api (or a job token) (403 Forbidden - Duplicate package is not allowed); \
+         release v1.2.0 was not created; files already uploaded stay in the package registry and a re-run links them"
     );
 }
 
