@@ -40,7 +40,7 @@ struct Cli {
     /// A URL that must answer 200 after redirects (repeatable; {version}, ... filled in)
     #[arg(long, value_name = "URL_TEMPLATE")]
     expect_url: Vec<String>,
-    /// A version file that must say the version: PATH[:KEY][=TEMPLATE] (repeatable)
+    /// A version file that must say the version: PATH, PATH:KEY or PATH:KEY=TEMPLATE (repeatable)
     #[arg(long, value_name = "PATH:KEY")]
     expect_file: Vec<String>,
     #[command(flatten)]
