@@ -1088,10 +1088,20 @@ fn gitlab_uploads_to_the_package_registry_then_creates_the_release_with_links() 
             "--notes-file",
             "NOTES.md",
             "--json",
+            "--make-latest",
+            "no",
         ])
         .run()
         .success();
     run.assert_hides(GL_TOKEN);
+    assert!(
+        run.stderr().contains(
+            "warning: GitLab releases have no pre-release or latest flag: --prerelease and \
+             --make-latest change nothing there (the newest released_at is the latest)\n"
+        ),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(
         writes(&gl.api.requests()),
         [

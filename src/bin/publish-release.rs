@@ -87,10 +87,20 @@ fn main() -> ExitCode {
             for line in progress(&report) {
                 session.progress(&line);
             }
+            let mut warnings = Vec::new();
+            if report.platform == relay::ci::Platform::GitLab
+                && (cli.prerelease != Prerelease::Auto || cli.make_latest != MakeLatest::Auto)
+            {
+                warnings.push(
+                    "GitLab releases have no pre-release or latest flag: --prerelease and \
+                     --make-latest change nothing there (the newest released_at is the latest)"
+                        .to_string(),
+                );
+            }
             Report {
                 outputs: outputs(&report),
                 summary: Some(summary_markdown(&report)),
-                warnings: Vec::new(),
+                warnings,
                 failure: None,
             }
         });
