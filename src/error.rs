@@ -69,6 +69,11 @@ pub enum Error {
     Comment(#[from] crate::comment::CommentError),
     #[error(transparent)]
     Changelog(#[from] crate::changelog::ChangelogError),
+    // publish-verify (issue 8)
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -95,6 +100,9 @@ impl Error {
             Error::Propose(e) => e.is_bad_input(),
             Error::Comment(e) => e.is_bad_input(),
             Error::Changelog(e) => e.is_bad_input(),
+            // publish-verify (issue 8)
+            Error::Publish(e) => e.is_bad_input(),
+            Error::Verify(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -108,6 +116,9 @@ impl Error {
             Error::Propose(e) => e.location(),
             Error::Comment(e) => e.location(),
             Error::Changelog(e) => e.location(),
+            // publish-verify (issue 8)
+            Error::Publish(e) => e.location(),
+            Error::Verify(e) => e.location(),
             _ => None,
         }
     }

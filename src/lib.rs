@@ -7,7 +7,8 @@
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
 //! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
 //! [`green`] (find-green-commit), [`propose`] (propose-change), [`comment`]
-//! (comment-on-issue), [`changelog`] (generate-changelog).
+//! (comment-on-issue), [`changelog`] (generate-changelog), [`publish`]
+//! (publish-release), [`verify`] (verify-release).
 
 pub mod changelog;
 pub mod ci;
@@ -21,6 +22,8 @@ pub mod git;
 pub mod green;
 pub mod metadata;
 pub mod propose;
+pub mod publish;
+pub mod verify;
 pub mod version;
 
 pub use error::{Error, Location, Result};

@@ -38,6 +38,9 @@ pub struct GitHubEnv {
     pub step_summary: Option<PathBuf>,
     pub token: Option<String>,
     pub workspace: Option<PathBuf>,
+    /// `GITHUB_RUN_ID`: the workflow run this job belongs to (publish-release leaves
+    /// it out when it looks for the run that built a commit).
+    pub run_id: Option<String>,
 }
 
 /// GitLab CI's predefined variables (`CI_*`, `GITLAB_*`).
@@ -53,6 +56,10 @@ pub struct GitLabEnv {
     pub ci_commit_tag_message: Option<String>,
     pub ci_commit_sha: Option<String>,
     pub ci_job_token: Option<String>,
+    /// The pipeline and job this job is (publish-release promotes the artifacts of the
+    /// other jobs of the tag pipeline).
+    pub ci_pipeline_id: Option<String>,
+    pub ci_job_id: Option<String>,
 }
 
 /// Everything a tool needs to know about the CI run it is part of.

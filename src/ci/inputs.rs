@@ -161,6 +161,25 @@ mod tests {
     }
 
     #[test]
+    fn a_version_option_of_the_tool_is_an_input_and_clap_s_own_is_not() {
+        #[derive(Parser, Debug)]
+        #[command(disable_version_flag = true)]
+        struct WithVersion {
+            #[arg(long)]
+            version: Option<String>,
+        }
+        let args = vec![OsString::from("demo")];
+        let vars = [("INPUT_VERSION".to_string(), "1.2.0".to_string())];
+        let argv = with_inputs(&WithVersion::command(), args.clone(), &vars);
+        let d = WithVersion::try_parse_from(argv).unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.2.0"));
+        #[derive(Parser, Debug)]
+        #[command(version)]
+        struct Plain {}
+        assert_eq!(with_inputs(&Plain::command(), args.clone(), &vars), args);
+    }
+
+    #[test]
     fn an_input_value_starting_with_dashes_stays_a_value() {
         let d = parse_with(&[], &[("INPUT_TAG", "--json")]);
         assert_eq!(d.tag.as_deref(), Some("--json"));

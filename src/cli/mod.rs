@@ -10,7 +10,9 @@ pub mod comment_on_issue;
 pub mod find_green_commit;
 pub mod generate_changelog;
 pub mod propose_change;
+pub mod publish_release;
 pub mod read_tag_metadata;
+pub mod verify_release;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -21,6 +23,8 @@ pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 /// Every tool of the toolkit, as its binary is named, with its entry point.
 pub const TOOLS: &[(&str, ToolMain)] = &[
     ("read-tag-metadata", read_tag_metadata::main),
+    ("verify-release", verify_release::main),
+    ("publish-release", publish_release::main),
     ("generate-changelog", generate_changelog::main),
     ("propose-change", propose_change::main),
     ("find-green-commit", find_green_commit::main),

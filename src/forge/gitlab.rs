@@ -14,6 +14,11 @@ use crate::ci::context::TokenKind;
 use crate::git::{Annotation, split_signature};
 use gitlab::api::{AsyncClient, RestClient};
 use serde::Deserialize;
+// publish-verify (issue 8)
+use super::releases::{
+    AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, Release, ReleaseAsset,
+    ReleaseSpec, ReleaseState,
+};
 
 pub struct GitLab {
     client: gitlab::AsyncGitlab,
@@ -570,6 +575,330 @@ impl Forge for GitLab {
     ) -> Result<Vec<RemoteCommit>, ForgeError> {
         self.compare(repo, base, head).await
     }
+
+    // ---- publish-verify: publish-release, verify-release (issue 8) ----
+
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
+        let what = format!("GET release {tag} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "read_api (or a job token)",
+        };
+        let endpoint = format!(
+            "projects/{}/releases/{}",
+            encode_segment(repo),
+            encode_segment(tag)
+        );
+        let response = match self.get(&endpoint, &call).await {
+            Ok(r) => r,
+            Err(ForgeError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let release: GlRelease = response.json(&what)?;
+        Ok(Some(self.release_with_files(repo, release).await?))
+    }
+
+    async fn unattached_release_files(
+        &self,
+        repo: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<Vec<ReleaseAsset>, ForgeError> {
+        let files = self.package_files(repo, &spec.package, &spec.tag).await?;
+        Ok(files
+            .into_iter()
+            .map(|f| ReleaseAsset {
+                id: f.id.to_string(),
+                url: self.package_file_url(repo, &spec.package, &spec.tag, &f.file_name),
+                name: f.file_name,
+                size: Some(f.size),
+                sha256: f.file_sha256.map(|s| s.to_ascii_lowercase()),
+                attached: false,
+            })
+            .collect())
+    }
+
+    async fn stage_release(&self, _repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError> {
+        // GitLab has no drafts: the release is created, links and all, when published.
+        Ok(Release {
+            id: spec.tag.clone(),
+            tag: spec.tag.clone(),
+            name: spec.name.clone(),
+            web_url: String::new(),
+            state: ReleaseState::Staged,
+            prerelease: spec.prerelease,
+            assets: Vec::new(),
+            upload_url: None,
+        })
+    }
+
+    async fn upload_release_asset(
+        &self,
+        repo: &str,
+        _release: &Release,
+        spec: &ReleaseSpec,
+        upload: &AssetUpload<'_>,
+    ) -> Result<ReleaseAsset, ForgeError> {
+        let what = format!(
+            "PUT {} to the generic package {} {} of {repo}",
+            upload.name, spec.package, spec.tag
+        );
+        let call = Call {
+            what: &what,
+            permission: "api (or a job token)",
+        };
+        let endpoint = format!(
+            "{}?select=package_file",
+            self.package_file_endpoint(repo, &spec.package, &spec.tag, upload.name)
+        );
+        let response = self
+            .send_with(
+                ::http::Method::PUT,
+                &endpoint,
+                Some(("application/octet-stream", upload.bytes.to_vec())),
+                &call,
+            )
+            .await?;
+        let file: GlPackageFile = response.json(&what)?;
+        Ok(ReleaseAsset {
+            id: file.id.to_string(),
+            url: self.package_file_url(repo, &spec.package, &spec.tag, &file.file_name),
+            name: file.file_name,
+            size: Some(file.size),
+            sha256: file.file_sha256.map(|s| s.to_ascii_lowercase()),
+            attached: false,
+        })
+    }
+
+    async fn publish_release(
+        &self,
+        repo: &str,
+        release: &Release,
+        spec: &ReleaseSpec,
+        attach: &[ReleaseAsset],
+    ) -> Result<Release, ForgeError> {
+        let link = |asset: &ReleaseAsset| {
+            serde_json::json!({
+                "name": asset.name,
+                "url": asset.url,
+                // Gives the permalinks /-/releases/<tag>/downloads/<name> and
+                // /-/releases/permalink/latest/downloads/<name>.
+                "direct_asset_path": format!("/{}", asset.name),
+                "link_type": "package",
+            })
+        };
+        if release.state == ReleaseState::Staged {
+            let what = format!("POST release {} of {repo}", spec.tag);
+            let call = Call {
+                what: &what,
+                permission: "api (or a job token)",
+            };
+            let body = serde_json::json!({
+                "tag_name": spec.tag,
+                "name": spec.name,
+                "description": spec.notes.clone().unwrap_or_default(),
+                "assets": {"links": attach.iter().map(link).collect::<Vec<_>>()},
+            });
+            let endpoint = format!("projects/{}/releases", encode_segment(repo));
+            let response = self
+                .send_with(
+                    ::http::Method::POST,
+                    &endpoint,
+                    Some(json_body(&body)),
+                    &call,
+                )
+                .await?;
+            let created: GlRelease = response.json(&what)?;
+            return self.release_with_files(repo, created).await;
+        }
+        let what = format!("PUT release {} of {repo}", spec.tag);
+        let call = Call {
+            what: &what,
+            permission: "api (or a job token)",
+        };
+        let mut body = serde_json::json!({"name": spec.name});
+        if let Some(notes) = &spec.notes {
+            body["description"] = notes.as_str().into();
+        }
+        let endpoint = format!(
+            "projects/{}/releases/{}",
+            encode_segment(repo),
+            encode_segment(&spec.tag)
+        );
+        self.send_with(
+            ::http::Method::PUT,
+            &endpoint,
+            Some(json_body(&body)),
+            &call,
+        )
+        .await?;
+        for asset in attach {
+            let what = format!("POST link {} to release {} of {repo}", asset.name, spec.tag);
+            let call = Call {
+                what: &what,
+                permission: "api (or a job token)",
+            };
+            let endpoint = format!(
+                "projects/{}/releases/{}/assets/links",
+                encode_segment(repo),
+                encode_segment(&spec.tag)
+            );
+            self.send_with(
+                ::http::Method::POST,
+                &endpoint,
+                Some(json_body(&link(asset))),
+                &call,
+            )
+            .await?;
+        }
+        self.release(repo, &spec.tag)
+            .await?
+            .ok_or_else(|| ForgeError::NotFound {
+                what: format!("GET release {} of {repo} after updating it", spec.tag),
+            })
+    }
+
+    async fn discard_release(&self, _repo: &str, _release: &Release) -> Result<(), ForgeError> {
+        // A staged GitLab release was never created. Files already in the package
+        // registry stay: a re-run finds them and links them instead of uploading again.
+        Ok(())
+    }
+
+    async fn download_release_asset(
+        &self,
+        repo: &str,
+        asset: &ReleaseAsset,
+    ) -> Result<bytes::Bytes, ForgeError> {
+        // Package files come with their sha256; a link elsewhere is not ours to fetch
+        // with the token.
+        Err(ForgeError::Unsupported {
+            platform: Platform::GitLab,
+            what: format!(
+                "reading the file behind the link {} ({}) of {repo}",
+                asset.name, asset.url
+            ),
+        })
+    }
+
+    async fn build_runs(
+        &self,
+        repo: &str,
+        query: &BuildRunQuery<'_>,
+    ) -> Result<Vec<BuildRun>, ForgeError> {
+        let project = encode_segment(repo);
+        let pipeline: GlPipeline = match query.current_run {
+            Some(id) => {
+                let what = format!("GET pipeline {id} of {repo}");
+                let call = Call {
+                    what: &what,
+                    permission: "read_api",
+                };
+                self.get(&format!("projects/{project}/pipelines/{id}"), &call)
+                    .await?
+                    .json(&what)?
+            }
+            None => {
+                let what = format!("GET pipelines of tag {} in {repo}", query.tag);
+                let call = Call {
+                    what: &what,
+                    permission: "read_api",
+                };
+                let endpoint = format!(
+                    "projects/{project}/pipelines?ref={}&sha={}&order_by=id&sort=desc&per_page=20",
+                    encode_segment(query.tag),
+                    encode_segment(query.commit)
+                );
+                let listed: Vec<GlPipeline> = self.get(&endpoint, &call).await?.json(&what)?;
+                match listed.into_iter().find(|p| p.sha == query.commit) {
+                    Some(p) => p,
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        let what = format!("GET jobs of pipeline {} of {repo}", pipeline.id);
+        let call = Call {
+            what: &what,
+            permission: "read_api",
+        };
+        let mut jobs: Vec<GlJob> = Vec::new();
+        for page in 1.. {
+            let endpoint = format!(
+                "projects/{project}/pipelines/{}/jobs?per_page=100&page={page}",
+                pipeline.id
+            );
+            let listed: Vec<GlJob> = self.get(&endpoint, &call).await?.json(&what)?;
+            let last = listed.len() < 100;
+            jobs.extend(listed);
+            if last {
+                break;
+            }
+        }
+        let jobs: Vec<GlJob> = jobs
+            .into_iter()
+            .filter(|j| Some(j.id) != query.current_job)
+            .filter(|j| query.name.is_none_or(|n| j.name == n))
+            .collect();
+        let failed: Vec<String> = jobs
+            .iter()
+            .filter(|j| (j.status == "failed" && !j.allow_failure) || j.status == "canceled")
+            .map(|j| format!("job {} {}", j.name, j.status))
+            .collect();
+        // Inside its own pipeline the job sees it running; what counts then is that
+        // no other job failed (a skipped job is not a failed one).
+        let inside = query.current_run == Some(pipeline.id);
+        let outcome = if !failed.is_empty() {
+            BuildOutcome::NotSucceeded(failed.join(", "))
+        } else if inside || pipeline.status == "success" {
+            BuildOutcome::Succeeded
+        } else {
+            BuildOutcome::NotSucceeded(format!("pipeline {}", pipeline.status))
+        };
+        let artifacts = match outcome {
+            BuildOutcome::Succeeded => jobs
+                .iter()
+                .filter(|j| j.status == "success")
+                .filter_map(|j| {
+                    let archive = j.artifacts.iter().find(|a| a.file_type == "archive");
+                    let size = archive
+                        .and_then(|a| a.size)
+                        .or(j.artifacts_file.as_ref().map(|f| f.size));
+                    (archive.is_some() || j.artifacts_file.is_some()).then(|| BuildArtifact {
+                        id: j.id,
+                        name: j.name.clone(),
+                        size,
+                        expired: false,
+                    })
+                })
+                .collect(),
+            BuildOutcome::NotSucceeded(_) => Vec::new(),
+        };
+        Ok(vec![BuildRun {
+            id: pipeline.id,
+            name: format!("pipeline {}", pipeline.id),
+            web_url: pipeline.web_url,
+            outcome,
+            artifacts,
+        }])
+    }
+
+    async fn download_build_artifact(
+        &self,
+        repo: &str,
+        artifact: &BuildArtifact,
+    ) -> Result<bytes::Bytes, ForgeError> {
+        let what = format!("GET artifacts of job {} of {repo}", artifact.name);
+        let call = Call {
+            what: &what,
+            permission: "read_api (or a job token)",
+        };
+        let endpoint = format!(
+            "projects/{}/jobs/{}/artifacts",
+            encode_segment(repo),
+            artifact.id
+        );
+        Ok(self.get(&endpoint, &call).await?.body)
+    }
+
+    // ---- end publish-verify ----
 }
 
 // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
@@ -774,3 +1103,284 @@ fn job_state(status: &str) -> JobState {
 }
 
 // ---- end auto-update ----
+
+// ---- publish-verify: publish-release, verify-release (issue 8) ----
+
+fn json_body(value: &serde_json::Value) -> (&'static str, Vec<u8>) {
+    ("application/json", value.to_string().into_bytes())
+}
+
+impl GitLab {
+    /// Sends one request with any method and body to an endpoint relative to `/api/v4/`.
+    async fn send_with(
+        &self,
+        method: ::http::Method,
+        endpoint: &str,
+        body: Option<(&str, Vec<u8>)>,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        let url = self
+            .client
+            .rest_endpoint(endpoint)
+            .map_err(|e| ForgeError::Setup(e.to_string()))?;
+        http::send(&self.policy, call, || {
+            let mut request = ::http::Request::builder()
+                .method(method.clone())
+                .uri(url.as_str());
+            let bytes = match &body {
+                Some((content_type, bytes)) => {
+                    request = request.header(::http::header::CONTENT_TYPE, *content_type);
+                    bytes.clone()
+                }
+                None => Vec::new(),
+            };
+            async move {
+                let response = self
+                    .client
+                    .rest_async(request, bytes)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let (parts, body) = response.into_parts();
+                Ok(Response {
+                    status: parts.status.as_u16(),
+                    headers: parts.headers,
+                    body,
+                })
+            }
+        })
+        .await
+    }
+
+    fn package_file_endpoint(
+        &self,
+        repo: &str,
+        package: &str,
+        version: &str,
+        file: &str,
+    ) -> String {
+        format!(
+            "projects/{}/packages/generic/{}/{}/{}",
+            encode_segment(repo),
+            encode_segment(package),
+            encode_segment(version),
+            encode_segment(file)
+        )
+    }
+
+    /// The download URL of a generic package file (the link a release shows).
+    fn package_file_url(&self, repo: &str, package: &str, version: &str, file: &str) -> String {
+        let endpoint = self.package_file_endpoint(repo, package, version, file);
+        self.client
+            .rest_endpoint(&endpoint)
+            .map(|u| u.to_string())
+            .unwrap_or(endpoint)
+    }
+
+    /// The files of the generic package `package` version `version`, the newest of
+    /// each name (GitLab keeps duplicates unless the project forbids them).
+    async fn package_files(
+        &self,
+        repo: &str,
+        package: &str,
+        version: &str,
+    ) -> Result<Vec<GlPackageFile>, ForgeError> {
+        let what = format!("GET generic package {package} {version} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "read_api (or a job token)",
+        };
+        let project = encode_segment(repo);
+        // `package_name` is a fuzzy filter: keep the exact name and version.
+        let endpoint = format!(
+            "projects/{project}/packages?package_type=generic&package_name={}&package_version={}&per_page=100",
+            encode_segment(package),
+            encode_segment(version)
+        );
+        let packages: Vec<GlPackage> = self.get(&endpoint, &call).await?.json(&what)?;
+        let mut files: Vec<GlPackageFile> = Vec::new();
+        for p in packages
+            .iter()
+            .filter(|p| p.name == package && p.version == version)
+        {
+            for page in 1.. {
+                let endpoint = format!(
+                    "projects/{project}/packages/{}/package_files?per_page=100&page={page}",
+                    p.id
+                );
+                let listed: Vec<GlPackageFile> = self.get(&endpoint, &call).await?.json(&what)?;
+                let last = listed.len() < 100;
+                files.extend(listed);
+                if last {
+                    break;
+                }
+            }
+        }
+        files.sort_by_key(|f| f.id);
+        let mut newest: Vec<GlPackageFile> = Vec::new();
+        for file in files.into_iter().rev() {
+            if !newest.iter().any(|f| f.file_name == file.file_name) {
+                newest.push(file);
+            }
+        }
+        newest.reverse();
+        Ok(newest)
+    }
+
+    /// A release with the size and sha256 of every link that leads to one of this
+    /// project's generic package files.
+    async fn release_with_files(
+        &self,
+        repo: &str,
+        release: GlRelease,
+    ) -> Result<Release, ForgeError> {
+        // `…/api/v4/projects/acme%2Fapi/packages/generic/` + `name/version/file`
+        let prefix = self
+            .client
+            .rest_endpoint(&format!(
+                "projects/{}/packages/generic/",
+                encode_segment(repo)
+            ))
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let mut known: Vec<((String, String), Vec<GlPackageFile>)> = Vec::new();
+        let mut assets = Vec::new();
+        for link in release.assets.map(|a| a.links).unwrap_or_default() {
+            let package = link
+                .url
+                .strip_prefix(prefix.as_str())
+                .filter(|_| !prefix.is_empty())
+                .and_then(|rest| {
+                    let mut parts = rest.splitn(3, '/');
+                    Some((
+                        parts.next()?.to_string(),
+                        parts.next()?.to_string(),
+                        parts.next()?.to_string(),
+                    ))
+                });
+            let mut file = None;
+            if let Some((name, version, file_name)) = package {
+                let name = decode(&name);
+                let version = decode(&version);
+                let key = (name.clone(), version.clone());
+                if !known.iter().any(|(k, _)| *k == key) {
+                    let files = self.package_files(repo, &name, &version).await?;
+                    known.push((key.clone(), files));
+                }
+                let file_name = decode(&file_name);
+                file = known
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .and_then(|(_, files)| files.iter().find(|f| f.file_name == file_name))
+                    .cloned();
+            }
+            assets.push(ReleaseAsset {
+                id: link.id.to_string(),
+                name: link.name,
+                size: file.as_ref().map(|f| f.size),
+                sha256: file
+                    .and_then(|f| f.file_sha256)
+                    .map(|s| s.to_ascii_lowercase()),
+                url: link.url,
+                attached: true,
+            });
+        }
+        Ok(Release {
+            id: release.tag_name.clone(),
+            name: release.name.unwrap_or_else(|| release.tag_name.clone()),
+            tag: release.tag_name,
+            web_url: release.links.and_then(|l| l.this).unwrap_or_default(),
+            state: ReleaseState::Published,
+            prerelease: false,
+            assets,
+            upload_url: None,
+        })
+    }
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A release (`GET/POST/PUT /projects/:id/releases[/:tag_name]`).
+#[derive(Deserialize)]
+struct GlRelease {
+    tag_name: String,
+    name: Option<String>,
+    assets: Option<GlAssets>,
+    #[serde(rename = "_links")]
+    links: Option<GlReleaseLinks>,
+}
+
+#[derive(Deserialize)]
+struct GlAssets {
+    #[serde(default)]
+    links: Vec<GlLink>,
+}
+
+#[derive(Deserialize)]
+struct GlLink {
+    id: u64,
+    name: String,
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct GlReleaseLinks {
+    #[serde(rename = "self")]
+    this: Option<String>,
+}
+
+/// `GET /projects/:id/packages` ("List packages within a project").
+#[derive(Deserialize)]
+struct GlPackage {
+    id: u64,
+    name: String,
+    version: String,
+}
+
+/// `GET /projects/:id/packages/:package_id/package_files`, and the answer of a generic
+/// package upload with `select=package_file`.
+#[derive(Deserialize, Clone)]
+struct GlPackageFile {
+    id: u64,
+    file_name: String,
+    size: u64,
+    file_sha256: Option<String>,
+}
+
+/// `GET /projects/:id/pipelines[/:pipeline_id]`.
+#[derive(Deserialize)]
+struct GlPipeline {
+    id: u64,
+    sha: String,
+    status: String,
+    web_url: String,
+}
+
+/// `GET /projects/:id/pipelines/:pipeline_id/jobs` ("List pipeline jobs").
+#[derive(Deserialize)]
+struct GlJob {
+    id: u64,
+    name: String,
+    status: String,
+    #[serde(default)]
+    allow_failure: bool,
+    artifacts_file: Option<GlArtifactsFile>,
+    #[serde(default)]
+    artifacts: Vec<GlJobArtifact>,
+}
+
+#[derive(Deserialize)]
+struct GlArtifactsFile {
+    size: u64,
+}
+
+#[derive(Deserialize)]
+struct GlJobArtifact {
+    file_type: String,
+    size: Option<u64>,
+}
+
+// ---- end publish-verify ----

@@ -10,6 +10,8 @@ pub mod changes;
 mod github;
 mod gitlab;
 pub mod http;
+// publish-verify (issue 8)
+pub mod releases;
 
 pub use changes::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
@@ -17,6 +19,11 @@ pub use changes::{
 };
 pub use github::GitHub;
 pub use gitlab::GitLab;
+// publish-verify (issue 8)
+pub use releases::{
+    AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, MakeLatest, Release,
+    ReleaseAsset, ReleaseSpec, ReleaseState,
+};
 
 use crate::ci::Platform;
 use crate::ci::context::TokenKind;
@@ -225,6 +232,73 @@ pub trait Forge: Send + Sync {
         base: &str,
         head: &str,
     ) -> Result<Vec<RemoteCommit>, ForgeError>;
+    // ---- publish-verify: publish-release, verify-release (issue 8) ----
+
+    /// The published release of `tag`, with the assets it shows, or `None`. (GitHub
+    /// finds drafts by id only, never by tag.)
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError>;
+
+    /// Files uploaded for the release of `spec` that it does not show yet: GitLab's
+    /// generic package files of the tag's version (left by a run that failed before it
+    /// created the release); GitHub keeps assets only inside a release, so none.
+    async fn unattached_release_files(
+        &self,
+        repo: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<Vec<ReleaseAsset>, ForgeError>;
+
+    /// Prepares a new release that nobody sees yet: a GitHub draft; on GitLab nothing
+    /// is created before [`Forge::publish_release`].
+    async fn stage_release(&self, repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError>;
+
+    /// Uploads one file for `release`: into the GitHub release (draft or not), or to
+    /// GitLab's generic package registry (attached by [`Forge::publish_release`]).
+    async fn upload_release_asset(
+        &self,
+        repo: &str,
+        release: &Release,
+        spec: &ReleaseSpec,
+        upload: &AssetUpload<'_>,
+    ) -> Result<ReleaseAsset, ForgeError>;
+
+    /// Makes `release` say what `spec` says and show `attach`: publishes a staged
+    /// release (GitHub: the draft flips, with `prerelease` and `make_latest`; GitLab:
+    /// the release is created with its asset links) or updates a published one.
+    async fn publish_release(
+        &self,
+        repo: &str,
+        release: &Release,
+        spec: &ReleaseSpec,
+        attach: &[ReleaseAsset],
+    ) -> Result<Release, ForgeError>;
+
+    /// Removes a staged release (GitHub: deletes the draft; GitLab: nothing exists).
+    async fn discard_release(&self, repo: &str, release: &Release) -> Result<(), ForgeError>;
+
+    /// The bytes of an asset, to compare it when the forge reports no checksum.
+    async fn download_release_asset(
+        &self,
+        repo: &str,
+        asset: &ReleaseAsset,
+    ) -> Result<bytes::Bytes, ForgeError>;
+
+    /// The CI runs that built `query.commit`, newest run per workflow (GitHub), or the
+    /// tag's pipeline (GitLab), with the artifacts of those that succeeded.
+    async fn build_runs(
+        &self,
+        repo: &str,
+        query: &BuildRunQuery<'_>,
+    ) -> Result<Vec<BuildRun>, ForgeError>;
+
+    /// The zip archive of an artifact (GitHub follows the redirect to the storage host
+    /// without the token).
+    async fn download_build_artifact(
+        &self,
+        repo: &str,
+        artifact: &BuildArtifact,
+    ) -> Result<bytes::Bytes, ForgeError>;
+
+    // ---- end publish-verify ----
 }
 
 /// Connects to the forge the settings name. Plain git has no API.

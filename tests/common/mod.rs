@@ -3,6 +3,7 @@
 //! HTTP server for the forge APIs, and parsers for the three output forms.
 #![allow(dead_code, unused_imports)]
 
+pub mod archive;
 pub mod change_requests;
 pub mod git_server;
 pub mod http_git;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::publish_release::main(std::env::args_os().collect())
+}

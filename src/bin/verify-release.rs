@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::verify_release::main(std::env::args_os().collect())
+}
