@@ -40,36 +40,11 @@ impl GitHub {
             .as_deref()
             .unwrap_or("https://api.github.com");
         let policy = Policy::default();
-        let mut builder = octocrab::Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|e| ForgeError::Setup(format!("invalid GitHub API URL {api_url}: {e}")))?
-            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-            .set_connect_timeout(Some(policy.timeout))
-            .set_read_timeout(Some(policy.timeout))
-            .set_write_timeout(Some(policy.timeout));
-        if let Some(token) = &settings.token {
-            builder = builder.personal_token(token.expose().to_string());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ForgeError::Setup(format!("cannot set up the GitHub client: {e}")))?;
+        let client = client_at(api_url, api_url, settings, &policy)?;
+        // GitHub Enterprise Server answers GraphQL at `/api/graphql`, beside `/api/v3`.
         let graphql = match api_url.trim_end_matches('/').strip_suffix("/v3") {
             Some(api_base) if api_base.ends_with("/api") => {
-                let mut builder = octocrab::Octocrab::builder()
-                    .base_uri(api_base)
-                    .map_err(|e| {
-                        ForgeError::Setup(format!("invalid GitHub API URL {api_url}: {e}"))
-                    })?
-                    .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-                    .set_connect_timeout(Some(policy.timeout))
-                    .set_read_timeout(Some(policy.timeout))
-                    .set_write_timeout(Some(policy.timeout));
-                if let Some(token) = &settings.token {
-                    builder = builder.personal_token(token.expose().to_string());
-                }
-                Some(builder.build().map_err(|e| {
-                    ForgeError::Setup(format!("cannot set up the GitHub client: {e}"))
-                })?)
+                Some(client_at(api_base, api_url, settings, &policy)?)
             }
             _ => None,
         };
@@ -1162,8 +1137,19 @@ fn origin_client(
         uri.scheme_str().unwrap_or("https"),
         uri.authority().map_or("", |a| a.as_str())
     );
+    client_at(&origin, api_url, settings, policy)
+}
+
+/// An octocrab client rooted at `base`, with the token, time-outs and no retries of
+/// its own (retries are [`http::send`]'s).
+fn client_at(
+    base: &str,
+    api_url: &str,
+    settings: &ForgeSettings,
+    policy: &Policy,
+) -> Result<octocrab::Octocrab, ForgeError> {
     let mut builder = octocrab::Octocrab::builder()
-        .base_uri(origin.as_str())
+        .base_uri(base)
         .map_err(|e| ForgeError::Setup(format!("invalid GitHub API URL {api_url}: {e}")))?
         .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
         .set_connect_timeout(Some(policy.timeout))
