@@ -5,8 +5,10 @@
 //!
 //! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
-//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
+//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata), [`bump`]
+//! (format-preserving version bumps, bump-versions).
 
+pub mod bump;
 pub mod ci;
 pub mod config;
 pub mod error;
@@ -19,4 +21,4 @@ pub mod version;
 pub use error::{Error, Location, Result};
 
 /// Every tool of the toolkit, as its binary is named.
-pub const TOOLS: &[&str] = &["read-tag-metadata"];
+pub const TOOLS: &[&str] = &["read-tag-metadata", "bump-versions"];
