@@ -67,7 +67,12 @@ pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError>
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
-            let default = dir.join(DEFAULT_CONFIG);
+            // `relay.toml`, not `./relay.toml`, in messages about the working folder's.
+            let default = if dir == Path::new(".") {
+                PathBuf::from(DEFAULT_CONFIG)
+            } else {
+                dir.join(DEFAULT_CONFIG)
+            };
             if !default.exists() {
                 return Ok(RelayConfig::default());
             }

@@ -90,7 +90,9 @@ pub enum NodeKind {
         style: Style,
     },
     /// A YAML alias (`*name`) and the span of the anchored node, when known.
-    Alias { anchor: Option<Range<usize>> },
+    Alias {
+        anchor: Option<Range<usize>>,
+    },
 }
 
 impl NodeKind {
@@ -168,7 +170,10 @@ pub fn lookup<'a>(nodes: &'a [Node], path: &KeyPath) -> Lookup<'a> {
         let wanted = &segments[depth];
         let detail = match (&parent.kind, wanted) {
             (NodeKind::Map, Segment::Key(key)) => {
-                format!("{name} has no key `{}`", KeyPath(vec![Segment::Key(key.clone())]))
+                format!(
+                    "{name} has no key `{}`",
+                    KeyPath(vec![Segment::Key(key.clone())])
+                )
             }
             (NodeKind::List, Segment::Index(i)) => {
                 let len = nodes
@@ -236,8 +241,15 @@ pub fn verify_only_changed(
                     ));
                 }
             }
-            (None, NodeKind::Scalar { value: a, kind: ka, .. }, NodeKind::Scalar { value: b, kind: kb, .. })
-                if a == b && ka == kb => {}
+            (
+                None,
+                NodeKind::Scalar {
+                    value: a, kind: ka, ..
+                },
+                NodeKind::Scalar {
+                    value: b, kind: kb, ..
+                },
+            ) if a == b && ka == kb => {}
             (None, NodeKind::Map, NodeKind::Map)
             | (None, NodeKind::List, NodeKind::List)
             | (None, NodeKind::Alias { .. }, NodeKind::Alias { .. }) => {}
@@ -292,7 +304,13 @@ impl<'a> CharOffsets<'a> {
 }
 
 /// A parse error at `offset`.
-pub fn parse_error(file: &Path, text: &str, offset: usize, format: Format, message: String) -> BumpError {
+pub fn parse_error(
+    file: &Path,
+    text: &str,
+    offset: usize,
+    format: Format,
+    message: String,
+) -> BumpError {
     BumpError::Parse {
         location: Location::at_offset(file, text, offset),
         format: format.name(),

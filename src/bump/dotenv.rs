@@ -75,9 +75,17 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             }
             _ => {
                 let rest = &text[i..at + line.len()];
-                let end = rest.find(" #").or_else(|| rest.find("\t#")).unwrap_or(rest.len());
+                let end = rest
+                    .find(" #")
+                    .or_else(|| rest.find("\t#"))
+                    .unwrap_or(rest.len());
                 let raw = rest[..end].trim_end();
-                (raw.to_string(), i..i + raw.len(), Style::Plain, line_end + 1)
+                (
+                    raw.to_string(),
+                    i..i + raw.len(),
+                    Style::Plain,
+                    line_end + 1,
+                )
             }
         };
         nodes.push(Node {
@@ -161,11 +169,18 @@ mod tests {
 
     #[test]
     fn reads_export_quotes_and_comments() {
-        let text = "# c\nexport A=1.0.0\r\nB = '2' # x\nC=\"3 \\\"q\\\"\"\nD=\nE=plain value # note\n";
+        let text =
+            "# c\nexport A=1.0.0\r\nB = '2' # x\nC=\"3 \\\"q\\\"\"\nD=\nE=plain value # note\n";
         let nodes = nodes(text, Path::new(".env")).unwrap();
         let found: Vec<(String, String, &str)> = nodes
             .iter()
-            .filter_map(|n| Some((n.path.to_string(), n.value()?.to_string(), &text[n.span.clone()])))
+            .filter_map(|n| {
+                Some((
+                    n.path.to_string(),
+                    n.value()?.to_string(),
+                    &text[n.span.clone()],
+                ))
+            })
             .collect();
         let row = |k: &str, v: &str, t: &'static str| (k.to_string(), v.to_string(), t);
         assert_eq!(
@@ -207,6 +222,9 @@ mod tests {
         assert_eq!(encode(&node(Style::Plain), "a b").unwrap(), "\"a b\"");
         assert_eq!(encode(&node(Style::Plain), "$x").unwrap(), "'$x'");
         assert_eq!(encode(&node(Style::SingleQuoted), "1.2").unwrap(), "'1.2'");
-        assert_eq!(encode(&node(Style::DoubleQuoted), "a\"b").unwrap(), "\"a\\\"b\"");
+        assert_eq!(
+            encode(&node(Style::DoubleQuoted), "a\"b").unwrap(),
+            "\"a\\\"b\""
+        );
     }
 }

@@ -27,7 +27,13 @@ fn options() -> ParseOptions {
 
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let parsed = parse_to_ast(text, &CollectOptions::default(), &options()).map_err(|e| {
-        parse_error(file, text, e.range().start, Format::Json, e.kind().to_string())
+        parse_error(
+            file,
+            text,
+            e.range().start,
+            Format::Json,
+            e.kind().to_string(),
+        )
     })?;
     let mut nodes = Vec::new();
     match &parsed.value {

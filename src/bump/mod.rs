@@ -12,8 +12,8 @@ pub mod document;
 pub mod dotenv;
 pub mod json;
 mod kinds;
-mod plan;
 pub mod plain;
+mod plan;
 pub mod target;
 pub mod toml;
 pub mod yaml;
@@ -163,7 +163,10 @@ pub struct BumpFileEntry {
 impl BumpConfig {
     /// The targets of the `[[bump.files]]` entries; an invalid entry is an error at
     /// its position in `config`.
-    pub fn targets(&self, config: &crate::config::RelayConfig) -> Result<Vec<TargetSpec>, BumpError> {
+    pub fn targets(
+        &self,
+        config: &crate::config::RelayConfig,
+    ) -> Result<Vec<TargetSpec>, BumpError> {
         self.files
             .iter()
             .map(|entry| {
@@ -276,7 +279,9 @@ pub enum BumpError {
 }
 
 fn prefix(location: &Option<Location>) -> String {
-    location.as_ref().map_or(String::new(), |l| format!("{l}: "))
+    location
+        .as_ref()
+        .map_or(String::new(), |l| format!("{l}: "))
 }
 
 fn written_note(written: &[String]) -> String {

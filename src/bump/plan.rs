@@ -37,10 +37,16 @@ impl Files {
         }
     }
 
-    fn load(&mut self, path: &Path, display: &str) -> Result<usize, BumpError> {
-        if let Some(&id) = self.index.get(path) {
+    /// Reads `path` once: two names of one file (`./a`, `a`, a glob's match) share
+    /// one entry, so that all edits of a file meet in one plan.
+    fn load(&mut self, path: &Path) -> Result<usize, BumpError> {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let key = normalize(relative);
+        if let Some(&id) = self.index.get(&key) {
             return Ok(id);
         }
+        let display = key.display().to_string();
+        let display = display.as_str();
         let bytes = std::fs::read(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => BumpError::MissingFile {
                 file: display.to_string(),
@@ -60,7 +66,9 @@ impl Files {
                 message: "invalid UTF-8".into(),
             }
         })?;
-        Ok(self.insert(path, display, text))
+        let id = self.insert(path, display, text);
+        self.index.insert(key, id);
+        Ok(id)
     }
 
     fn insert(&mut self, path: &Path, display: &str, text: String) -> usize {
@@ -71,7 +79,7 @@ impl Files {
             text,
             nodes: None,
         });
-        self.index.insert(path.to_path_buf(), id);
+        self.index.insert(normalize(path), id);
         id
     }
 
@@ -233,7 +241,12 @@ pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
 
 /// Replaces the value at `key` in `text` (a file of `format`), checked like a bump
 /// checks it; the edit the property tests exercise.
-pub fn edit_text(format: Format, text: &str, key: &KeyPath, value: &str) -> Result<String, BumpError> {
+pub fn edit_text(
+    format: Format,
+    text: &str,
+    key: &KeyPath,
+    value: &str,
+) -> Result<String, BumpError> {
     let mut files = Files::new(Path::new("."));
     let id = files.insert(Path::new("document"), "document", text.to_string());
     let located = find(&mut files, id, format, key, &Template::default())?;
@@ -280,7 +293,11 @@ fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, Bump
     let mut found = Vec::new();
     for path in paths.flatten() {
         if path.is_file() {
-            let display = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let display = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             found.push((path, display));
         }
     }
@@ -305,7 +322,12 @@ fn normalize(path: &Path) -> PathBuf {
     }
 }
 
-fn locate(spec: &TargetSpec, files: &mut Files, out: &mut Vec<Located>, errors: &mut Vec<BumpError>) {
+fn locate(
+    spec: &TargetSpec,
+    files: &mut Files,
+    out: &mut Vec<Located>,
+    errors: &mut Vec<BumpError>,
+) {
     let paths = match expand(spec, &files.root) {
         Ok(paths) => paths,
         Err(e) => {
@@ -333,7 +355,7 @@ fn locate_in_file(
     display: &str,
     out: &mut Vec<Located>,
 ) -> Result<(), BumpError> {
-    let id = files.load(full, display)?;
+    let id = files.load(full)?;
     let format = format_of(full);
     let no_keys = |message: &str| BumpError::NoKeySyntax {
         file: display.to_string(),
@@ -393,18 +415,36 @@ fn locate_in_file(
                 )));
             }
             Some(Defaults::Whole) => {
-                out.push(find(files, id, Format::Plain, &KeyPath::default(), &spec.template)?);
+                out.push(find(
+                    files,
+                    id,
+                    Format::Plain,
+                    &KeyPath::default(),
+                    &spec.template,
+                )?);
             }
             Some(Defaults::FirstOf(keys)) => {
                 let format = format.expect("well-known files have a format");
                 out.push(first_of(files, id, format, keys, &spec.template)?);
             }
             Some(Defaults::NpmLock) => {
-                out.push(find(files, id, Format::Json, &key("version"), &spec.template)?);
+                out.push(find(
+                    files,
+                    id,
+                    Format::Json,
+                    &key("version"),
+                    &spec.template,
+                )?);
                 let root_package = key("packages.\"\".version");
                 let nodes = files.nodes(id, Format::Json)?;
                 if matches!(lookup(nodes, &root_package), Lookup::Found(_)) {
-                    out.push(find(files, id, Format::Json, &root_package, &spec.template)?);
+                    out.push(find(
+                        files,
+                        id,
+                        Format::Json,
+                        &root_package,
+                        &spec.template,
+                    )?);
                 }
             }
             Some(Defaults::Cargo) => {
@@ -414,8 +454,10 @@ fn locate_in_file(
                     lookup(nodes, &key("package.version.workspace")),
                     Lookup::Found(n) if n.value() == Some("true")
                 );
-                let has_workspace_version =
-                    matches!(lookup(nodes, &key("workspace.package.version")), Lookup::Found(_));
+                let has_workspace_version = matches!(
+                    lookup(nodes, &key("workspace.package.version")),
+                    Lookup::Found(_)
+                );
                 if inherited && !has_workspace_version {
                     let at = match lookup(nodes, &key("package.version")) {
                         Lookup::Found(n) => n.at,
@@ -591,13 +633,16 @@ fn cargo_lock(
             .filter_map(|n| n.value().map(str::to_string))
             .collect();
         for member in members {
-            let pattern = format!("{}/{}/Cargo.toml", glob::Pattern::escape(&dir.display().to_string()), member);
+            let pattern = format!(
+                "{}/{}/Cargo.toml",
+                glob::Pattern::escape(&dir.display().to_string()),
+                member
+            );
             let Ok(paths) = glob::glob(&pattern) else {
                 continue;
             };
             for path in paths.flatten() {
-                let display = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
-                let member_id = files.load(&path, &display)?;
+                let member_id = files.load(&path)?;
                 if inherits(files, member_id)? {
                     names.extend(package_name(files, member_id)?);
                 }
@@ -607,17 +652,21 @@ fn cargo_lock(
     if names.is_empty() {
         return Ok(());
     }
-    let display = lock.strip_prefix(&root).unwrap_or(&lock).display().to_string();
-    let lock_id = files.load(&lock, &display)?;
+    let lock_id = files.load(&lock)?;
     let nodes = files.nodes(lock_id, Format::Toml)?;
     let mut entries = Vec::new();
     for node in nodes {
         let segments = node.path.segments();
-        if let [super::Segment::Key(list), super::Segment::Index(i), super::Segment::Key(field)] =
-            segments
+        if let [
+            super::Segment::Key(list),
+            super::Segment::Index(i),
+            super::Segment::Key(field),
+        ] = segments
             && list == "package"
             && field == "name"
-            && node.value().is_some_and(|n| names.iter().any(|name| name == n))
+            && node
+                .value()
+                .is_some_and(|n| names.iter().any(|name| name == n))
         {
             let entry = KeyPath::default().key("package").index(*i);
             // A package from a registry or git has a `source`; the workspace's own do not.
@@ -634,7 +683,11 @@ fn cargo_lock(
 }
 
 /// The new text of one file, checked; `None` when no byte changes.
-fn plan_file(files: &mut Files, id: usize, items: &[&(Located, String)]) -> Result<Option<String>, BumpError> {
+fn plan_file(
+    files: &mut Files,
+    id: usize,
+    items: &[&(Located, String)],
+) -> Result<Option<String>, BumpError> {
     let mut edits: Vec<SpanEdit> = Vec::new();
     let mut claimed: Vec<(Range<usize>, &str, &str, usize)> = Vec::new();
     for (l, new) in items.iter().map(|item| (&item.0, &item.1)) {
@@ -696,13 +749,20 @@ fn plan_file(files: &mut Files, id: usize, items: &[&(Located, String)]) -> Resu
 
 /// The self-check: the new text parses, every target reads its new value, and (for
 /// key targets) nothing else changed.
-fn verify(files: &mut Files, id: usize, after: &str, items: &[&(Located, String)]) -> Result<(), BumpError> {
+fn verify(
+    files: &mut Files,
+    id: usize,
+    after: &str,
+    items: &[&(Located, String)],
+) -> Result<(), BumpError> {
     let display = files.loaded[id].display.clone();
     let fail = |message: String| BumpError::Verify {
         file: display.clone(),
         message,
     };
-    let has_regex = items.iter().any(|i| matches!(i.0.address, Address::Regex(_)));
+    let has_regex = items
+        .iter()
+        .any(|i| matches!(i.0.address, Address::Regex(_)));
     let format = items.iter().find_map(|i| match &i.0.address {
         Address::Node { format, .. } => Some(*format),
         Address::Regex(_) => None,
@@ -722,7 +782,11 @@ fn verify(files: &mut Files, id: usize, after: &str, items: &[&(Located, String)
             for (_, path, new) in &expected {
                 match lookup(&after_nodes, path) {
                     Lookup::Found(n) if n.value() == Some(new.as_str()) => {}
-                    _ => return Err(fail(format!("`{path}` does not read `{new}` after the edit"))),
+                    _ => {
+                        return Err(fail(format!(
+                            "`{path}` does not read `{new}` after the edit"
+                        )));
+                    }
                 }
             }
         } else {

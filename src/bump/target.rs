@@ -339,7 +339,9 @@ impl TargetSpec {
         }
         let selector = match (key, regex) {
             (Some(_), Some(_)) => return Err("give `key` or `regex`, not both".into()),
-            (Some(key), None) => Selector::Key(KeyPath::parse(key).map_err(|e| format!("key: {e}"))?),
+            (Some(key), None) => {
+                Selector::Key(KeyPath::parse(key).map_err(|e| format!("key: {e}"))?)
+            }
             (None, Some(re)) => Selector::Regex(compile_regex(re)?),
             (None, None) => Selector::Default,
         };
@@ -440,12 +442,18 @@ mod tests {
     #[test]
     fn parses_key_paths() {
         assert_eq!(key("image.tag"), [k("image"), k("tag")]);
-        assert_eq!(key("packages.\"\".version"), [k("packages"), k(""), k("version")]);
+        assert_eq!(
+            key("packages.\"\".version"),
+            [k("packages"), k(""), k("version")]
+        );
         assert_eq!(
             key("dependencies[0].version"),
             [k("dependencies"), Segment::Index(0), k("version")]
         );
-        assert_eq!(key("\"a.b\"[2][3]"), [k("a.b"), Segment::Index(2), Segment::Index(3)]);
+        assert_eq!(
+            key("\"a.b\"[2][3]"),
+            [k("a.b"), Segment::Index(2), Segment::Index(3)]
+        );
         assert_eq!(key("[1]"), [Segment::Index(1)]);
         assert_eq!(key("\"q\\\"x\""), [k("q\"x")]);
         assert_eq!(key("a b.c-d"), [k("a b"), k("c-d")]);
@@ -471,7 +479,13 @@ mod tests {
 
     #[test]
     fn key_paths_print_as_they_parse() {
-        for text in ["image.tag", "packages.\"\".version", "a[0].b", "\"a.b\".c", "\"x=y\""] {
+        for text in [
+            "image.tag",
+            "packages.\"\".version",
+            "a[0].b",
+            "\"a.b\".c",
+            "\"x=y\"",
+        ] {
             assert_eq!(KeyPath::parse(text).unwrap().to_string(), text);
         }
     }

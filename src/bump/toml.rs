@@ -33,7 +33,13 @@ fn table(text: &str, t: &Table, path: &KeyPath, nodes: &mut Vec<Node>) {
     }
 }
 
-fn item_nodes(text: &str, item: &Item, path: KeyPath, key_at: Option<usize>, nodes: &mut Vec<Node>) {
+fn item_nodes(
+    text: &str,
+    item: &Item,
+    path: KeyPath,
+    key_at: Option<usize>,
+    nodes: &mut Vec<Node>,
+) {
     match item {
         Item::None => {}
         Item::Value(v) => value_nodes(text, v, path, key_at, nodes),
@@ -108,7 +114,11 @@ fn value_nodes(text: &str, v: &Value, path: KeyPath, key_at: Option<usize>, node
             ScalarKind::Number,
             Style::Plain,
         )),
-        Value::Boolean(b) => nodes.push(scalar(b.value().to_string(), ScalarKind::Bool, Style::Plain)),
+        Value::Boolean(b) => nodes.push(scalar(
+            b.value().to_string(),
+            ScalarKind::Bool,
+            Style::Plain,
+        )),
         Value::Datetime(_) => nodes.push(scalar(
             text[span.clone()].to_string(),
             ScalarKind::Other,
@@ -224,6 +234,10 @@ mod tests {
     #[test]
     fn reports_parse_errors_with_their_position() {
         let err = nodes("[a]\nb = \n", Path::new("p.toml")).unwrap_err();
-        assert!(err.to_string().starts_with("p.toml:2:5: does not parse as TOML"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("p.toml:2:5: does not parse as TOML"),
+            "{err}"
+        );
     }
 }

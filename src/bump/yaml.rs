@@ -16,6 +16,8 @@ enum Frame {
     Map {
         path: KeyPath,
         key: Option<Segment>,
+        /// Where the current key starts: messages about a map or list value point there.
+        key_at: usize,
         flow: bool,
     },
     Seq {
@@ -37,7 +39,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let mut doc: Option<usize> = None;
     // Inside a complex key: how many collections deep.
     let mut skipping = 0usize;
-    while let Some(next) = parser.next() {
+    for next in parser.by_ref() {
         let (event, span) = next.map_err(|e| {
             let at = chars.byte(e.marker().index());
             parse_error(file, text, at, Format::Yaml, e.info().to_string())
@@ -69,10 +71,10 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
                 doc = Some(doc.map_or(0, |d| d + 1));
                 stack.clear();
             }
-            Event::Scalar(value, style, anchor, tag) if in_key_position => {
-                let _ = (style, anchor, tag);
-                if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+            Event::Scalar(value, ..) if in_key_position => {
+                if let Some(Frame::Map { key, key_at, .. }) = stack.last_mut() {
                     *key = Some(Segment::Key(value.into_owned()));
+                    *key_at = start;
                 }
             }
             Event::Alias(_) if in_key_position => {
@@ -133,6 +135,10 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             }
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
                 let is_map = matches!(event, Event::MappingStart(..));
+                let key_at = match stack.last() {
+                    Some(Frame::Map { key_at, .. }) => Some(*key_at),
+                    _ => None,
+                };
                 let path = value_path(&mut stack);
                 // A flow collection's span starts at its bracket.
                 let token_start = skip_properties(text, start, end.max(start));
@@ -143,9 +149,13 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
                 nodes.push(Node {
                     doc: doc.unwrap_or(0),
                     path: path.clone(),
-                    kind: if is_map { NodeKind::Map } else { NodeKind::List },
+                    kind: if is_map {
+                        NodeKind::Map
+                    } else {
+                        NodeKind::List
+                    },
                     span: token_start..end,
-                    at: token_start,
+                    at: key_at.unwrap_or(token_start),
                     flow,
                 });
                 let flow = flow || opens_flow;
@@ -153,6 +163,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
                     Frame::Map {
                         path,
                         key: None,
+                        key_at: token_start,
                         flow,
                     }
                 } else {
@@ -285,8 +296,8 @@ pub fn encode(node: &Node, text: &str, value: &str) -> Result<String, String> {
         }
         Style::Plain => {
             let new_kind = plain_kind(value);
-            let same_type = new_kind == *kind
-                || (*kind == ScalarKind::Other && new_kind == ScalarKind::String);
+            let same_type =
+                new_kind == *kind || (*kind == ScalarKind::Other && new_kind == ScalarKind::String);
             if plain_is_safe(value, node.flow) && (new_kind == ScalarKind::String || same_type) {
                 value.to_string()
             } else {
@@ -343,7 +354,8 @@ mod tests {
 
     #[test]
     fn finds_scalars_with_their_token_spans() {
-        let text = "a: &x 1.0.0 # c\nb: !!str '2.0'\nc: {d: \"3\", e: [4, x]}\nf: *x\ng:\n  - h\nk:\n";
+        let text =
+            "a: &x 1.0.0 # c\nb: !!str '2.0'\nc: {d: \"3\", e: [4, x]}\nf: *x\ng:\n  - h\nk:\n";
         let found = scalars(text);
         let expect = |p: &str, v: &str, t: &str| (p.to_string(), v.to_string(), t.to_string());
         assert_eq!(

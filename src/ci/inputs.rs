@@ -37,7 +37,16 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
     let mut argv = args;
     for arg in cmd.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if long == "help" || long == "version" || given.iter().any(|g| g == long) {
+        // clap's own --help/--version flags are never inputs; a tool's own `--version`
+        // option (bump-versions) is.
+        let builtin = matches!(
+            arg.get_action(),
+            clap::ArgAction::Help
+                | clap::ArgAction::HelpShort
+                | clap::ArgAction::HelpLong
+                | clap::ArgAction::Version
+        );
+        if builtin || given.iter().any(|g| g == long) {
             continue;
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
@@ -136,6 +145,26 @@ mod tests {
     fn multi_valued_inputs_take_one_value_per_line() {
         let d = parse_with(&[], &[("INPUT_FILE", "a.yaml\n\n  b.json  \n")]);
         assert_eq!(d.file, ["a.yaml", "b.json"]);
+    }
+
+    #[test]
+    fn a_version_option_of_the_tool_is_an_input_but_clap_version_is_not() {
+        #[derive(Parser, Debug)]
+        #[command(disable_version_flag = true)]
+        struct Bump {
+            #[arg(long)]
+            version: String,
+        }
+        let args = vec![OsString::from("bump")];
+        let vars = vec![("INPUT_VERSION".to_string(), "1.2.0".to_string())];
+        let argv = with_inputs(&Bump::command(), args.clone(), &vars);
+        assert_eq!(Bump::try_parse_from(argv).unwrap().version, "1.2.0");
+
+        #[derive(Parser, Debug)]
+        #[command(version)]
+        struct WithVersionFlag {}
+        let argv = with_inputs(&WithVersionFlag::command(), args, &vars);
+        assert_eq!(argv, [OsString::from("bump")]);
     }
 
     #[test]
