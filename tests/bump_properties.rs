@@ -376,7 +376,7 @@ fn some_literal_strings(text: &str, seed: &[u8]) -> String {
     let mut n = 0;
     re.replace_all(text, |c: &regex::Captures<'_>| {
         n += 1;
-        if seed[n % seed.len()] % 2 == 0 {
+        if seed[n % seed.len()].is_multiple_of(2) {
             format!("{} = '{}'", &c[1], &c[2])
         } else {
             c[0].to_string()
