@@ -8,36 +8,26 @@ use relay::ci::{OutputArgs, Report, Session, summary};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Write a version into Chart.yaml, values.yaml, package.json, package-lock.json,
-/// pyproject.toml, Cargo.toml, .env files, plain version files or any file by regex,
-/// changing only the bytes of each value: comments, quoting, key order and line
-/// endings stay as they are.
-///
-/// SPEC is PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]. PATH may be a glob
-/// (charts/*/Chart.yaml). KEY is a path such as image.tag, packages."".version or
-/// dependencies[0].version; without KEY the well-known files have defaults (Chart.yaml
-/// and package.json: version; package-lock.json: version and packages."".version;
-/// pyproject.toml: project.version or tool.poetry.version; Cargo.toml: package.version
-/// or workspace.package.version, and the workspace's own Cargo.lock entries; a file
-/// without extension: its whole content). TEMPLATE shapes the value: {version}
-/// (default), {major}, {minor}, {patch}, {prerelease}, e.g. appVersion=v{version}.
-///
-/// Every target is found and every edit checked before any file is written.
 #[derive(Parser, Debug)]
 #[command(
     name = "bump-versions",
     version,
     disable_version_flag = true,
-    max_term_width = 100
+    max_term_width = 100,
+    about = "Write a version into the files that carry it, changing only the bytes of each value",
+    long_about = LONG_ABOUT
 )]
 struct Cli {
     /// The new version; any non-empty one-line value (a commit id) when no template uses
     /// {major}, {minor}, {patch} or {prerelease}
     #[arg(long, value_name = "VERSION")]
     version: String,
-    /// A target, PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]; repeatable [default:
-    /// the [[bump.files]] entries of the configuration]
-    #[arg(long = "file", value_name = "SPEC")]
+    #[arg(
+        long = "file",
+        value_name = "SPEC",
+        help = "A target, PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]; repeatable \
+                [default: the [[bump.files]] entries of the configuration]"
+    )]
     file: Vec<String>,
     /// Configuration file [default: relay.toml when present]
     #[arg(long, value_name = "FILE")]
@@ -51,6 +41,22 @@ struct Cli {
     #[command(flatten)]
     output: OutputArgs,
 }
+
+const LONG_ABOUT: &str = "\
+Write a version into Chart.yaml, values.yaml, package.json, package-lock.json, \
+pyproject.toml, Cargo.toml, .env files, plain version files or any file by regex, changing \
+only the bytes of each value: comments, quoting, key order and line endings stay as they are.
+
+SPEC is PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]. PATH may be a glob \
+(charts/*/Chart.yaml). KEY is a path such as image.tag, packages.\"\".version or \
+dependencies[0].version; without KEY the well-known files have defaults (Chart.yaml and \
+package.json: version; package-lock.json: version and packages.\"\".version; pyproject.toml: \
+project.version or tool.poetry.version; Cargo.toml: package.version or \
+workspace.package.version, and the workspace's own Cargo.lock entries; a file without \
+extension: its whole content). TEMPLATE shapes the value: {version} (default), {major}, \
+{minor}, {patch}, {prerelease}, e.g. appVersion=v{version}.
+
+Every target is found and every edit checked before any file is written.";
 
 fn main() -> ExitCode {
     let cli: Cli = relay::ci::inputs::parse();

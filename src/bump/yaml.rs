@@ -87,7 +87,18 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let path = value_path(&mut stack);
-                let token_start = skip_properties(text, start, end);
+                let mut token_start = skip_properties(text, start, end);
+                let mut end = end;
+                if value.is_empty() && style == ScalarStyle::Plain && token_start == end {
+                    // An empty value (`key:`) is reported before its `:`; the place to
+                    // write a value is after it.
+                    let rest = &text[end..];
+                    let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                    if rest[blanks..].starts_with(':') {
+                        token_start = end + blanks + 1;
+                        end = token_start;
+                    }
+                }
                 let (style, kind) = match style {
                     ScalarStyle::Plain => {
                         let kind = match tag.as_ref() {
@@ -370,6 +381,18 @@ mod tests {
                 expect("k", "", ""),
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_written_after_its_colon() {
+        let text = "a:\nlist:\n- \nc: {d: , e: 1}\n";
+        let edit = |key: &str| {
+            super::super::edit_text(Format::Yaml, text, &KeyPath::parse(key).unwrap(), "1.2.0")
+                .unwrap()
+        };
+        assert_eq!(edit("a"), "a: 1.2.0\nlist:\n- \nc: {d: , e: 1}\n");
+        assert_eq!(edit("list[0]"), "a:\nlist:\n- 1.2.0\nc: {d: , e: 1}\n");
+        assert_eq!(edit("c.d"), "a:\nlist:\n- \nc: {d: 1.2.0 , e: 1}\n");
     }
 
     #[test]
