@@ -598,3 +598,46 @@ fn the_library_reads_targets_for_verify_release() {
         "package.json:1:1: key `nope` not found: the document has no key `nope`"
     );
 }
+
+#[test]
+fn a_crate_bumps_its_own_cargo_lock_entry_and_an_inheriting_member_is_refused() {
+    let sb = Sandbox::new();
+    sb.write(
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.2.0\"\n\n[dependencies]\nhelper = \"0.2.0\"\n",
+    );
+    let lock = "version = 4\n\n[[package]]\nname = \"helper\"\nversion = \"0.2.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"tool\"\nversion = \"0.2.0\"\ndependencies = [\n \"helper\",\n]\n";
+    sb.write("Cargo.lock", lock);
+    let out = sb
+        .relay("bump-versions")
+        .args(["--version", "0.3.0", "--json", "--file", "Cargo.toml"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["changed-files"], json!(["Cargo.toml", "Cargo.lock"]));
+    assert_eq!(
+        out["previous-values"],
+        json!({"Cargo.toml:package.version": "0.2.0", "Cargo.lock:package[1].version": "0.2.0"})
+    );
+    assert_eq!(
+        sb.read("Cargo.toml"),
+        "[package]\nname = \"tool\"\nversion = \"0.3.0\"\n\n[dependencies]\nhelper = \"0.2.0\"\n"
+    );
+    assert_eq!(
+        sb.read("Cargo.lock"),
+        lock.replace(
+            "name = \"tool\"\nversion = \"0.2.0\"",
+            "name = \"tool\"\nversion = \"0.3.0\""
+        )
+    );
+
+    sb.write(
+        "member/Cargo.toml",
+        "[package]\nname = \"member\"\nversion.workspace = true\n",
+    );
+    let stderr = bad_input(&sb, &["--version", "0.4.0", "--file", "member/Cargo.toml"]);
+    assert_eq!(
+        stderr,
+        "error: bumping versions: member/Cargo.toml:3:1: key `package.version`: is inherited from the workspace (`version.workspace = true`); bump the workspace's Cargo.toml\n"
+    );
+}
