@@ -13,7 +13,29 @@ pub const DEFAULT_CONFIG: &str = "relay.toml";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RelayConfig {}
+pub struct RelayConfig {
+    /// The file and text the configuration was read from, for positions in messages
+    /// that a section finds after loading (an invalid `[[bump.files]]` key).
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+    #[serde(default)]
+    pub bump: Option<crate::bump::BumpConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl RelayConfig {
+    /// The `file:line:col` of a byte offset in the configuration file.
+    pub fn location(&self, offset: usize) -> Option<Location> {
+        self.source
+            .as_ref()
+            .map(|s| Location::at_offset(&s.path, &s.text, offset))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -45,7 +67,12 @@ pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError>
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
-            let default = dir.join(DEFAULT_CONFIG);
+            // `relay.toml`, not `./relay.toml`, in messages about the working folder's.
+            let default = if dir == Path::new(".") {
+                PathBuf::from(DEFAULT_CONFIG)
+            } else {
+                dir.join(DEFAULT_CONFIG)
+            };
             if !default.exists() {
                 return Ok(RelayConfig::default());
             }
@@ -61,10 +88,15 @@ pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError>
 
 /// Parses the text of a configuration file named `path` (for messages).
 pub fn parse(text: &str, path: &Path) -> Result<RelayConfig, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Invalid {
+    let mut config: RelayConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
         location: Location::at_offset(path, text, e.span().map_or(0, |s| s.start)),
         message: e.message().to_string(),
-    })
+    })?;
+    config.source = Some(ConfigSource {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+    });
+    Ok(config)
 }
 
 #[cfg(test)]

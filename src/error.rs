@@ -51,6 +51,8 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
+    Bump(#[from] crate::bump::BumpError),
+    #[error(transparent)]
     Ci(#[from] crate::ci::CiError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
@@ -92,6 +94,7 @@ impl Error {
 
     pub fn is_bad_input(&self) -> bool {
         match self {
+            Error::Bump(e) => e.is_bad_input(),
             Error::Ci(e) => e.is_bad_input(),
             Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
@@ -111,6 +114,7 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Error::Metadata(e) => e.location(),
+            Error::Bump(e) => e.location(),
             Error::Config(e) => e.location(),
             Error::Green(e) => e.location(),
             Error::Propose(e) => e.location(),

@@ -41,7 +41,25 @@ pub fn apply_edits(text: &str, edits: &[SpanEdit]) -> Result<String, String> {
 use std::io::Write;
 use std::path::Path;
 
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
+/// flushed to disk before the rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, bytes, Flush::BeforeRename)
+}
+
+/// Whether [`write_atomic_with`] flushes the temporary file before renaming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// `fsync` first: the new content survives a crash of the machine right after.
+    BeforeRename,
+    /// No `fsync`: readers still see the old or the new file, never half of one (the
+    /// rename is atomic, and ext4/XFS/btrfs order a replacing rename after the data),
+    /// at a fraction of the cost when thousands of files are written (bump-versions
+    /// on a monorepo: one `fsync` per file dominated its run time).
+    Skip,
+}
+
+pub fn write_atomic_with(path: &Path, bytes: &[u8], flush: Flush) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -51,7 +69,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if flush == Flush::BeforeRename {
+        tmp.as_file().sync_all()?;
+    }
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
@@ -101,6 +121,16 @@ mod tests {
                 .unwrap_err()
                 .contains("outside")
         );
+    }
+
+    #[test]
+    fn an_unflushed_write_is_still_a_whole_file_by_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("VERSION");
+        std::fs::write(&path, "1.0.0\n").unwrap();
+        write_atomic_with(&path, b"1.1.0\n", Flush::Skip).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "1.1.0\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
 //! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
-//! [`green`] (find-green-commit), [`propose`] (propose-change), [`comment`]
-//! (comment-on-issue), [`changelog`] (generate-changelog), [`publish`]
-//! (publish-release), [`verify`] (verify-release).
+//! [`bump`] (format-preserving version bumps, bump-versions), [`green`]
+//! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
+//! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
+//! (verify-release).
 
+pub mod bump;
 pub mod changelog;
 pub mod ci;
 pub mod cli;

@@ -6,6 +6,7 @@
 //! container image's only executable, with one link per tool) carries every tool; the
 //! binaries in `src/bin/` are one-line wrappers for `cargo install` users.
 
+pub mod bump_versions;
 pub mod comment_on_issue;
 pub mod find_green_commit;
 pub mod generate_changelog;
@@ -23,6 +24,7 @@ pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 /// Every tool of the toolkit, as its binary is named, with its entry point.
 pub const TOOLS: &[(&str, ToolMain)] = &[
     ("read-tag-metadata", read_tag_metadata::main),
+    ("bump-versions", bump_versions::main),
     ("verify-release", verify_release::main),
     ("publish-release", publish_release::main),
     ("generate-changelog", generate_changelog::main),

@@ -1,0 +1,859 @@
+//! From targets to checked edits: expand paths and globs, read every file once, find
+//! every value (or collect every reason why not), render the new values, encode and
+//! apply the span edits in memory, re-parse and check the result, and only then, when
+//! asked to, write the files.
+
+use super::document::{Format, Lookup, Node, NodeKind, lookup, verify_only_changed};
+use super::kinds::{Defaults, defaults, format_of};
+use super::target::{KeyPath, Selector, TargetSpec, Template};
+use super::{BumpError, BumpReport, BumpRequest, FileChange, FoundValue, Mode, ValueChange};
+use crate::Location;
+use crate::fsio::{Flush, SpanEdit, apply_edits, write_atomic_with};
+use crate::version::Version;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+/// A file read once, and its nodes once parsed.
+struct Loaded {
+    path: PathBuf,
+    display: String,
+    text: String,
+    nodes: Option<(Format, Vec<Node>)>,
+}
+
+struct Files {
+    root: PathBuf,
+    loaded: Vec<Loaded>,
+    index: HashMap<PathBuf, usize>,
+}
+
+impl Files {
+    fn new(root: &Path) -> Files {
+        Files {
+            root: root.to_path_buf(),
+            loaded: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// Reads `path` once: two names of one file (`./a`, `a`, a glob's match) share
+    /// one entry, so that all edits of a file meet in one plan.
+    fn load(&mut self, path: &Path) -> Result<usize, BumpError> {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let key = normalize(relative);
+        if let Some(&id) = self.index.get(&key) {
+            return Ok(id);
+        }
+        let display = key.display().to_string();
+        let display = display.as_str();
+        let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => BumpError::MissingFile {
+                file: display.to_string(),
+                spec: display.to_string(),
+            },
+            _ => BumpError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            BumpError::Parse {
+                location: Location::at_offset(display, &text, valid),
+                format: "UTF-8 text",
+                message: "invalid UTF-8".into(),
+            }
+        })?;
+        let id = self.insert(path, display, text);
+        self.index.insert(key, id);
+        Ok(id)
+    }
+
+    fn insert(&mut self, path: &Path, display: &str, text: String) -> usize {
+        let id = self.loaded.len();
+        self.loaded.push(Loaded {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            text,
+            nodes: None,
+        });
+        self.index.insert(normalize(path), id);
+        id
+    }
+
+    fn nodes(&mut self, id: usize, format: Format) -> Result<&[Node], BumpError> {
+        let file = &mut self.loaded[id];
+        let parsed = matches!(&file.nodes, Some((f, _)) if *f == format);
+        if !parsed {
+            let nodes = format.parse(&file.text, Path::new(&file.display))?;
+            file.nodes = Some((format, nodes));
+        }
+        Ok(&file.nodes.as_ref().expect("parsed above").1)
+    }
+
+    fn location(&self, id: usize, offset: usize) -> Location {
+        let file = &self.loaded[id];
+        Location::at_offset(&file.display, &file.text, offset)
+    }
+}
+
+/// How a located value is found again and re-encoded.
+#[derive(Clone)]
+enum Address {
+    Node { format: Format, node: Node },
+    Regex(regex::Regex),
+}
+
+/// A value a target names, found in its file.
+#[derive(Clone)]
+struct Located {
+    file: usize,
+    key: String,
+    address: Address,
+    previous: String,
+    span: Range<usize>,
+    at: usize,
+    template: Template,
+}
+
+/// Reads the current values a target names (verify-release's `--expect-file`).
+pub fn read_targets(spec: &TargetSpec, root: &Path) -> Result<Vec<FoundValue>, BumpError> {
+    let mut files = Files::new(root);
+    let mut located = Vec::new();
+    let mut errors = Vec::new();
+    locate(spec, &mut files, &mut located, &mut errors);
+    if !errors.is_empty() {
+        return Err(one_or_many(errors));
+    }
+    Ok(located
+        .into_iter()
+        .map(|l| FoundValue {
+            file: files.loaded[l.file].display.clone(),
+            path: files.loaded[l.file].path.clone(),
+            location: files.location(l.file, l.at),
+            key: l.key,
+            value: l.previous,
+        })
+        .collect())
+}
+
+/// Plans, checks and (in [`Mode::Write`]) applies a bump. Nothing is written unless
+/// every target was found and every edited file checked out.
+pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
+    let version = request.version.as_str();
+    let fail = |message: &str| BumpError::Version {
+        version: version.to_string(),
+        message: message.to_string(),
+    };
+    if version.is_empty() {
+        return Err(fail("the value is empty"));
+    }
+    if version.contains(['\n', '\r']) {
+        return Err(fail("the value must be one line"));
+    }
+    if version.trim() != version {
+        return Err(fail("the value has surrounding blanks"));
+    }
+    if request.targets.is_empty() {
+        return Err(BumpError::NoTargets);
+    }
+    let parsed = Version::parse(version).ok();
+    let mut files = Files::new(&request.root);
+    let mut located = Vec::new();
+    let mut errors = Vec::new();
+    for spec in &request.targets {
+        locate(spec, &mut files, &mut located, &mut errors);
+    }
+    let mut values: Vec<(Located, String)> = Vec::new();
+    let mut template_errors: Vec<String> = Vec::new();
+    for l in located {
+        match l.template.render(version, parsed.as_ref()) {
+            Ok(new) => values.push((l, new)),
+            Err(message) if !template_errors.contains(&message) => template_errors.push(message),
+            Err(_) => {}
+        }
+    }
+    errors.extend(template_errors.iter().map(|m| fail(m)));
+    if !errors.is_empty() {
+        return Err(one_or_many(errors));
+    }
+
+    let mut changes = Vec::new();
+    let mut order: Vec<usize> = Vec::new();
+    for (l, _) in &values {
+        if !order.contains(&l.file) {
+            order.push(l.file);
+        }
+    }
+    for id in order {
+        let items: Vec<&(Located, String)> = values.iter().filter(|(l, _)| l.file == id).collect();
+        match plan_file(&mut files, id, &items) {
+            Ok(Some(after)) => changes.push(FileChange {
+                file: files.loaded[id].display.clone(),
+                path: files.loaded[id].path.clone(),
+                before: files.loaded[id].text.clone(),
+                after,
+            }),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(one_or_many(errors));
+    }
+
+    if request.mode == Mode::Write {
+        write_all(&changes)?;
+    }
+    let mut reported: Vec<ValueChange> = Vec::new();
+    for (l, new) in &values {
+        let change = ValueChange {
+            file: files.loaded[l.file].display.clone(),
+            key: l.key.clone(),
+            location: files.location(l.file, l.at),
+            previous: l.previous.clone(),
+            new: new.clone(),
+        };
+        // One value named by two targets (a default and its explicit key) is one value.
+        if !reported.contains(&change) {
+            reported.push(change);
+        }
+    }
+    Ok(BumpReport {
+        mode: request.mode,
+        version: version.to_string(),
+        values: reported,
+        files: changes,
+    })
+}
+
+/// Writes every changed file atomically (temporary file, rename), without an `fsync`
+/// per file ([`Flush::Skip`]): a monorepo bump writes thousands of files, and the
+/// rename alone already keeps readers from seeing half a file. Writing is bound by
+/// the file system's latency, not the CPU, so a few threads write at once.
+fn write_all(changes: &[FileChange]) -> Result<(), BumpError> {
+    const WRITERS: usize = 4;
+    let chunk = changes.len().div_ceil(WRITERS).max(1);
+    let failures: Vec<(usize, std::io::Error)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = changes
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter().enumerate().find_map(|(i, change)| {
+                        write_atomic_with(&change.path, change.after.as_bytes(), Flush::Skip)
+                            .err()
+                            .map(|e| (n * chunk + i, e))
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("a writer thread does not panic"))
+            .collect()
+    });
+    let Some((failed, source)) = failures.into_iter().min_by_key(|(i, _)| *i) else {
+        return Ok(());
+    };
+    // What is on disk now: every file before the failed one in its thread's share
+    // and whatever the other threads finished.
+    let written = changes
+        .iter()
+        .enumerate()
+        .filter(|(i, change)| {
+            *i != failed && std::fs::read(&change.path).is_ok_and(|b| b == change.after.as_bytes())
+        })
+        .map(|(_, change)| change.file.clone())
+        .collect();
+    Err(BumpError::Write {
+        path: changes[failed].path.clone(),
+        written,
+        source,
+    })
+}
+
+/// Replaces the value at `key` in `text` (a file of `format`), checked like a bump
+/// checks it; the edit the property tests exercise.
+pub fn edit_text(
+    format: Format,
+    text: &str,
+    key: &KeyPath,
+    value: &str,
+) -> Result<String, BumpError> {
+    let mut files = Files::new(Path::new("."));
+    let id = files.insert(Path::new("document"), "document", text.to_string());
+    let located = find(&mut files, id, format, key, &Template::default())?;
+    let item = (located, value.to_string());
+    Ok(plan_file(&mut files, id, &[&item])?.unwrap_or_else(|| text.to_string()))
+}
+
+fn one_or_many(mut errors: Vec<BumpError>) -> BumpError {
+    if errors.len() == 1 {
+        errors.remove(0)
+    } else {
+        BumpError::Many(errors)
+    }
+}
+
+/// The files a target's path names: the path itself, or every file its glob matches.
+fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, BumpError> {
+    if !spec.is_glob() {
+        let display = normalize(Path::new(&spec.path));
+        let full = root.join(&display);
+        if !full.is_file() {
+            return Err(BumpError::MissingFile {
+                file: display.display().to_string(),
+                spec: spec.text.clone(),
+            });
+        }
+        return Ok(vec![(full, display.display().to_string())]);
+    }
+    let pattern = format!(
+        "{}/{}",
+        glob::Pattern::escape(&root.display().to_string()),
+        normalize(Path::new(&spec.path)).display()
+    );
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let paths = glob::glob_with(&pattern, options).map_err(|e| BumpError::Spec {
+        spec: spec.text.clone(),
+        message: format!("the glob is invalid: {e}"),
+        location: None,
+    })?;
+    let mut found = Vec::new();
+    for path in paths.flatten() {
+        if path.is_file() {
+            let display = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            found.push((path, display));
+        }
+    }
+    if found.is_empty() {
+        return Err(BumpError::NoMatch {
+            spec: spec.text.clone(),
+        });
+    }
+    Ok(found)
+}
+
+/// `./a/./b` → `a/b`, so that one file named two ways is one file.
+fn normalize(path: &Path) -> PathBuf {
+    let normal: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal
+    }
+}
+
+fn locate(
+    spec: &TargetSpec,
+    files: &mut Files,
+    out: &mut Vec<Located>,
+    errors: &mut Vec<BumpError>,
+) {
+    let paths = match expand(spec, &files.root) {
+        Ok(paths) => paths,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    for (full, display) in paths {
+        if let Err(e) = locate_in_file(spec, files, &full, &display, out) {
+            errors.push(match e {
+                BumpError::MissingFile { file, .. } => BumpError::MissingFile {
+                    file,
+                    spec: spec.text.clone(),
+                },
+                e => e,
+            });
+        }
+    }
+}
+
+fn locate_in_file(
+    spec: &TargetSpec,
+    files: &mut Files,
+    full: &Path,
+    display: &str,
+    out: &mut Vec<Located>,
+) -> Result<(), BumpError> {
+    let id = files.load(full)?;
+    let format = format_of(full);
+    let no_keys = |message: &str| BumpError::NoKeySyntax {
+        file: display.to_string(),
+        spec: spec.text.clone(),
+        message: message.to_string(),
+    };
+    match &spec.selector {
+        Selector::Regex(re) => {
+            let text = &files.loaded[id].text;
+            let before = out.len();
+            for caps in re.captures_iter(text) {
+                let Some(m) = caps.name("version") else {
+                    continue;
+                };
+                let n = out.len() - before + 1;
+                out.push(Located {
+                    file: id,
+                    key: if n == 1 {
+                        format!("/{}/", re.as_str())
+                    } else {
+                        format!("/{}/#{n}", re.as_str())
+                    },
+                    address: Address::Regex(re.clone()),
+                    previous: m.as_str().to_string(),
+                    span: m.range(),
+                    at: m.start(),
+                    template: spec.template.clone(),
+                });
+            }
+            if out.len() == before {
+                return Err(BumpError::RegexNoMatch {
+                    location: files.location(id, 0),
+                    regex: re.as_str().to_string(),
+                });
+            }
+        }
+        Selector::Key(key) => {
+            let format = format.ok_or_else(|| {
+                no_keys("this kind of file has no KEY syntax; name the value with PATH:/REGEX/ and a `version` group")
+            })?;
+            if format == Format::Plain {
+                return Err(no_keys(
+                    "a plain version file has no keys; give the path alone (the whole content is the value)",
+                ));
+            }
+            out.push(find(files, id, format, key, &spec.template)?);
+        }
+        Selector::Default => match defaults(full, format) {
+            None if format.is_none() => {
+                return Err(no_keys(
+                    "this kind of file has no KEY syntax; name the value with PATH:/REGEX/ and a `version` group",
+                ));
+            }
+            None => {
+                return Err(no_keys(&format!(
+                    "no default key for this file; name one: `{display}:KEY`"
+                )));
+            }
+            Some(Defaults::Whole) => {
+                out.push(find(
+                    files,
+                    id,
+                    Format::Plain,
+                    &KeyPath::default(),
+                    &spec.template,
+                )?);
+            }
+            Some(Defaults::FirstOf(keys)) => {
+                let format = format.expect("well-known files have a format");
+                out.push(first_of(files, id, format, keys, &spec.template)?);
+            }
+            Some(Defaults::NpmLock) => {
+                out.push(find(
+                    files,
+                    id,
+                    Format::Json,
+                    &key("version"),
+                    &spec.template,
+                )?);
+                let root_package = key("packages.\"\".version");
+                let nodes = files.nodes(id, Format::Json)?;
+                if matches!(lookup(nodes, &root_package), Lookup::Found(_)) {
+                    out.push(find(
+                        files,
+                        id,
+                        Format::Json,
+                        &root_package,
+                        &spec.template,
+                    )?);
+                }
+            }
+            Some(Defaults::Cargo) => {
+                let keys = ["package.version", "workspace.package.version"];
+                let nodes = files.nodes(id, Format::Toml)?;
+                let inherited = matches!(
+                    lookup(nodes, &key("package.version.workspace")),
+                    Lookup::Found(n) if n.value() == Some("true")
+                );
+                let has_workspace_version = matches!(
+                    lookup(nodes, &key("workspace.package.version")),
+                    Lookup::Found(_)
+                );
+                if inherited && !has_workspace_version {
+                    let at = match lookup(nodes, &key("package.version")) {
+                        Lookup::Found(n) => n.at,
+                        _ => 0,
+                    };
+                    return Err(BumpError::Unsupported {
+                        location: files.location(id, at),
+                        key: "package.version".into(),
+                        message: "is inherited from the workspace (`version.workspace = true`); bump the workspace's Cargo.toml".into(),
+                    });
+                }
+                let manifest = first_of(files, id, Format::Toml, &keys, &spec.template)?;
+                let via_workspace = manifest.key == "workspace.package.version";
+                out.push(manifest);
+                cargo_lock(files, id, full, via_workspace, &spec.template, out)?;
+            }
+        },
+    }
+    Ok(())
+}
+
+fn key(text: &str) -> KeyPath {
+    KeyPath::parse(text).expect("a valid built-in key")
+}
+
+/// The value at `key`, or why there is none.
+fn find(
+    files: &mut Files,
+    id: usize,
+    format: Format,
+    key: &KeyPath,
+    template: &Template,
+) -> Result<Located, BumpError> {
+    let nodes = files.nodes(id, format)?;
+    let found = match lookup(nodes, key) {
+        Lookup::Found(node) => Ok(node.clone()),
+        Lookup::Missing { at, detail } => Err((at, Err(detail))),
+        Lookup::Ambiguous(all) => Err((all[1].at, Ok(all.len()))),
+    };
+    let node = match found {
+        Ok(node) => node,
+        Err((at, Err(detail))) => {
+            return Err(BumpError::KeyNotFound {
+                location: files.location(id, at),
+                key: key.to_string(),
+                detail,
+            });
+        }
+        Err((at, Ok(count))) => {
+            return Err(BumpError::Unsupported {
+                location: files.location(id, at),
+                key: key.to_string(),
+                message: format!("the key appears {count} times; which one is meant is unclear"),
+            });
+        }
+    };
+    let location = files.location(id, node.at);
+    match &node.kind {
+        NodeKind::Map | NodeKind::List => Err(BumpError::NotAValue {
+            location,
+            key: key.to_string(),
+            kind: node.kind.describe(),
+        }),
+        NodeKind::Alias { anchor } => Err(BumpError::Unsupported {
+            location,
+            key: key.to_string(),
+            message: match anchor {
+                Some(span) => format!(
+                    "is an alias; its value is the anchor at {}: bump that key instead",
+                    files.location(id, span.start)
+                ),
+                None => "is an alias; bump the anchored key instead".into(),
+            },
+        }),
+        NodeKind::Scalar { value, .. } => Ok(Located {
+            file: id,
+            key: key.to_string(),
+            previous: value.clone(),
+            span: node.span.clone(),
+            at: node.at,
+            template: template.clone(),
+            address: Address::Node { format, node },
+        }),
+    }
+}
+
+/// The first of `keys` the file has.
+fn first_of(
+    files: &mut Files,
+    id: usize,
+    format: Format,
+    keys: &[&str],
+    template: &Template,
+) -> Result<Located, BumpError> {
+    let mut first_error = None;
+    for k in keys {
+        match find(files, id, format, &key(k), template) {
+            Ok(found) => return Ok(found),
+            Err(BumpError::KeyNotFound { .. }) if first_error.is_some() => {}
+            Err(e) => {
+                let missing = matches!(e, BumpError::KeyNotFound { .. });
+                if first_error.is_none() {
+                    first_error = Some(e);
+                }
+                if !missing {
+                    break;
+                }
+            }
+        }
+    }
+    Err(match first_error.expect("keys is not empty") {
+        BumpError::KeyNotFound {
+            location, detail, ..
+        } if keys.len() > 1 => BumpError::KeyNotFound {
+            location,
+            key: keys.join("` or `"),
+            detail,
+        },
+        e => e,
+    })
+}
+
+/// The Cargo.lock entries of the packages whose version the manifest at `manifest`
+/// sets: its own package, or with `workspace.package.version` every member that
+/// inherits it. The lock file is beside the manifest or in a folder above it (inside
+/// the root); without one there is nothing to do.
+fn cargo_lock(
+    files: &mut Files,
+    id: usize,
+    manifest: &Path,
+    via_workspace: bool,
+    template: &Template,
+    out: &mut Vec<Located>,
+) -> Result<(), BumpError> {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let root = files.root.clone();
+    let Some(lock) = dir
+        .ancestors()
+        .take_while(|d| d.starts_with(&root) || root == Path::new("."))
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())
+    else {
+        return Ok(());
+    };
+    let package_name = |files: &mut Files, id: usize| -> Result<Option<String>, BumpError> {
+        let nodes = files.nodes(id, Format::Toml)?;
+        Ok(match lookup(nodes, &key("package.name")) {
+            Lookup::Found(n) => n.value().map(str::to_string),
+            _ => None,
+        })
+    };
+    let inherits = |files: &mut Files, id: usize| -> Result<bool, BumpError> {
+        let nodes = files.nodes(id, Format::Toml)?;
+        Ok(matches!(
+            lookup(nodes, &key("package.version.workspace")),
+            Lookup::Found(n) if n.value() == Some("true")
+        ))
+    };
+    let mut names = Vec::new();
+    if !via_workspace {
+        names.extend(package_name(files, id)?);
+    } else {
+        if inherits(files, id)? {
+            names.extend(package_name(files, id)?);
+        }
+        let members: Vec<String> = files
+            .nodes(id, Format::Toml)?
+            .iter()
+            .filter(|n| {
+                n.path.segments().len() == 3
+                    && n.path.segments()[..2] == key("workspace.members").segments()[..]
+            })
+            .filter_map(|n| n.value().map(str::to_string))
+            .collect();
+        for member in members {
+            let pattern = format!(
+                "{}/{}/Cargo.toml",
+                glob::Pattern::escape(&dir.display().to_string()),
+                member
+            );
+            let Ok(paths) = glob::glob(&pattern) else {
+                continue;
+            };
+            for path in paths.flatten() {
+                let member_id = files.load(&path)?;
+                if inherits(files, member_id)? {
+                    names.extend(package_name(files, member_id)?);
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let lock_id = files.load(&lock)?;
+    let nodes = files.nodes(lock_id, Format::Toml)?;
+    let mut entries = Vec::new();
+    for node in nodes {
+        let segments = node.path.segments();
+        if let [
+            super::Segment::Key(list),
+            super::Segment::Index(i),
+            super::Segment::Key(field),
+        ] = segments
+            && list == "package"
+            && field == "name"
+            && node
+                .value()
+                .is_some_and(|n| names.iter().any(|name| name == n))
+        {
+            let entry = KeyPath::default().key("package").index(*i);
+            // A package from a registry or git has a `source`; the workspace's own do not.
+            let local = !nodes.iter().any(|n| n.path == entry.key("source"));
+            if local {
+                entries.push(entry.key("version"));
+            }
+        }
+    }
+    for entry in entries {
+        out.push(find(files, lock_id, Format::Toml, &entry, template)?);
+    }
+    Ok(())
+}
+
+/// The new text of one file, checked; `None` when no byte changes.
+fn plan_file(
+    files: &mut Files,
+    id: usize,
+    items: &[&(Located, String)],
+) -> Result<Option<String>, BumpError> {
+    let mut edits: Vec<SpanEdit> = Vec::new();
+    let mut claimed: Vec<(Range<usize>, &str, &str, usize)> = Vec::new();
+    for (l, new) in items.iter().map(|item| (&item.0, &item.1)) {
+        if let Some((_, key, first, _)) = claimed.iter().find(|(span, ..)| *span == l.span) {
+            if *first != new.as_str() {
+                return Err(BumpError::Conflict {
+                    location: files.location(id, l.at),
+                    key: key.to_string(),
+                    first: first.to_string(),
+                    second: new.clone(),
+                });
+            }
+            continue;
+        }
+        if let Some((_, key, ..)) = claimed
+            .iter()
+            .find(|(span, ..)| span.start < l.span.end && l.span.start < span.end)
+        {
+            return Err(BumpError::Unsupported {
+                location: files.location(id, l.at),
+                key: l.key.clone(),
+                message: format!("overlaps the value of `{key}`"),
+            });
+        }
+        claimed.push((l.span.clone(), &l.key, new, l.at));
+        if l.previous == *new {
+            continue;
+        }
+        let text = &files.loaded[id].text;
+        let replacement = match &l.address {
+            Address::Node { format, node } => {
+                format
+                    .encode(node, text, new)
+                    .map_err(|message| BumpError::Unsupported {
+                        location: files.location(id, l.at),
+                        key: l.key.clone(),
+                        message,
+                    })?
+            }
+            Address::Regex(_) => new.clone(),
+        };
+        edits.push(SpanEdit {
+            range: l.span.clone(),
+            replacement,
+        });
+    }
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    let before = files.loaded[id].text.clone();
+    let display = files.loaded[id].display.clone();
+    let after = apply_edits(&before, &edits).map_err(|message| BumpError::Verify {
+        file: display.clone(),
+        message,
+    })?;
+    verify(files, id, &after, items)?;
+    Ok(Some(after))
+}
+
+/// The self-check: the new text parses, every target reads its new value, and (for
+/// key targets) nothing else changed.
+fn verify(
+    files: &mut Files,
+    id: usize,
+    after: &str,
+    items: &[&(Located, String)],
+) -> Result<(), BumpError> {
+    let display = files.loaded[id].display.clone();
+    let fail = |message: String| BumpError::Verify {
+        file: display.clone(),
+        message,
+    };
+    let has_regex = items
+        .iter()
+        .any(|i| matches!(i.0.address, Address::Regex(_)));
+    let format = items.iter().find_map(|i| match &i.0.address {
+        Address::Node { format, .. } => Some(*format),
+        Address::Regex(_) => None,
+    });
+    if let Some(format) = format {
+        let after_nodes = format
+            .parse(after, Path::new(&display))
+            .map_err(|e| fail(format!("the new text does not parse: {e}")))?;
+        let expected: Vec<(usize, KeyPath, String)> = items
+            .iter()
+            .filter_map(|i| match &i.0.address {
+                Address::Node { node, .. } => Some((node.doc, node.path.clone(), i.1.clone())),
+                Address::Regex(_) => None,
+            })
+            .collect();
+        if has_regex {
+            for (_, path, new) in &expected {
+                match lookup(&after_nodes, path) {
+                    Lookup::Found(n) if n.value() == Some(new.as_str()) => {}
+                    _ => {
+                        return Err(fail(format!(
+                            "`{path}` does not read `{new}` after the edit"
+                        )));
+                    }
+                }
+            }
+        } else {
+            let before_nodes = files.nodes(id, format)?;
+            verify_only_changed(before_nodes, &after_nodes, &expected).map_err(fail)?;
+        }
+    }
+    let mut checked: Vec<&str> = Vec::new();
+    for item in items {
+        let Address::Regex(re) = &item.0.address else {
+            continue;
+        };
+        if checked.contains(&re.as_str()) {
+            continue;
+        }
+        checked.push(re.as_str());
+        let before = re
+            .captures_iter(&files.loaded[id].text)
+            .filter(|c| c.name("version").is_some())
+            .count();
+        let groups: Vec<String> = re
+            .captures_iter(after)
+            .filter_map(|c| c.name("version").map(|m| m.as_str().to_string()))
+            .collect();
+        if groups.len() != before || groups.iter().any(|g| *g != item.1) {
+            return Err(fail(format!(
+                "/{}/ matched {before} times before and reads {groups:?} after, not `{}` each time",
+                re.as_str(),
+                item.1
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! bump-versions: write a release's version into the files that carry it, changing
+//! only the bytes of each value.
+
+use crate::bump::{BumpReport, BumpRequest, Mode, TargetSpec, bump};
+use crate::ci::{OutputArgs, Report, Session, summary};
+use anyhow::Context;
+use clap::Parser;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bump-versions",
+    version,
+    disable_version_flag = true,
+    max_term_width = 100,
+    about = "Write a version into the files that carry it, changing only the bytes of each value",
+    long_about = LONG_ABOUT
+)]
+struct Cli {
+    /// The new version; any non-empty one-line value (a commit id) when no template uses
+    /// {major}, {minor}, {patch} or {prerelease}
+    #[arg(long, value_name = "VERSION")]
+    version: String,
+    #[arg(
+        long = "file",
+        value_name = "SPEC",
+        help = "A target, PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]; repeatable \
+                [default: the [[bump.files]] entries of the configuration]"
+    )]
+    file: Vec<String>,
+    /// Configuration file [default: relay.toml when present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Change nothing; exit 1 listing every file:line whose value differs from VERSION
+    #[arg(long, conflicts_with = "dry_run")]
+    check: bool,
+    /// Change nothing; print a unified diff of what would change
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+const LONG_ABOUT: &str = "\
+Write a version into Chart.yaml, values.yaml, package.json, package-lock.json, \
+pyproject.toml, Cargo.toml, .env files, plain version files or any file by regex, changing \
+only the bytes of each value: comments, quoting, key order and line endings stay as they are.
+
+SPEC is PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]. PATH may be a glob \
+(charts/*/Chart.yaml). KEY is a path such as image.tag, packages.\"\".version or \
+dependencies[0].version; without KEY the well-known files have defaults (Chart.yaml and \
+package.json: version; package-lock.json: version and packages.\"\".version; pyproject.toml: \
+project.version or tool.poetry.version; Cargo.toml: package.version or \
+workspace.package.version, and the workspace's own Cargo.lock entries; a file without \
+extension: its whole content). TEMPLATE shapes the value: {version} (default), {major}, \
+{minor}, {patch}, {prerelease}, e.g. appVersion=v{version}.
+
+Every target is found and every edit checked before any file is written.";
+
+pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let cli: Cli = crate::ci::inputs::parse(args);
+    let session = Session::start(&cli.output);
+    let result = run(&cli, &session);
+    session.finish(result)
+}
+
+fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
+    let root = Path::new(".");
+    let config = crate::config::load(cli.config.as_deref(), root)
+        .map_err(crate::Error::from)
+        .context("reading the configuration")?;
+    let targets = if cli.file.is_empty() {
+        match &config.bump {
+            Some(section) => section.targets(&config).map_err(crate::Error::from)?,
+            None => Vec::new(),
+        }
+    } else {
+        cli.file
+            .iter()
+            .map(|spec| {
+                TargetSpec::parse(spec).map_err(|message| {
+                    crate::Error::from(crate::bump::BumpError::Spec {
+                        spec: spec.clone(),
+                        message,
+                        location: None,
+                    })
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mode = if cli.check {
+        Mode::Check
+    } else if cli.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Write
+    };
+    let request = BumpRequest {
+        root: root.to_path_buf(),
+        version: cli.version.clone(),
+        targets,
+        mode,
+    };
+    let report = bump(&request)
+        .map_err(crate::Error::from)
+        .context("bumping versions")?;
+    for value in &report.values {
+        let change = if value.changes() {
+            format!("{} → {}", value.previous, value.new)
+        } else {
+            format!("{} (unchanged)", value.new)
+        };
+        let key = if value.key.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", value.key)
+        };
+        session.progress(&format!("{}{key}: {change}", value.location));
+    }
+    let mut failure = None;
+    match mode {
+        Mode::Write => session.progress(&format!(
+            "wrote {} of {} files",
+            report.files.len(),
+            files_named(&report)
+        )),
+        Mode::DryRun => {
+            let diff = report.diff();
+            // The diff is the product of a dry run; with --json stdout holds the outputs.
+            if cli.output.json {
+                eprint!("{diff}");
+            } else {
+                print!("{diff}");
+            }
+            session.progress(&format!(
+                "dry run: {} of {} files would change; nothing written",
+                report.files.len(),
+                files_named(&report)
+            ));
+        }
+        Mode::Check => {
+            let differing = report.differing();
+            if differing.is_empty() {
+                session.progress(&format!(
+                    "check: all {} values are as expected",
+                    report.values.len()
+                ));
+            } else {
+                let lines: Vec<String> = differing
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "{}:{}: {} is `{}`, expected `{}`",
+                            v.location.file.display(),
+                            v.location.line,
+                            if v.key.is_empty() {
+                                "the content"
+                            } else {
+                                &v.key
+                            },
+                            v.previous,
+                            v.new
+                        )
+                    })
+                    .collect();
+                failure = Some(format!(
+                    "{} of {} values differ from the expected ones:\n  {}",
+                    differing.len(),
+                    report.values.len(),
+                    lines.join("\n  ")
+                ));
+            }
+        }
+    }
+    let mut outputs = crate::ci::Outputs::new();
+    outputs.set("changed-files", serde_json::json!(report.changed_files()));
+    outputs.set(
+        "previous-values",
+        serde_json::Value::Object(report.previous_values()),
+    );
+    Ok(Report {
+        outputs,
+        summary: Some(summary_markdown(&report)),
+        warnings: Vec::new(),
+        failure,
+    })
+}
+
+fn files_named(report: &BumpReport) -> usize {
+    let mut files: Vec<&str> = report.values.iter().map(|v| v.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    files.len()
+}
+
+fn summary_markdown(report: &BumpReport) -> String {
+    let title = match report.mode {
+        Mode::Write => "Bumped versions to",
+        Mode::DryRun => "Version bump (dry run) to",
+        Mode::Check => "Version check against",
+    };
+    let rows: Vec<Vec<String>> = report
+        .values
+        .iter()
+        .map(|v| {
+            vec![
+                summary::code(&format!(
+                    "{}:{}",
+                    v.location.file.display(),
+                    v.location.line
+                )),
+                summary::code(&v.key),
+                summary::code(&v.previous),
+                summary::code(&v.new),
+            ]
+        })
+        .collect();
+    format!(
+        "### {title} {}\n\n{}\n",
+        summary::code(&report.version),
+        summary::table(&["file", "key", "previous", "new"], &rows)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

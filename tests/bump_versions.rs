@@ -1,0 +1,643 @@
+//! bump-versions, run as a release pipeline runs it: the golden fixtures byte for
+//! byte, every error a user can hit (with its message, and that no file changed),
+//! --check, --dry-run, the outputs and the action inputs.
+
+mod common;
+
+use common::Sandbox;
+use common::outputs::{parse_dotenv, parse_github_output};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bump")
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Every file's bytes and modification time: what "nothing was written" means.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    tree(dir)
+        .into_iter()
+        .map(|(rel, bytes)| {
+            let mtime = std::fs::metadata(dir.join(&rel))
+                .unwrap()
+                .modified()
+                .unwrap();
+            (rel, (bytes, mtime))
+        })
+        .collect()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in tree(from) {
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
+#[test]
+fn golden_fixtures_change_exactly_the_expected_bytes() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "the fixtures are there");
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let sb = Sandbox::new();
+        let work = sb.path().join("work");
+        copy_tree(&case.join("input"), &work);
+        let args: Vec<String> = std::fs::read_to_string(case.join("args"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let run = sb
+            .relay("bump-versions")
+            .args(&args)
+            .current_dir(&work)
+            .run();
+        assert_eq!(run.code(), 0, "{name}: {}", run.stderr());
+        let input = tree(&case.join("input"));
+        let expected = tree(&case.join("expected"));
+        let result = tree(&work);
+        assert_eq!(
+            result.keys().collect::<Vec<_>>(),
+            input.keys().collect::<Vec<_>>(),
+            "{name}: no file added or removed"
+        );
+        for (rel, bytes) in &result {
+            let want = expected.get(rel).unwrap_or(&input[rel]);
+            assert!(
+                bytes == want,
+                "{name}/{rel} differs:\n--- got\n{}\n--- expected\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(want)
+            );
+        }
+
+        // Run again: the files already hold the version, so nothing changes.
+        let again = sb
+            .relay("bump-versions")
+            .args(&args)
+            .arg_json()
+            .current_dir(&work)
+            .run()
+            .success()
+            .json();
+        assert_eq!(again["changed-files"], json!([]), "{name}: idempotent");
+        // And --check agrees.
+        sb.relay("bump-versions")
+            .args(&args)
+            .args(["--check"])
+            .current_dir(&work)
+            .run()
+            .success();
+    }
+}
+
+trait JsonFlag {
+    fn arg_json(self) -> Self;
+}
+
+impl JsonFlag for common::Relay {
+    fn arg_json(self) -> Self {
+        self.args(["--json"])
+    }
+}
+
+/// A sandbox with a small release's files.
+fn release_files(sb: &Sandbox) {
+    sb.write(
+        "Chart.yaml",
+        "apiVersion: v2\nname: api\n# bumped\nversion: 1.0.0\nappVersion: \"1.0.0\"\n",
+    );
+    sb.write(
+        "values.yaml",
+        "image:\n  repository: api\n  tag: 1.0.0\nlist:\n  - a\nblock: |\n  1.0.0\n",
+    );
+    sb.write(
+        "package.json",
+        "{\n  \"name\": \"x\",\n  \"version\": \"1.0.0\"\n}\n",
+    );
+    sb.write("VERSION", "1.0.0\n");
+    sb.write("README.md", "Version 1.0.0\n");
+}
+
+/// Runs bump-versions expecting exit 2 and no file touched; returns stderr.
+fn bad_input(sb: &Sandbox, args: &[&str]) -> String {
+    let before = snapshot(sb.path());
+    let run = sb.relay("bump-versions").args(args).run().expect_code(2);
+    assert_eq!(
+        snapshot(sb.path()),
+        before,
+        "nothing was written for {args:?}"
+    );
+    run.stderr()
+}
+
+#[test]
+fn every_bad_target_is_an_error_naming_file_key_and_position_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    sb.write("broken.yaml", "a: [1, 2\nb: 3\n");
+    sb.write("broken.json", "{\"version\": \"1.0.0\",,}\n");
+    sb.write("broken.toml", "[package]\nversion = \n");
+    sb.write("dup.json", "{\"version\": \"1\", \"version\": \"2\"}\n");
+    sb.write("alias.yaml", "base: &v 1.0.0\nuse: *v\n");
+    let v = ["--version", "1.1.0"];
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--file", "missing.yaml:version"],
+            "error: bumping versions: missing.yaml: no such file (target `missing.yaml:version`)\n",
+        ),
+        (
+            &["--file", "charts/*/Chart.yaml"],
+            "error: bumping versions: target `charts/*/Chart.yaml`: the pattern matches no file\n",
+        ),
+        (
+            &["--file", "values.yaml:image.digest"],
+            "error: bumping versions: values.yaml:1:1: key `image.digest` not found: `image` has no key `digest`\n",
+        ),
+        (
+            &["--file", "values.yaml:list[3]"],
+            "error: bumping versions: values.yaml:4:1: key `list[3]` not found: `list` has 1 items, so no [3]\n",
+        ),
+        (
+            &["--file", "values.yaml:image"],
+            "error: bumping versions: values.yaml:1:1: key `image` is a map, not a value; name a key inside it\n",
+        ),
+        (
+            &["--file", "values.yaml:list"],
+            "error: bumping versions: values.yaml:4:1: key `list` is a list, not a value; name a key inside it\n",
+        ),
+        (
+            &["--file", "values.yaml:block"],
+            "error: bumping versions: values.yaml:7:3: key `block`: `block` is a block scalar (`|` or `>`); bump-versions edits one-line values\n",
+        ),
+        (
+            &["--file", "alias.yaml:use"],
+            "error: bumping versions: alias.yaml:2:6: key `use`: is an alias; its value is the anchor at alias.yaml:1:10: bump that key instead\n",
+        ),
+        (
+            &["--file", "README.md:/v(?P<version>[0-9]+\\.[0-9]+)x/"],
+            "error: bumping versions: README.md:1:1: /v(?P<version>[0-9]+\\.[0-9]+)x/ matches nothing\n",
+        ),
+        (
+            &["--file", "README.md:/Version [0-9.]+/"],
+            "error: target `README.md:/Version [0-9.]+/`: regex `Version [0-9.]+` has no group named `version`; write (?P<version>...) around the text to replace\n",
+        ),
+        (
+            &["--file", "README.md"],
+            "error: bumping versions: README.md: this kind of file has no KEY syntax; name the value with PATH:/REGEX/ and a `version` group (target `README.md`)\n",
+        ),
+        (
+            &["--file", "values.yaml"],
+            "error: bumping versions: values.yaml: no default key for this file; name one: `values.yaml:KEY` (target `values.yaml`)\n",
+        ),
+        (
+            &["--file", "VERSION:version"],
+            "error: bumping versions: VERSION: a plain version file has no keys; give the path alone (the whole content is the value) (target `VERSION:version`)\n",
+        ),
+        (
+            &["--file", "broken.yaml:b"],
+            "error: bumping versions: broken.yaml:2:2: does not parse as YAML: illegal placement of ':' indicator\n",
+        ),
+        (
+            &["--file", "broken.json:version"],
+            "error: bumping versions: broken.json:1:21: does not parse as JSON: Unexpected token in object\n",
+        ),
+        (
+            &["--file", "broken.toml:package.version"],
+            "error: bumping versions: broken.toml:2:11: does not parse as TOML: string values must be quoted, expected literal string\n",
+        ),
+        (
+            &["--file", "dup.json:version"],
+            "error: bumping versions: dup.json:1:29: key `version`: the key appears 2 times; which one is meant is unclear\n",
+        ),
+        (
+            &["--file", "values.yaml:a..b"],
+            "error: target `values.yaml:a..b`: key: empty segment at column 3 (write `\"\"` for the empty key)\n",
+        ),
+        (
+            &["--file", "Chart.yaml:version={major}.{minr}"],
+            "error: target `Chart.yaml:version={major}.{minr}`: template `{major}.{minr}`: unknown field `{minr}` (known: {version}, {major}, {minor}, {patch}, {prerelease})\n",
+        ),
+        (
+            &[],
+            "error: bumping versions: no targets: pass --file SPEC or add [[bump.files]] entries to relay.toml\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = v.to_vec();
+        all.extend_from_slice(args);
+        assert_eq!(bad_input(&sb, &all), *message, "{args:?}");
+    }
+}
+
+#[test]
+fn all_or_nothing_lists_every_failed_target_and_writes_no_file() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let stderr = bad_input(
+        &sb,
+        &[
+            "--version",
+            "1.1.0",
+            "--file",
+            "Chart.yaml",
+            "--file",
+            "package.json",
+            "--file",
+            "values.yaml:image.nope",
+            "--file",
+            "gone/VERSION",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: bumping versions: 2 targets failed, nothing was written:\n  \
+         values.yaml:1:1: key `image.nope` not found: `image` has no key `nope`\n  \
+         gone/VERSION: no such file (target `gone/VERSION`)\n"
+    );
+}
+
+#[test]
+fn a_template_with_version_parts_needs_a_real_version() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let stderr = bad_input(
+        &sb,
+        &[
+            "--version",
+            "abc123",
+            "--file",
+            "Chart.yaml:appVersion={major}.{minor}",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: bumping versions: --version `abc123`: template `{major}.{minor}` uses the parts of the version, but `abc123` is not a version such as 1.2.0\n"
+    );
+    for (value, reason) in [
+        ("", "the value is empty"),
+        ("a\nb", "the value must be one line"),
+    ] {
+        let stderr = bad_input(&sb, &["--version", value, "--file", "VERSION"]);
+        assert_eq!(
+            stderr,
+            format!("error: bumping versions: --version `{value}`: {reason}\n")
+        );
+    }
+    // Without version parts any one-line value goes, such as a commit id.
+    sb.relay("bump-versions")
+        .args(["--version", "4c9e1d2b", "--file", "VERSION"])
+        .run()
+        .success();
+    assert_eq!(sb.read("VERSION"), "4c9e1d2b\n");
+}
+
+#[test]
+fn two_targets_asking_one_value_to_become_two_things_conflict() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let stderr = bad_input(
+        &sb,
+        &[
+            "--version",
+            "1.1.0",
+            "--file",
+            "Chart.yaml",
+            "--file",
+            "Chart.yaml:version=v{version}",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: bumping versions: Chart.yaml:4:10: `version` is asked to become both `1.1.0` and `v1.1.0`\n"
+    );
+}
+
+#[test]
+fn a_regex_whose_match_the_new_value_breaks_fails_the_self_check() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let before = snapshot(sb.path());
+    let run = sb
+        .relay("bump-versions")
+        .args([
+            "--version",
+            "next",
+            "--file",
+            "README.md:/Version (?P<version>[0-9.]+)/",
+        ])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: bumping versions: README.md: the edit did not check out (/Version (?P<version>[0-9.]+)/ matched 1 times before and reads [] after, not `next` each time); nothing was written\n"
+    );
+    assert_eq!(snapshot(sb.path()), before);
+}
+
+#[test]
+fn check_lists_every_differing_value_and_changes_nothing() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    sb.write("VERSION", "1.1.0\n");
+    let before = snapshot(sb.path());
+    let run = sb
+        .relay("bump-versions")
+        .args([
+            "--version",
+            "1.1.0",
+            "--check",
+            "--json",
+            "--file",
+            "Chart.yaml",
+            "--file",
+            "Chart.yaml:appVersion",
+            "--file",
+            "values.yaml:image.tag",
+            "--file",
+            "VERSION",
+        ])
+        .run()
+        .expect_code(1);
+    assert_eq!(snapshot(sb.path()), before);
+    assert!(
+        run.stderr().ends_with(
+            "error: 3 of 4 values differ from the expected ones:\n  \
+             Chart.yaml:4: version is `1.0.0`, expected `1.1.0`\n  \
+             Chart.yaml:5: appVersion is `1.0.0`, expected `1.1.0`\n  \
+             values.yaml:3: image.tag is `1.0.0`, expected `1.1.0`\n"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let out = run.json();
+    assert_eq!(out["changed-files"], json!(["Chart.yaml", "values.yaml"]));
+    assert_eq!(out["previous-values"]["VERSION"], "1.1.0");
+}
+
+#[test]
+fn dry_run_prints_a_unified_diff_and_writes_nothing() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let before = snapshot(sb.path());
+    let run = sb
+        .relay("bump-versions")
+        .args([
+            "--version",
+            "1.1.0",
+            "--dry-run",
+            "--file",
+            "Chart.yaml",
+            "--file",
+            "VERSION",
+        ])
+        .run()
+        .success();
+    assert_eq!(snapshot(sb.path()), before);
+    assert_eq!(
+        run.stdout(),
+        "--- a/Chart.yaml\n+++ b/Chart.yaml\n@@ -1,5 +1,5 @@\n apiVersion: v2\n name: api\n # bumped\n-version: 1.0.0\n+version: 1.1.0\n appVersion: \"1.0.0\"\n\
+         --- a/VERSION\n+++ b/VERSION\n@@ -1 +1 @@\n-1.0.0\n+1.1.0\n"
+    );
+    assert!(
+        run.stderr()
+            .contains("dry run: 2 of 2 files would change; nothing written")
+    );
+}
+
+#[test]
+fn outputs_reach_github_gitlab_and_json() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let output = sb.path().join("github_output");
+    let dotenv = sb.path().join("bump.env");
+    let run = sb
+        .relay("bump-versions")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .args([
+            "--version",
+            "1.1.0",
+            "--json",
+            "--dotenv",
+            dotenv.to_str().unwrap(),
+            "--file",
+            "Chart.yaml",
+            "--file",
+            "Chart.yaml:appVersion=v{version}",
+            "--file",
+            "package.json",
+            "--file",
+            "VERSION",
+        ])
+        .run()
+        .success();
+    let expected_previous = json!({
+        "Chart.yaml:version": "1.0.0",
+        "Chart.yaml:appVersion": "1.0.0",
+        "package.json:version": "1.0.0",
+        "VERSION": "1.0.0",
+    });
+    let out = run.json();
+    assert_eq!(
+        out["changed-files"],
+        json!(["Chart.yaml", "package.json", "VERSION"])
+    );
+    assert_eq!(out["previous-values"], expected_previous);
+    let github = parse_github_output(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&github["previous-values"]).unwrap(),
+        expected_previous
+    );
+    let gitlab = parse_dotenv(&std::fs::read_to_string(&dotenv).unwrap());
+    assert_eq!(
+        gitlab["CHANGED_FILES"],
+        "[\"Chart.yaml\",\"package.json\",\"VERSION\"]"
+    );
+    assert_eq!(
+        sb.read("Chart.yaml"),
+        "apiVersion: v2\nname: api\n# bumped\nversion: 1.1.0\nappVersion: \"v1.1.0\"\n"
+    );
+}
+
+#[test]
+fn action_inputs_carry_the_version_and_one_target_per_line() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let output = sb.path().join("github_output");
+    sb.relay("bump-versions")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .env("INPUT_VERSION", "2.0.0")
+        .env("INPUT_FILE", "Chart.yaml\nvalues.yaml:image.tag\n\n")
+        .env("INPUT_DRY-RUN", "false")
+        .env("INPUT_CHECK", "")
+        .run()
+        .success();
+    assert!(sb.read("Chart.yaml").contains("\nversion: 2.0.0\n"));
+    assert!(sb.read("values.yaml").contains("  tag: 2.0.0\n"));
+    let github = parse_github_output(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(github["changed-files"], "[\"Chart.yaml\",\"values.yaml\"]");
+}
+
+#[test]
+fn config_entries_are_used_without_file_flags_and_flags_override_them() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    sb.write(
+        "relay.toml",
+        "[[bump.files]]\npath = \"Chart.yaml\"\n\n[[bump.files]]\npath = \"package.json\"\n",
+    );
+    let out = sb
+        .relay("bump-versions")
+        .args(["--version", "1.2.0", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["changed-files"], json!(["Chart.yaml", "package.json"]));
+    let out = sb
+        .relay("bump-versions")
+        .args(["--version", "1.3.0", "--json", "--file", "VERSION"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["changed-files"], json!(["VERSION"]));
+    assert!(sb.read("Chart.yaml").contains("version: 1.2.0\n"));
+}
+
+#[test]
+fn invalid_config_entries_name_their_position_in_the_config_file() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let cases = [
+        (
+            "[[bump.files]]\npath = \"Chart.yaml\"\nkey = \"a..b\"\n",
+            "error: relay.toml:3:7: target `Chart.yaml`: key: empty segment at column 3 (write `\"\"` for the empty key)\n",
+        ),
+        (
+            "[[bump.files]]\npath = \"Chart.yaml\"\nkey = \"version\"\nregex = \"(?P<version>x)\"\n",
+            "error: relay.toml:3:7: target `Chart.yaml`: give `key` or `regex`, not both\n",
+        ),
+        (
+            "[[bump.files]]\npath = \"Chart.yaml\"\nkeys = \"version\"\n",
+            "error: reading the configuration: relay.toml:3:1: unknown field `keys`, expected one of `path`, `key`, `regex`, `template`\n",
+        ),
+    ];
+    for (config, message) in cases {
+        sb.write("relay.toml", config);
+        let stderr = bad_input(&sb, &["--version", "1.1.0"]);
+        assert_eq!(stderr, message);
+    }
+    let stderr = bad_input(&sb, &["--version", "1.1.0", "--config", "other.toml"]);
+    assert!(
+        stderr.starts_with("error: reading the configuration: cannot read other.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn writes_keep_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let path = sb.write("VERSION", "1.0.0\n");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    sb.relay("bump-versions")
+        .args(["--version", "1.0.1", "--file", "VERSION"])
+        .run()
+        .success();
+    assert_eq!(sb.read("VERSION"), "1.0.1\n");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
+
+#[test]
+fn the_library_reads_targets_for_verify_release() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    let spec = relay::bump::TargetSpec::parse("Chart.yaml:appVersion").unwrap();
+    let found = relay::bump::read_targets(&spec, sb.path()).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].value, "1.0.0");
+    assert_eq!(found[0].key, "appVersion");
+    assert_eq!(found[0].location.to_string(), "Chart.yaml:5:13");
+    let spec = relay::bump::TargetSpec::parse("package.json:nope").unwrap();
+    let err = relay::bump::read_targets(&spec, sb.path()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "package.json:1:1: key `nope` not found: the document has no key `nope`"
+    );
+}
+
+#[test]
+fn a_crate_bumps_its_own_cargo_lock_entry_and_an_inheriting_member_is_refused() {
+    let sb = Sandbox::new();
+    sb.write(
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.2.0\"\n\n[dependencies]\nhelper = \"0.2.0\"\n",
+    );
+    let lock = "version = 4\n\n[[package]]\nname = \"helper\"\nversion = \"0.2.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"tool\"\nversion = \"0.2.0\"\ndependencies = [\n \"helper\",\n]\n";
+    sb.write("Cargo.lock", lock);
+    let out = sb
+        .relay("bump-versions")
+        .args(["--version", "0.3.0", "--json", "--file", "Cargo.toml"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["changed-files"], json!(["Cargo.toml", "Cargo.lock"]));
+    assert_eq!(
+        out["previous-values"],
+        json!({"Cargo.toml:package.version": "0.2.0", "Cargo.lock:package[1].version": "0.2.0"})
+    );
+    assert_eq!(
+        sb.read("Cargo.toml"),
+        "[package]\nname = \"tool\"\nversion = \"0.3.0\"\n\n[dependencies]\nhelper = \"0.2.0\"\n"
+    );
+    assert_eq!(
+        sb.read("Cargo.lock"),
+        lock.replace(
+            "name = \"tool\"\nversion = \"0.2.0\"",
+            "name = \"tool\"\nversion = \"0.3.0\""
+        )
+    );
+
+    sb.write(
+        "member/Cargo.toml",
+        "[package]\nname = \"member\"\nversion.workspace = true\n",
+    );
+    let stderr = bad_input(&sb, &["--version", "0.4.0", "--file", "member/Cargo.toml"]);
+    assert_eq!(
+        stderr,
+        "error: bumping versions: member/Cargo.toml:3:1: key `package.version`: is inherited from the workspace (`version.workspace = true`); bump the workspace's Cargo.toml\n"
+    );
+}
