@@ -13,7 +13,26 @@ pub const DEFAULT_CONFIG: &str = "relay.toml";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RelayConfig {}
+pub struct RelayConfig {
+    /// `[links]`: update-links.
+    #[serde(default)]
+    pub links: Option<crate::links::LinksConfig>,
+}
+
+/// The file a configuration was read from, kept so that a tool can point at the
+/// position of a value it finds wrong later (a `toml::Spanned` value's span).
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ConfigSource {
+    /// `file:line:col` of a byte offset in the file.
+    pub fn location(&self, offset: usize) -> Location {
+        Location::at_offset(&self.path, &self.text, offset)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,12 +61,21 @@ impl ConfigError {
 
 /// Loads `path`, or `relay.toml` in `dir` when it exists, or the defaults.
 pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError> {
+    load_with_source(path, dir).map(|(config, _)| config)
+}
+
+/// Like [`load`], and also returns the file read (none for the defaults), so that a
+/// value found wrong later can be reported at its `file:line:col`.
+pub fn load_with_source(
+    path: Option<&Path>,
+    dir: &Path,
+) -> Result<(RelayConfig, Option<ConfigSource>), ConfigError> {
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
             let default = dir.join(DEFAULT_CONFIG);
             if !default.exists() {
-                return Ok(RelayConfig::default());
+                return Ok((RelayConfig::default(), None));
             }
             default
         }
@@ -56,7 +84,8 @@ pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError>
         path: path.clone(),
         source,
     })?;
-    parse(&text, &path)
+    let config = parse(&text, &path)?;
+    Ok((config, Some(ConfigSource { path, text })))
 }
 
 /// Parses the text of a configuration file named `path` (for messages).

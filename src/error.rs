@@ -60,6 +60,8 @@ pub enum Error {
     Forge(#[from] crate::forge::ForgeError),
     #[error(transparent)]
     Metadata(#[from] crate::metadata::MetadataError),
+    #[error(transparent)]
+    Links(#[from] crate::links::LinksError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -82,6 +84,7 @@ impl Error {
             Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
+            Error::Links(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -91,6 +94,7 @@ impl Error {
         match self {
             Error::Metadata(e) => e.location(),
             Error::Config(e) => e.location(),
+            Error::Links(e) => e.location(),
             _ => None,
         }
     }

@@ -5,7 +5,8 @@
 //!
 //! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
-//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
+//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata), [`links`]
+//! (update-links).
 
 pub mod ci;
 pub mod config;
@@ -13,10 +14,11 @@ pub mod error;
 pub mod forge;
 pub mod fsio;
 pub mod git;
+pub mod links;
 pub mod metadata;
 pub mod version;
 
 pub use error::{Error, Location, Result};
 
 /// Every tool of the toolkit, as its binary is named.
-pub const TOOLS: &[&str] = &["read-tag-metadata"];
+pub const TOOLS: &[&str] = &["read-tag-metadata", "update-links"];

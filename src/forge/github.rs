@@ -63,6 +63,32 @@ impl GitHub {
     }
 }
 
+// ---- update-links: writes for floating tags ----
+
+impl GitHub {
+    /// Sends a JSON body with `method` to a path of the API.
+    async fn send_json(
+        &self,
+        method: ::http::Method,
+        path: &str,
+        body: &serde_json::Value,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        http::send(&self.policy, call, || async {
+            let response = if method == ::http::Method::POST {
+                self.client._post(path, Some(body)).await
+            } else if method == ::http::Method::PATCH {
+                self.client._patch(path, Some(body)).await
+            } else {
+                self.client._put(path, Some(body)).await
+            }
+            .map_err(|e| transport_message(&e))?;
+            collect(response).await
+        })
+        .await
+    }
+}
+
 async fn collect(
     response: ::http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>,
 ) -> Result<Response, String> {
@@ -178,5 +204,56 @@ impl Forge for GitHub {
             commit: object.sha,
             annotation: annotation.map(|(_, a)| a),
         }))
+    }
+
+    /// `PATCH /repos/{owner}/{repo}/git/refs/tags/{tag}` with `{sha, force: true}`
+    /// ("Update a reference"), or `POST /repos/{owner}/{repo}/git/refs` with
+    /// `{ref, sha}` ("Create a reference") for a new one. A create that finds the
+    /// ref already there (422, a concurrent creation) becomes an update.
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError> {
+        let update = || async {
+            let what = format!("PATCH floating tag {name} of {repo} to {commit}");
+            let call = Call {
+                what: &what,
+                permission: "contents: write",
+            };
+            let path = format!(
+                "/repos/{}/git/refs/tags/{}",
+                encode_path(repo),
+                encode_path(name)
+            );
+            self.send_json(
+                ::http::Method::PATCH,
+                &path,
+                &serde_json::json!({"sha": commit, "force": true}),
+                &call,
+            )
+            .await
+            .map(|_| ())
+        };
+        if exists {
+            return update().await;
+        }
+        let what = format!("POST floating tag {name} of {repo} at {commit}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let path = format!("/repos/{}/git/refs", encode_path(repo));
+        let body = serde_json::json!({"ref": format!("refs/tags/{name}"), "sha": commit});
+        match self
+            .send_json(::http::Method::POST, &path, &body, &call)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ForgeError::Conflict { status: 422, .. }) => update().await,
+            Err(e) => Err(e),
+        }
     }
 }

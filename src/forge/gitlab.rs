@@ -90,6 +90,48 @@ impl GitLab {
     }
 }
 
+// ---- update-links: writes for floating tags ----
+
+impl GitLab {
+    /// Sends `method` to an endpoint relative to `/api/v4/`, with a JSON body.
+    async fn send_json(
+        &self,
+        method: ::http::Method,
+        endpoint: &str,
+        body: Option<&serde_json::Value>,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        let url = self
+            .client
+            .rest_endpoint(endpoint)
+            .map_err(|e| ForgeError::Setup(e.to_string()))?;
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        http::send(&self.policy, call, || {
+            let mut request = ::http::Request::builder()
+                .method(method.clone())
+                .uri(url.as_str());
+            if !body.is_empty() {
+                request = request.header(::http::header::CONTENT_TYPE, "application/json");
+            }
+            let body = body.clone();
+            async move {
+                let response = self
+                    .client
+                    .rest_async(request, body)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let (parts, body) = response.into_parts();
+                Ok(Response {
+                    status: parts.status.as_u16(),
+                    headers: parts.headers,
+                    body,
+                })
+            }
+        })
+        .await
+    }
+}
+
 fn setup_error(api_url: &str, kind: TokenKind, error: &gitlab::GitlabError) -> ForgeError {
     let text = error.to_string();
     if text.contains("401") || text.contains("403") || text.to_lowercase().contains("unauthorized")
@@ -163,5 +205,57 @@ impl Forge for GitLab {
             commit: tag.commit.id,
             annotation,
         }))
+    }
+
+    /// GitLab cannot move a tag: `DELETE /projects/:id/repository/tags/:tag_name`,
+    /// then `POST /projects/:id/repository/tags` with `{tag_name, ref}`. Between the
+    /// two the tag does not exist; a failed creation is reported with the commit to
+    /// recreate it by hand. A protected tag needs a token allowed to delete it.
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError> {
+        let project = encode_segment(repo);
+        if exists {
+            let what = format!("DELETE floating tag {name} of {repo} (to move it)");
+            let call = Call {
+                what: &what,
+                permission: "api (and the right to delete the tag if it is protected)",
+            };
+            let endpoint = format!(
+                "projects/{project}/repository/tags/{}",
+                encode_segment(name)
+            );
+            match self
+                .send_json(::http::Method::DELETE, &endpoint, None, &call)
+                .await
+            {
+                Ok(_) | Err(ForgeError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let what = format!("POST floating tag {name} of {repo} at {commit}");
+        let call = Call {
+            what: &what,
+            permission: "api",
+        };
+        let endpoint = format!("projects/{project}/repository/tags");
+        let body = serde_json::json!({"tag_name": name, "ref": commit});
+        self.send_json(::http::Method::POST, &endpoint, Some(&body), &call)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if exists {
+                    ForgeError::Setup(format!(
+                        "{e}; the tag {name} was deleted to be moved and is now missing: \
+                         recreate it at {commit}"
+                    ))
+                } else {
+                    e
+                }
+            })
     }
 }
