@@ -73,7 +73,12 @@ pub fn load_with_source(
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
-            let default = dir.join(DEFAULT_CONFIG);
+            // `relay.toml`, not `./relay.toml`, in messages about the working folder.
+            let default = if dir == Path::new(".") {
+                PathBuf::from(DEFAULT_CONFIG)
+            } else {
+                dir.join(DEFAULT_CONFIG)
+            };
             if !default.exists() {
                 return Ok((RelayConfig::default(), None));
             }

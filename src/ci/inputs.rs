@@ -37,7 +37,15 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
     let mut argv = args;
     for arg in cmd.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if long == "help" || long == "version" || given.iter().any(|g| g == long) {
+        // clap's own --help/--version are no inputs; a tool's `--version V` is.
+        let builtin = matches!(
+            arg.get_action(),
+            clap::ArgAction::Help
+                | clap::ArgAction::HelpShort
+                | clap::ArgAction::HelpLong
+                | clap::ArgAction::Version
+        );
+        if builtin || given.iter().any(|g| g == long) {
             continue;
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
@@ -136,6 +144,31 @@ mod tests {
     fn multi_valued_inputs_take_one_value_per_line() {
         let d = parse_with(&[], &[("INPUT_FILE", "a.yaml\n\n  b.json  \n")]);
         assert_eq!(d.file, ["a.yaml", "b.json"]);
+    }
+
+    #[test]
+    fn a_version_option_of_the_tool_is_an_input_but_clap_s_version_is_not() {
+        #[derive(Parser, Debug)]
+        struct WithVersion {
+            #[arg(long)]
+            version: String,
+        }
+        let args = vec![OsString::from("demo")];
+        let vars = vec![("INPUT_VERSION".to_string(), "1.4.2".to_string())];
+        let parsed =
+            WithVersion::try_parse_from(with_inputs(&WithVersion::command(), args.clone(), &vars))
+                .unwrap();
+        assert_eq!(parsed.version, "1.4.2");
+
+        #[derive(Parser, Debug)]
+        #[command(version)]
+        struct Versioned {}
+        let argv = with_inputs(&Versioned::command(), args, &vars);
+        assert_eq!(
+            argv.len(),
+            1,
+            "INPUT_VERSION does not turn on clap's --version"
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub struct MapConfig {
     /// The status code new `_redirects` rules get (default 302: a floating link must
     /// not be cached as permanent).
     #[serde(default)]
-    pub status: Option<u16>,
+    pub status: Option<Spanned<u16>>,
 }
 
 /// `[[links.document]]`: versioned URLs inside a document.

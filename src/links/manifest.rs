@@ -38,9 +38,9 @@ pub fn load(
     version_prefix: Option<&str>,
     companions: &[String],
 ) -> Result<Vec<Asset>, LinksError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LinksError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| LinksError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse(&text, path, version, version_prefix, companions)
 }

@@ -152,18 +152,18 @@ pub enum LinksError {
     },
     #[error("{location}: {message}")]
     Manifest { location: Location, message: String },
-    #[error("cannot read {}: {source}", path.display())]
+    // The io error is part of the message (not a `source`), printed once.
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{location}: {message}")]
     Map { location: Location, message: String },
     #[error("{}: {message}", path.display())]
     MapFile { path: PathBuf, message: String },
     #[error("--version: {0}")]
-    Version(#[from] VersionError),
+    Version(VersionError),
     #[error("tag `{name}` is not configured as floating: {reason}; nothing was changed")]
     NotFloating { name: String, reason: String },
     #[error("{0}")]
@@ -174,11 +174,10 @@ pub enum LinksError {
     MissingReleaseTag { tag: String, place: String },
     #[error("the link service at {url}: {message}")]
     Service { url: String, message: String },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {error}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     Git(#[from] GitError),
@@ -428,9 +427,9 @@ struct PlannedFile {
 /// Reads a file of the repository that a configuration names.
 fn read_repo_file(repo_dir: &Path, path: &str) -> Result<(PathBuf, String)> {
     let full = repo_dir.join(path);
-    let text = std::fs::read_to_string(&full).map_err(|source| LinksError::Read {
+    let text = std::fs::read_to_string(&full).map_err(|error| LinksError::Read {
         path: full.clone(),
-        source,
+        error,
     })?;
     Ok((full, text))
 }
@@ -444,7 +443,7 @@ pub async fn update_links(
     forge: &ForgeSettings,
 ) -> Result<LinksReport> {
     let links = &loaded.config;
-    let version = Version::parse(&request.version).map_err(LinksError::from)?;
+    let version = Version::parse(&request.version).map_err(LinksError::Version)?;
     let release = Release::new(version, &links.release_suffixes);
     let assets = match &request.manifest {
         Some(path) => Some(manifest::load(
@@ -464,29 +463,45 @@ pub async fn update_links(
     };
 
     // The link set: per map file, and all of it for the service.
-    let mut per_file: Vec<(String, Spanned<String>, Vec<Link>, u16)> = Vec::new();
+    let mut per_file: Vec<(String, Spanned<String>, Vec<Link>, maps::Statuses)> = Vec::new();
     let mut all: Vec<Link> = Vec::new();
     for entry in &links.map {
         let made = map_links(loaded, entry, &release, &aliases, assets.as_deref())?;
         if links.service.is_some() {
             merge(loaded, &mut all, made.clone(), &entry.name)?;
         }
-        if let Some(path) = &entry.path {
-            let status = entry.status.unwrap_or(302);
-            match per_file.iter_mut().find(|(p, ..)| p == path.get_ref()) {
-                Some((_, _, set, _)) => merge(loaded, set, made, &entry.name)?,
-                None => {
-                    let mut set = Vec::new();
-                    merge(loaded, &mut set, made, &entry.name)?;
-                    per_file.push((path.get_ref().clone(), path.clone(), set, status));
-                }
+        let Some(path) = &entry.path else {
+            continue;
+        };
+        if let Some(status) = &entry.status
+            && maps::MapKind::of(Path::new(path.get_ref())) != Some(maps::MapKind::Redirects)
+        {
+            return Err(loaded.bad(status, "`status` is only for _redirects maps"));
+        }
+        let index = match per_file.iter().position(|(p, ..)| p == path.get_ref()) {
+            Some(i) => i,
+            None => {
+                per_file.push((
+                    path.get_ref().clone(),
+                    path.clone(),
+                    Vec::new(),
+                    maps::Statuses::default(),
+                ));
+                per_file.len() - 1
+            }
+        };
+        let (_, _, set, statuses) = &mut per_file[index];
+        if let Some(status) = &entry.status {
+            for link in &made {
+                statuses.0.insert(link.name.clone(), *status.get_ref());
             }
         }
+        merge(loaded, set, made, &entry.name)?;
     }
 
     // Plan every file edit before anything is written.
     let mut files: Vec<PlannedFile> = Vec::new();
-    for (path, spanned, set, status) in &per_file {
+    for (path, spanned, set, statuses) in &per_file {
         let kind = maps::MapKind::of(Path::new(path)).ok_or_else(|| {
             loaded.bad(
                 spanned,
@@ -496,7 +511,7 @@ pub async fn update_links(
             )
         })?;
         let (full, text) = read_repo_file(&request.repo_dir, path)?;
-        let plan = maps::plan(kind, &text, set, *status).map_err(|e| match e.offset {
+        let plan = maps::plan(kind, &text, set, statuses).map_err(|e| match e.offset {
             Some(offset) => Error::from(LinksError::Map {
                 location: Location::at_offset(&full, &text, offset),
                 message: e.message,
@@ -640,7 +655,7 @@ pub async fn update_links(
         if file.new == file.old {
             continue;
         }
-        if let Err(source) = write_atomic(&file.full, file.new.as_bytes()) {
+        if let Err(error) = write_atomic(&file.full, file.new.as_bytes()) {
             let unwritten: Vec<&str> = files[i..].iter().map(|f| f.path.as_str()).collect();
             report.changes.retain(|c| {
                 let in_file =
@@ -651,7 +666,7 @@ pub async fn update_links(
                 "{} (not written: {}; floating tags and the link service were left as they are)",
                 LinksError::Write {
                     path: file.full.clone(),
-                    source,
+                    error,
                 },
                 unwritten.join(", ")
             ));

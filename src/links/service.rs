@@ -165,7 +165,7 @@ impl LinkService {
             } else {
                 links
                     .iter()
-                    .partition(|l| existing.existing.iter().any(|n| *n == l.name))
+                    .partition(|l| existing.existing.contains(&l.name))
             };
             if exist.is_empty() {
                 return Err(LinksError::Service {

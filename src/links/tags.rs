@@ -42,9 +42,12 @@ pub fn plan_git(
         "--tags".into(),
         "--end-of-options".into(),
         remote.into(),
-        format!("refs/tags/{target}"),
     ];
-    args.extend(names.iter().map(|n| format!("refs/tags/{n}")));
+    // A pattern matches a ref's tail; the peeled `^{}` lines need their own.
+    for name in std::iter::once(target).chain(names.iter().map(String::as_str)) {
+        args.push(format!("refs/tags/{name}"));
+        args.push(format!("refs/tags/{name}^{{}}"));
+    }
     let listing = git.run(&args)?;
     let mut refs: BTreeMap<&str, &str> = BTreeMap::new();
     for line in listing.lines() {

@@ -210,7 +210,7 @@ mod tests {
                 target: t.to_string(),
             })
             .collect();
-        plan(MapKind::Json, text, &links, 302)
+        plan(MapKind::Json, text, &links, &Default::default())
             .unwrap_or_else(|e| panic!("{}", e.message))
             .text
     }
@@ -255,15 +255,21 @@ mod tests {
             name: "a".into(),
             target: "x".into(),
         }];
-        let err = plan(MapKind::Json, "[1]", &links, 302).unwrap_err();
+        let err = plan(MapKind::Json, "[1]", &links, &Default::default()).unwrap_err();
         assert_eq!(err.offset, Some(0));
         assert_eq!(
             err.message,
             "the top level is not a JSON object of \"name\": \"target\""
         );
-        let err = plan(MapKind::Json, "{\"a\": {\"b\": 1}}", &links, 302).unwrap_err();
+        let err = plan(
+            MapKind::Json,
+            "{\"a\": {\"b\": 1}}",
+            &links,
+            &Default::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.offset, Some(6));
-        let err = plan(MapKind::Json, "{\"a\": ", &links, 302).unwrap_err();
+        let err = plan(MapKind::Json, "{\"a\": ", &links, &Default::default()).unwrap_err();
         assert!(err.message.starts_with("not JSON: "), "{}", err.message);
     }
 }

@@ -103,6 +103,17 @@ impl MapError {
     }
 }
 
+/// The status code of each new `_redirects` rule, by link name; 302 when not given
+/// (a browser keeps a 301 for good, and a floating link moves).
+#[derive(Debug, Clone, Default)]
+pub struct Statuses(pub std::collections::BTreeMap<String, u16>);
+
+impl Statuses {
+    pub fn of(&self, name: &str) -> u16 {
+        self.0.get(name).copied().unwrap_or(302)
+    }
+}
+
 /// What upserting a link set into one map file comes to.
 #[derive(Debug, Clone)]
 pub struct MapPlan {
@@ -112,18 +123,23 @@ pub struct MapPlan {
     pub outcomes: Vec<(LinkStatus, Option<String>)>,
 }
 
-/// Plans the upsert of `links` into the map `text` of `kind`. `status` is the status
-/// code new `_redirects` rules get.
-pub fn plan(kind: MapKind, text: &str, links: &[Link], status: u16) -> Result<MapPlan, MapError> {
+/// Plans the upsert of `links` into the map `text` of `kind`. `statuses` are the
+/// status codes new `_redirects` rules get.
+pub fn plan(
+    kind: MapKind,
+    text: &str,
+    links: &[Link],
+    statuses: &Statuses,
+) -> Result<MapPlan, MapError> {
     let planned = match kind {
         MapKind::Json => upsert(&json::JsonMap::read(text)?, links),
         MapKind::Yaml => upsert(&yaml::YamlMap::read(text)?, links),
-        MapKind::Redirects => upsert(&redirects::RedirectsFile::read(text, status)?, links),
+        MapKind::Redirects => upsert(&redirects::RedirectsFile::read(text, statuses)?, links),
         MapKind::Nginx => upsert(&nginx::NginxMap::read(text)?, links),
     };
     let (edits, outcomes) = planned?;
     let new_text = apply_edits(text, &edits).map_err(MapError::whole)?;
-    check(kind, &new_text, links, status)?;
+    check(kind, &new_text, links, statuses)?;
     Ok(MapPlan {
         text: new_text,
         outcomes,
@@ -201,7 +217,7 @@ fn upsert(map: &dyn MapFile, links: &[Link]) -> Result<Planned, MapError> {
 }
 
 /// Reads the edited text back: every link must now be there, pointing right.
-fn check(kind: MapKind, text: &str, links: &[Link], status: u16) -> Result<(), MapError> {
+fn check(kind: MapKind, text: &str, links: &[Link], statuses: &Statuses) -> Result<(), MapError> {
     let fail = |e: MapError| {
         MapError::whole(format!(
             "the edited {} does not read back ({}); nothing was written",
@@ -212,7 +228,7 @@ fn check(kind: MapKind, text: &str, links: &[Link], status: u16) -> Result<(), M
     let entries: Vec<Entry> = match kind {
         MapKind::Json => json::JsonMap::read(text).map_err(fail)?.entries().to_vec(),
         MapKind::Yaml => yaml::YamlMap::read(text).map_err(fail)?.entries().to_vec(),
-        MapKind::Redirects => redirects::RedirectsFile::read(text, status)
+        MapKind::Redirects => redirects::RedirectsFile::read(text, statuses)
             .map_err(fail)?
             .entries()
             .to_vec(),
@@ -305,7 +321,7 @@ mod tests {
             MapKind::Json,
             text,
             &[link("a", "1"), link("c", "30"), link("b", "2")],
-            302,
+            &Statuses::default(),
         )
         .unwrap();
         assert_eq!(

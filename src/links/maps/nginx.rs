@@ -283,7 +283,7 @@ mod tests {
                 target: t.to_string(),
             })
             .collect();
-        plan(MapKind::Nginx, text, &links, 302)
+        plan(MapKind::Nginx, text, &links, &Default::default())
             .unwrap_or_else(|e| panic!("{}", e.message))
             .text
     }
@@ -315,7 +315,7 @@ mod tests {
             name: "/a".into(),
             target: "/b".into(),
         }];
-        let err = |text: &str| plan(MapKind::Nginx, text, &links, 302).unwrap_err();
+        let err = |text: &str| plan(MapKind::Nginx, text, &links, &Default::default()).unwrap_err();
         let e = err("map $a $b {\n  /x /y /z;\n}\n");
         assert_eq!(
             (e.offset, e.message.as_str()),

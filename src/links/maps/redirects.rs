@@ -4,14 +4,16 @@
 //! columns of the last rule and carry the configured status (default 302, because a
 //! browser keeps a 301 for good and a floating link moves).
 
-use super::{Entry, MapError, MapFile, at_end_of_file, indent_before, line_end, line_start};
+use super::{
+    Entry, MapError, MapFile, Statuses, at_end_of_file, indent_before, line_end, line_start,
+};
 use crate::fsio::SpanEdit;
 use crate::links::Link;
 
 pub(crate) struct RedirectsFile<'t> {
     text: &'t str,
     entries: Vec<Entry>,
-    status: u16,
+    statuses: &'t Statuses,
     /// Columns (bytes from the line start) of `to` and of the status in the last rule.
     to_column: usize,
     status_column: Option<usize>,
@@ -38,7 +40,7 @@ fn fields(line: &str, offset: usize) -> Vec<(usize, &str)> {
 }
 
 impl<'t> RedirectsFile<'t> {
-    pub fn read(text: &'t str, status: u16) -> Result<RedirectsFile<'t>, MapError> {
+    pub fn read(text: &'t str, statuses: &'t Statuses) -> Result<RedirectsFile<'t>, MapError> {
         let mut entries = Vec::new();
         let mut to_column = 0;
         let mut status_column = None;
@@ -72,7 +74,7 @@ impl<'t> RedirectsFile<'t> {
         Ok(RedirectsFile {
             text,
             entries,
-            status,
+            statuses,
             to_column,
             status_column,
         })
@@ -90,7 +92,7 @@ impl<'t> RedirectsFile<'t> {
         pad(&mut line, self.to_column);
         line.push_str(&link.target);
         pad(&mut line, self.status_column.unwrap_or(0));
-        line.push_str(&self.status.to_string());
+        line.push_str(&self.statuses.of(&link.name).to_string());
         Ok(line)
     }
 }
@@ -100,6 +102,22 @@ fn pad(line: &mut String, column: usize) {
     line.push(' ');
     while line.len() < column {
         line.push(' ');
+    }
+}
+
+/// Whether the rule `from` (with `*` splats and `:placeholder` segments) matches the
+/// path `name`.
+fn matches(from: &str, name: &str) -> bool {
+    let mut pattern = from.split('/');
+    let mut path = name.split('/');
+    loop {
+        match (pattern.next(), path.next()) {
+            (Some("*"), _) => return true,
+            (Some(p), Some(segment)) if p.starts_with(':') && !segment.is_empty() => {}
+            (Some(p), Some(segment)) if p == segment => {}
+            (None, None) => return true,
+            _ => return false,
+        }
     }
 }
 
@@ -132,11 +150,23 @@ impl MapFile for RedirectsFile<'_> {
     }
 
     fn append(&self, links: &[&Link]) -> Result<Vec<SpanEdit>, String> {
+        // The first rule that matches wins: a new rule after a catch-all (`/*`) would
+        // never be reached, so it goes right after the rule before the first one
+        // that would take it.
+        let shadow = self
+            .entries
+            .iter()
+            .position(|e| links.iter().any(|l| matches(&e.name, &l.name)));
+        let after = match shadow {
+            Some(0) => return self.insert_before(&self.entries[0], links),
+            Some(i) => self.entries.get(i - 1),
+            None => self.entries.last(),
+        };
         let mut lines = Vec::new();
         for link in links {
             lines.push(self.rule(link)?);
         }
-        Ok(vec![match self.entries.last() {
+        Ok(vec![match after {
             Some(last) => {
                 let at = line_end(self.text, last.end);
                 SpanEdit {
@@ -165,7 +195,7 @@ mod tests {
                 target: t.to_string(),
             })
             .collect();
-        plan(MapKind::Redirects, text, &links, 302)
+        plan(MapKind::Redirects, text, &links, &Default::default())
             .unwrap_or_else(|e| panic!("{}", e.message))
             .text
     }
@@ -194,12 +224,33 @@ mod tests {
     }
 
     #[test]
+    fn new_rules_go_before_a_rule_that_would_shadow_them() {
+        assert_eq!(
+            upsert(
+                "/z /y 301\n/download/:version/* /archive/:version 301\n/* /index.html 200\n",
+                &[("/download/latest", "/x.tgz")]
+            ),
+            "/z /y 301\n/download/latest /x.tgz 302\n/download/:version/* /archive/:version 301\n/* /index.html 200\n",
+            "a splat may match nothing: the new rule goes first"
+        );
+        assert!(super::matches("/download/:v", "/download/latest"));
+        assert!(!super::matches("/download/:v", "/download/v1/x"));
+        assert!(!super::matches("/docs/*", "/download/latest"));
+    }
+
+    #[test]
     fn a_rule_without_target_is_refused() {
         let links = [Link {
             name: "/a".into(),
             target: "/b".into(),
         }];
-        let err = plan(MapKind::Redirects, "/ok /x\n  /lonely\n", &links, 302).unwrap_err();
+        let err = plan(
+            MapKind::Redirects,
+            "/ok /x\n  /lonely\n",
+            &links,
+            &Default::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.offset, Some(9));
         assert_eq!(err.message, "a rule needs `from to [status]`");
     }

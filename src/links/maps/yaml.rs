@@ -337,7 +337,7 @@ mod tests {
                 target: t.to_string(),
             })
             .collect();
-        plan(MapKind::Yaml, text, &links, 302)
+        plan(MapKind::Yaml, text, &links, &Default::default())
             .unwrap_or_else(|e| panic!("{}", e.message))
             .text
     }
@@ -393,7 +393,11 @@ mod tests {
             name: "a".into(),
             target: "x".into(),
         }];
-        let message = |text: &str| plan(MapKind::Yaml, text, &links, 302).unwrap_err().message;
+        let message = |text: &str| {
+            plan(MapKind::Yaml, text, &links, &Default::default())
+                .unwrap_err()
+                .message
+        };
         assert_eq!(
             message("- a\n"),
             "the top level is not a map of `name: target`"
