@@ -2,7 +2,7 @@
 //! Netlify-style `_redirects` file, or an nginx `map` block (or a file of `key value;`
 //! lines that a `map` block includes).
 //!
-//! Every format reads its file into [`Entry`]s with byte spans and knows how to write
+//! Every format reads its file into entries with byte spans and knows how to write
 //! a value and new entries in the file's own style; [`plan`] does the rest the same
 //! way for all of them: a link whose entry points right is left alone, one that
 //! points elsewhere gets its value span replaced, and a new one is inserted where
