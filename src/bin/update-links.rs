@@ -7,7 +7,7 @@ use relay::links::{LinkStatus, LinksReport, LoadedLinks, Place, UpdateRequest, u
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Compute the release's link set from the [links] section of relay.toml (and a
+/// Compute the release's link set from the `links` section of relay.toml (and a
 /// manifest of its assets) and upsert it everywhere it lives: redirect map files,
 /// versioned URLs in documents, floating git tags, a link service.
 ///
