@@ -564,8 +564,8 @@ fn a_tag_not_configured_as_floating_is_refused_and_nothing_changes() {
         .expect_code(2);
     assert_eq!(
         run.stderr().trim(),
-        "error: updating links: tag `v1.3.0` is not configured as floating: [links.tags] names \
-         names v1, v1.4, latest; nothing was changed"
+        "error: updating links: tag `v1.3.0` is not configured as floating (the floating tags \
+         of [links.tags] names are v1, v1.4, latest); nothing was changed"
     );
     assert_eq!(
         remote_tags(&sb, &r.server),
@@ -1262,8 +1262,8 @@ fn a_floating_tag_without_a_tags_section_is_refused() {
     refused(
         &format!("[links]\naliases = [\"latest\"]\n{MAP}"),
         &["--version", "1.0.0", "--tag", "v1"],
-        "error: updating links: tag `v1` is not configured as floating: the configuration has \
-         no [links.tags] section; nothing was changed",
+        "error: updating links: tag `v1` is not configured as floating (the configuration has \
+         no [links.tags] section); nothing was changed",
     );
 }
 

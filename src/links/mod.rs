@@ -164,7 +164,7 @@ pub enum LinksError {
     MapFile { path: PathBuf, message: String },
     #[error("--version: {0}")]
     Version(VersionError),
-    #[error("tag `{name}` is not configured as floating: {reason}; nothing was changed")]
+    #[error("tag `{name}` is not configured as floating ({reason}); nothing was changed")]
     NotFloating { name: String, reason: String },
     #[error("{0}")]
     Token(String),
@@ -771,7 +771,7 @@ fn floating_tag_names(
             return Err(LinksError::NotFloating {
                 name: name.clone(),
                 reason: format!(
-                    "[links.tags] {} names {floating}",
+                    "the floating tags of [links.tags] {} are {floating}",
                     if release.prerelease {
                         "prerelease-names"
                     } else {
