@@ -59,6 +59,16 @@ impl ConfigError {
     }
 }
 
+/// `relay.toml` in `dir` (plain `relay.toml`, not `./relay.toml`, for the working
+/// folder, so that messages name it as a user would).
+pub fn default_path(dir: &Path) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(DEFAULT_CONFIG)
+    } else {
+        dir.join(DEFAULT_CONFIG)
+    }
+}
+
 /// Loads `path`, or `relay.toml` in `dir` when it exists, or the defaults.
 pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError> {
     load_with_source(path, dir).map(|(config, _)| config)
@@ -73,12 +83,7 @@ pub fn load_with_source(
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
-            // `relay.toml`, not `./relay.toml`, in messages about the working folder.
-            let default = if dir == Path::new(".") {
-                PathBuf::from(DEFAULT_CONFIG)
-            } else {
-                dir.join(DEFAULT_CONFIG)
-            };
+            let default = default_path(dir);
             if !default.exists() {
                 return Ok((RelayConfig::default(), None));
             }

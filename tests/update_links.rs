@@ -1376,3 +1376,159 @@ fn a_map_file_that_does_not_parse_is_refused_at_its_position() {
         "error: updating links: cannot read nope.json: No such file or directory (os error 2)"
     );
 }
+
+#[test]
+fn template_mistakes_are_refused_at_their_position() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[links]\naliases = [\"{prerelease}\"]\n",
+            "error: updating links: repo/relay.toml:2:13: an alias renders empty",
+        ),
+        (
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\n\
+             name = \"{alias}\"\nurl = \"https://x.org/{version}\"\nstatus = 301\n",
+            "error: updating links: repo/relay.toml:7:10: `status` is only for _redirects maps",
+        ),
+        (
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\nname = \"{alias}\"\n",
+            "error: updating links: repo/relay.toml:5:9: link `{alias}` has no url; only a link \
+             per manifest asset ({asset} or {aliased-asset} in the name, with --manifest) may leave it out",
+        ),
+        (
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\nname = \"{alias}\"\n\
+             url = \"https://x.org/{version\"\n",
+            "error: updating links: repo/relay.toml:6:8: `https://x.org/{version`: a `{` is not closed",
+        ),
+        (
+            "[links.tags]\nnames = [\"v{major}-{alias}\"]\n",
+            "error: updating links: repo/relay.toml:2:11: tag name `v{major}-{alias}`: unknown \
+             field `{alias}` (known here: {version}, {major}, {minor}, {patch}, {prerelease}, {suffix})",
+        ),
+        (
+            "[links.tags]\nnames = [\"v{major} x\"]\n",
+            "error: updating links: repo/relay.toml:2:11: `v1 x` is no tag name",
+        ),
+        (
+            "[links.tags]\ntarget = \"v{verison}\"\nnames = [\"v{major}\"]\n",
+            "error: updating links: repo/relay.toml:2:11: `v{verison}`: unknown field `{verison}` \
+             (known here: {version}, {major}, {minor}, {patch}, {prerelease}, {suffix})",
+        ),
+        (
+            "[[links.document]]\npath = \"README.md\"\nurl = \"https://x.org/{major}/tool.tgz\"\n",
+            "error: updating links: repo/relay.toml:3:8: `https://x.org/{major}/tool.tgz`: a \
+             document URL needs `{version}` where the version goes",
+        ),
+        (
+            "[[links.document]]\npath = \"NOPE.md\"\nurl = \"https://x.org/{version}/tool.tgz\"\n",
+            "error: updating links: cannot read repo/NOPE.md: No such file or directory (os error 2)",
+        ),
+    ];
+    for (config, message) in cases {
+        refused(config, &["--version", "1.0.0"], message);
+    }
+}
+
+#[test]
+fn without_any_configuration_update_links_says_what_it_needs() {
+    let sb = Sandbox::new();
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.0.0"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim(),
+        "error: updating links: no configuration: update-links needs a [links] section in \
+         relay.toml (or --config FILE)"
+    );
+    let run = sb.relay("update-links").run().expect_code(2);
+    assert!(
+        run.stderr()
+            .contains("the following required arguments were not provided:\n  --version <V>"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn forge_tags_need_the_repository() {
+    let sb = Sandbox::new();
+    sb.write("repo/relay.toml", TAGS_CONFIG);
+    let api = MockApi::github();
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.4.0", "--repo", "repo", "--forge", "github"])
+        .env("GITHUB_API_URL", api.url())
+        .env("GITHUB_TOKEN", "ghs_x")
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim(),
+        "error: updating links: moving floating tags through the github API needs the \
+         repository (GITHUB_REPOSITORY or CI_PROJECT_PATH, or a remote `origin` with an \
+         owner/name URL)"
+    );
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn a_link_template_that_goes_nowhere_is_a_warning() {
+    let sb = Sandbox::new();
+    sb.write(
+        "repo/relay.toml",
+        "[links]\naliases = [\"latest\"]\n[[links.map]]\nname = \"{alias}\"\nurl = \"https://x.org/{version}\"\n",
+    );
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.0.0", "--repo", "repo"])
+        .run()
+        .success();
+    assert!(
+        run.stderr().contains(
+            "warning: repo/relay.toml:4:9: link template `{alias}` has no path and there is no \
+             [links.service]: its links go nowhere"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_service_that_says_a_link_exists_but_has_none_fails_the_job() {
+    let sb = Sandbox::new();
+    let api = MockApi::start();
+    sb.write(
+        "assets.json",
+        r#"[{"name": "t.tgz", "url": "https://cdn.example.org/2.0.0/t.tgz"}]"#,
+    );
+    sb.write("repo/relay.toml", &service_config(&api, "[\"latest\"]"));
+    api.on(
+        "POST",
+        "/api/links",
+        MockResponse::json(
+            200,
+            json!({"links": [{"name": "tool/latest/t.tgz", "status": "exists"}]}),
+        ),
+    );
+    let run = sb
+        .relay("update-links")
+        .args([
+            "--version",
+            "2.0.0",
+            "--manifest",
+            "assets.json",
+            "--repo",
+            "repo",
+        ])
+        .env("LINKS_TOKEN", "links-SECRET")
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr().lines().last().unwrap(),
+        format!(
+            "error: the link service at {}/api/links: link tool/latest/t.tgz was reported as \
+             existing, but reading it finds none",
+            api.url()
+        )
+    );
+}

@@ -88,7 +88,7 @@ fn main() -> ExitCode {
                 session.progress(&format!(
                     "  {:<9} {:<8} {}  {from} → {}",
                     change.status.as_str(),
-                    place(change.place),
+                    change.place.as_str(),
                     change.location,
                     change.target
                 ));
@@ -115,15 +115,6 @@ fn main() -> ExitCode {
     session.finish(result)
 }
 
-fn place(place: Place) -> &'static str {
-    match place {
-        Place::Map => "map",
-        Place::Document => "document",
-        Place::Tag => "tag",
-        Place::Service => "service",
-    }
-}
-
 fn summary_markdown(report: &LinksReport) -> String {
     let rows: Vec<Vec<String>> = report
         .changes
@@ -131,7 +122,7 @@ fn summary_markdown(report: &LinksReport) -> String {
         .map(|c| {
             vec![
                 c.status.as_str().to_string(),
-                place(c.place).to_string(),
+                c.place.as_str().to_string(),
                 summary::code(&c.location),
                 summary::code(&c.name),
                 summary::escape_inline(&c.target),

@@ -69,6 +69,17 @@ pub enum Place {
     Service,
 }
 
+impl Place {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Map => "map",
+            Place::Document => "document",
+            Place::Tag => "tag",
+            Place::Service => "service",
+        }
+    }
+}
+
 /// One link in one place.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkChange {
@@ -221,7 +232,7 @@ impl LoadedLinks {
                 ),
                 None => format!(
                     "no configuration: update-links needs a [links] section in {} (or --config FILE)",
-                    dir.join(crate::config::DEFAULT_CONFIG).display()
+                    crate::config::default_path(dir).display()
                 ),
             })
         })?;
@@ -471,6 +482,16 @@ pub async fn update_links(
             merge(loaded, &mut all, made.clone(), &entry.name)?;
         }
         let Some(path) = &entry.path else {
+            if links.service.is_none() {
+                report.warnings.push(format!(
+                    "{}link template `{}` has no path and there is no [links.service]: its links go nowhere",
+                    loaded
+                        .location(&entry.name)
+                        .map(|l| format!("{l}: "))
+                        .unwrap_or_default(),
+                    entry.name.get_ref()
+                ));
+            }
             continue;
         };
         if let Some(status) = &entry.status
@@ -587,7 +608,10 @@ pub async fn update_links(
         }
         edits.extend(plan.edits);
     }
-    for (path, (full, text, edits)) in documents {
+    for (path, (full, text, mut edits)) in documents {
+        // Two patterns may both cover one URL: the same edit once.
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        edits.dedup();
         let new = apply_edits(&text, &edits).map_err(|m| LinksError::MapFile {
             path: full.clone(),
             message: format!("two document patterns overlap ({m})"),
