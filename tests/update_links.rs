@@ -1532,3 +1532,27 @@ fn a_service_that_says_a_link_exists_but_has_none_fails_the_job() {
         )
     );
 }
+
+#[test]
+fn a_file_cannot_be_both_a_map_and_a_document() {
+    let sb = Sandbox::new();
+    sb.write(
+        "repo/relay.toml",
+        &format!(
+            "[links]\naliases = [\"latest\"]\n{MAP}\n[[links.document]]\npath = \"links.json\"\n\
+             url = \"https://x.org/{{version}}\"\n"
+        ),
+    );
+    let before = "{\"a\": \"https://x.org/0.9.0\"}\n";
+    sb.write("repo/links.json", before);
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.0.0", "--repo", "repo"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim(),
+        "error: updating links: links.json is both a redirect map and a document; keep it one of them"
+    );
+    assert_eq!(sb.read("repo/links.json"), before);
+}

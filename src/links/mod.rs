@@ -473,13 +473,105 @@ pub async fn update_links(
         ..LinksReport::default()
     };
 
-    // The link set: per map file, and all of it for the service.
-    let mut per_file: Vec<(String, Spanned<String>, Vec<Link>, maps::Statuses)> = Vec::new();
-    let mut all: Vec<Link> = Vec::new();
+    // Read and plan everything before anything is written.
+    let sets = link_sets(loaded, &release, &aliases, assets.as_deref(), &mut report)?;
+    let mut files = plan_maps(loaded, request, &sets.per_file, &mut report)?;
+    for document in plan_documents(loaded, request, &release, &mut report)? {
+        if files.iter().any(|f| f.path == document.path) {
+            return Err(LinksError::Config {
+                location: None,
+                message: format!(
+                    "{} is both a redirect map and a document; keep it one of them",
+                    document.path
+                ),
+            }
+            .into());
+        }
+        files.push(document);
+    }
+    let tag_names = floating_tag_names(loaded, &release, &request.tags)?;
+    let tag_plan = match &links.tags {
+        Some(config) if !tag_names.is_empty() => {
+            let target = tag_target(loaded, config, &release)?;
+            Some(plan_tags(request, config, &target, &tag_names, ctx, forge).await?)
+        }
+        _ => None,
+    };
+    if let Some(plan) = &tag_plan {
+        report.changes.extend(plan.changes());
+    }
+    let service = match &links.service {
+        Some(config) if !sets.all.is_empty() => Some(service::LinkService::new(
+            config.url.get_ref(),
+            service_token,
+        )?),
+        _ => None,
+    };
+    let service_url = links
+        .service
+        .as_ref()
+        .map(|s| s.url.get_ref().clone())
+        .unwrap_or_default();
+    if request.dry_run {
+        if let Some(service) = &service {
+            let outcomes = service.plan(&sets.all).await?;
+            push_service(&mut report, &service_url, &sets.all, outcomes);
+        }
+        return Ok(report);
+    }
+
+    // Write: files first (each atomically), then tags, then the service.
+    if let Err(failure) = write_files(&files, &mut report) {
+        report.failure = Some(failure);
+        return Ok(report);
+    }
+    if let Some(plan) = &tag_plan
+        && let Err((moved, message)) = move_tags(plan).await
+    {
+        report.changes.retain(|c| {
+            c.place != Place::Tag || c.status == LinkStatus::Unchanged || moved.contains(&c.name)
+        });
+        report.failure = Some(format!("{message}; the link service was left as it is"));
+        return Ok(report);
+    }
+    if let Some(service) = &service {
+        match service.upsert(&sets.all).await {
+            Ok(outcomes) => push_service(&mut report, &service_url, &sets.all, outcomes),
+            Err(e) => report.failure = Some(format!("{e:#}")),
+        }
+    }
+    Ok(report)
+}
+
+/// The link set: per map file (with the status of new `_redirects` rules), and all
+/// of it for the service.
+struct LinkSets {
+    per_file: Vec<MapFileLinks>,
+    all: Vec<Link>,
+}
+
+struct MapFileLinks {
+    path: Spanned<String>,
+    links: Vec<Link>,
+    statuses: maps::Statuses,
+}
+
+fn link_sets(
+    loaded: &LoadedLinks,
+    release: &Release,
+    aliases: &[String],
+    assets: Option<&[manifest::Asset]>,
+    report: &mut LinksReport,
+) -> Result<LinkSets> {
+    let links = &loaded.config;
+    let mut sets = LinkSets {
+        per_file: Vec::new(),
+        all: Vec::new(),
+    };
     for entry in &links.map {
-        let made = map_links(loaded, entry, &release, &aliases, assets.as_deref())?;
+        let made = map_links(loaded, entry, release, aliases, assets)?;
         if links.service.is_some() {
-            merge(loaded, &mut all, made.clone(), &entry.name)?;
+            merge(loaded, &mut sets.all, made.clone(), &entry.name)?;
         }
         let Some(path) = &entry.path else {
             if links.service.is_none() {
@@ -499,51 +591,64 @@ pub async fn update_links(
         {
             return Err(loaded.bad(status, "`status` is only for _redirects maps"));
         }
-        let index = match per_file.iter().position(|(p, ..)| p == path.get_ref()) {
+        let index = match sets
+            .per_file
+            .iter()
+            .position(|f| f.path.get_ref() == path.get_ref())
+        {
             Some(i) => i,
             None => {
-                per_file.push((
-                    path.get_ref().clone(),
-                    path.clone(),
-                    Vec::new(),
-                    maps::Statuses::default(),
-                ));
-                per_file.len() - 1
+                sets.per_file.push(MapFileLinks {
+                    path: path.clone(),
+                    links: Vec::new(),
+                    statuses: maps::Statuses::default(),
+                });
+                sets.per_file.len() - 1
             }
         };
-        let (_, _, set, statuses) = &mut per_file[index];
+        let file = &mut sets.per_file[index];
         if let Some(status) = &entry.status {
             for link in &made {
-                statuses.0.insert(link.name.clone(), *status.get_ref());
+                file.statuses.0.insert(link.name.clone(), *status.get_ref());
             }
         }
-        merge(loaded, set, made, &entry.name)?;
+        merge(loaded, &mut file.links, made, &entry.name)?;
     }
+    Ok(sets)
+}
 
-    // Plan every file edit before anything is written.
-    let mut files: Vec<PlannedFile> = Vec::new();
-    for (path, spanned, set, statuses) in &per_file {
+/// Reads every map file and plans its upsert.
+fn plan_maps(
+    loaded: &LoadedLinks,
+    request: &UpdateRequest,
+    per_file: &[MapFileLinks],
+    report: &mut LinksReport,
+) -> Result<Vec<PlannedFile>> {
+    let mut files = Vec::new();
+    for file in per_file {
+        let path = file.path.get_ref();
         let kind = maps::MapKind::of(Path::new(path)).ok_or_else(|| {
             loaded.bad(
-                spanned,
+                &file.path,
                 format!(
                     "cannot tell the kind of redirect map `{path}`: name it *.json, *.yaml, *.yml, _redirects, *.map or *.conf"
                 ),
             )
         })?;
         let (full, text) = read_repo_file(&request.repo_dir, path)?;
-        let plan = maps::plan(kind, &text, set, statuses).map_err(|e| match e.offset {
-            Some(offset) => Error::from(LinksError::Map {
-                location: Location::at_offset(&full, &text, offset),
-                message: e.message,
-            }),
-            None => LinksError::MapFile {
-                path: full.clone(),
-                message: e.message,
-            }
-            .into(),
-        })?;
-        for (link, (status, previous)) in set.iter().zip(plan.outcomes) {
+        let plan =
+            maps::plan(kind, &text, &file.links, &file.statuses).map_err(|e| match e.offset {
+                Some(offset) => Error::from(LinksError::Map {
+                    location: Location::at_offset(&full, &text, offset),
+                    message: e.message,
+                }),
+                None => LinksError::MapFile {
+                    path: full.clone(),
+                    message: e.message,
+                }
+                .into(),
+            })?;
+        for (link, (status, previous)) in file.links.iter().zip(plan.outcomes) {
             report.changes.push(LinkChange {
                 place: Place::Map,
                 location: path.clone(),
@@ -560,9 +665,18 @@ pub async fn update_links(
             new: plan.text,
         });
     }
+    Ok(files)
+}
 
+/// Reads every document and plans the update of its versioned URLs.
+fn plan_documents(
+    loaded: &LoadedLinks,
+    request: &UpdateRequest,
+    release: &Release,
+    report: &mut LinksReport,
+) -> Result<Vec<PlannedFile>> {
     let mut documents: BTreeMap<String, (PathBuf, String, Vec<SpanEdit>)> = BTreeMap::new();
-    for doc in &links.document {
+    for doc in &loaded.config.document {
         if release.prerelease && !doc.prereleases {
             continue;
         }
@@ -572,7 +686,7 @@ pub async fn update_links(
             documents.insert(path.clone(), (full, text, Vec::new()));
         }
         let (full, text, edits) = documents.get_mut(&path).expect("inserted above");
-        let plan = document::plan(text, doc.url.get_ref(), &release)
+        let plan = document::plan(text, doc.url.get_ref(), release)
             .map_err(|m| loaded.bad(&doc.url, m))?;
         if plan.occurrences.is_empty() {
             return Err(loaded.bad(
@@ -608,6 +722,7 @@ pub async fn update_links(
         }
         edits.extend(plan.edits);
     }
+    let mut files = Vec::new();
     for (path, (full, text, mut edits)) in documents {
         // Two patterns may both cover one URL: the same edit once.
         edits.sort_by_key(|e| (e.range.start, e.range.end));
@@ -623,58 +738,11 @@ pub async fn update_links(
             new,
         });
     }
+    Ok(files)
+}
 
-    // Floating tags: which, and where they are now (read only).
-    let tag_names = floating_tag_names(loaded, &release, &request.tags)?;
-    let tag_plan = match (&links.tags, tag_names.is_empty()) {
-        (Some(config), false) => {
-            let target = config.target.as_ref().map_or("v{version}", |t| t.get_ref());
-            let target =
-                render(target, &release, Extra::default()).map_err(|m| match &config.target {
-                    Some(t) => loaded.bad(t, m),
-                    None => LinksError::Config {
-                        location: None,
-                        message: m,
-                    }
-                    .into(),
-                })?;
-            Some(plan_tags(request, config, &target, &tag_names, ctx, forge).await?)
-        }
-        _ => None,
-    };
-    if let Some(plan) = &tag_plan {
-        for m in &plan.moves {
-            report.changes.push(LinkChange {
-                place: Place::Tag,
-                location: plan.place.clone(),
-                name: m.name.clone(),
-                target: m.commit.clone(),
-                previous: m.previous.clone(),
-                status: match &m.previous {
-                    None => LinkStatus::Created,
-                    Some(_) if m.is_unchanged() => LinkStatus::Unchanged,
-                    Some(_) => LinkStatus::Updated,
-                },
-            });
-        }
-    }
-
-    let service = match &links.service {
-        Some(config) if !all.is_empty() => Some((
-            service::LinkService::new(config.url.get_ref(), service_token)?,
-            config.url.get_ref().clone(),
-        )),
-        _ => None,
-    };
-    if request.dry_run {
-        if let Some((service, url)) = &service {
-            let outcomes = service.plan(&all).await?;
-            push_service(&mut report, url, &all, outcomes);
-        }
-        return Ok(report);
-    }
-
-    // Write: files first (each atomically), then tags, then the service.
+/// Writes every changed file; on an error, the report keeps only what was written.
+fn write_files(files: &[PlannedFile], report: &mut LinksReport) -> std::result::Result<(), String> {
     for (i, file) in files.iter().enumerate() {
         if file.new == file.old {
             continue;
@@ -686,7 +754,7 @@ pub async fn update_links(
                     |p: &&str| c.location == *p || c.location.starts_with(&format!("{p}:"));
                 matches!(c.place, Place::Map | Place::Document) && !unwritten.iter().any(in_file)
             });
-            report.failure = Some(format!(
+            return Err(format!(
                 "{} (not written: {}; floating tags and the link service were left as they are)",
                 LinksError::Write {
                     path: file.full.clone(),
@@ -694,25 +762,23 @@ pub async fn update_links(
                 },
                 unwritten.join(", ")
             ));
-            return Ok(report);
         }
     }
-    if let Some(plan) = &tag_plan
-        && let Err((moved, message)) = move_tags(plan).await
-    {
-        report.changes.retain(|c| {
-            c.place != Place::Tag || c.status == LinkStatus::Unchanged || moved.contains(&c.name)
-        });
-        report.failure = Some(format!("{message}; the link service was left as it is"));
-        return Ok(report);
-    }
-    if let Some((service, url)) = &service {
-        match service.upsert(&all).await {
-            Ok(outcomes) => push_service(&mut report, url, &all, outcomes),
-            Err(e) => report.failure = Some(format!("{e:#}")),
+    Ok(())
+}
+
+/// The release tag floating tags move to (`target`, default `v{version}`).
+fn tag_target(
+    loaded: &LoadedLinks,
+    config: &config::TagsConfig,
+    release: &Release,
+) -> Result<String> {
+    match &config.target {
+        Some(target) => {
+            render(target.get_ref(), release, Extra::default()).map_err(|m| loaded.bad(target, m))
         }
+        None => Ok(format!("v{}", release.version)),
     }
-    Ok(report)
 }
 
 fn push_service(
@@ -749,8 +815,7 @@ fn floating_tag_names(
         }
         return Ok(Vec::new());
     };
-    let target_template = config.target.as_ref().map_or("v{version}", |t| t.get_ref());
-    let target = render(target_template, release, Extra::default()).unwrap_or_default();
+    let target = tag_target(loaded, config, release)?;
     let configured = if release.prerelease {
         &config.prerelease_names
     } else {
@@ -815,6 +880,23 @@ struct TagPlan {
     target: String,
     moves: Vec<tags::TagMove>,
     via: TagsVia,
+}
+
+impl TagPlan {
+    fn changes(&self) -> impl Iterator<Item = LinkChange> + '_ {
+        self.moves.iter().map(|m| LinkChange {
+            place: Place::Tag,
+            location: self.place.clone(),
+            name: m.name.clone(),
+            target: m.commit.clone(),
+            previous: m.previous.clone(),
+            status: match &m.previous {
+                None => LinkStatus::Created,
+                Some(_) if m.is_unchanged() => LinkStatus::Unchanged,
+                Some(_) => LinkStatus::Updated,
+            },
+        })
+    }
 }
 
 enum TagsVia {
