@@ -137,7 +137,13 @@ pub fn plan(
         MapKind::Redirects => upsert(&redirects::RedirectsFile::read(text, statuses)?, links),
         MapKind::Nginx => upsert(&nginx::NginxMap::read(text)?, links),
     };
-    let (edits, outcomes) = planned?;
+    let (mut edits, outcomes) = planned?;
+    // The formats write `\n`; a file with CRLF line ends gets CRLF.
+    if text.contains("\r\n") {
+        for edit in &mut edits {
+            edit.replacement = edit.replacement.replace('\n', "\r\n");
+        }
+    }
     let new_text = apply_edits(text, &edits).map_err(MapError::whole)?;
     check(kind, &new_text, links, statuses)?;
     Ok(MapPlan {
@@ -260,9 +266,13 @@ pub(crate) fn line_start(text: &str, pos: usize) -> usize {
     text[..pos].rfind('\n').map_or(0, |p| p + 1)
 }
 
-/// The end of the line holding byte `pos` (its `\n`, or the end of the text).
+/// The end of the line holding byte `pos` (its `\n` or `\r\n`, or the end of the text).
 pub(crate) fn line_end(text: &str, pos: usize) -> usize {
-    text[pos..].find('\n').map_or(text.len(), |p| pos + p)
+    match text[pos..].find('\n') {
+        Some(p) if p > 0 && text.as_bytes()[pos + p - 1] == b'\r' => pos + p - 1,
+        Some(p) => pos + p,
+        None => text.len(),
+    }
 }
 
 /// The white space before `pos` on its line, when nothing else is there.
@@ -312,6 +322,41 @@ mod tests {
             Some(MapKind::Nginx)
         );
         assert_eq!(MapKind::of(Path::new("links.txt")), None);
+    }
+
+    #[test]
+    fn a_file_with_crlf_line_ends_keeps_them() {
+        let links = [link("b", "2"), link("d", "4")];
+        let json = plan(
+            MapKind::Json,
+            "{\r\n  \"c\": \"3\",\r\n  \"a\": \"1\"\r\n}\r\n",
+            &links,
+            &Statuses::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            json.text,
+            "{\r\n  \"c\": \"3\",\r\n  \"a\": \"1\",\r\n  \"b\": \"2\",\r\n  \"d\": \"4\"\r\n}\r\n"
+        );
+        let redirects = plan(
+            MapKind::Redirects,
+            "/a /1 302\r\n/c /3 302\r\n",
+            &[link("/b", "/2"), link("/d", "/4")],
+            &Statuses::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            redirects.text,
+            "/a /1 302\r\n/b /2 302\r\n/c /3 302\r\n/d /4 302\r\n"
+        );
+        let yaml = plan(
+            MapKind::Yaml,
+            "c: 3\r\na: 1\r\n",
+            &links,
+            &Statuses::default(),
+        )
+        .unwrap();
+        assert_eq!(yaml.text, "c: 3\r\na: 1\r\nb: \"2\"\r\nd: \"4\"\r\n");
     }
 
     #[test]
