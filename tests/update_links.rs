@@ -1494,6 +1494,71 @@ fn a_link_template_that_goes_nowhere_is_a_warning() {
 }
 
 #[test]
+fn a_service_that_refuses_one_link_fails_the_job() {
+    let sb = Sandbox::new();
+    let api = MockApi::start();
+    sb.write(
+        "assets.json",
+        r#"[{"name": "t.tgz", "url": "https://cdn.example.org/2.0.0/t.tgz"}]"#,
+    );
+    sb.write("repo/relay.toml", &service_config(&api, "[\"latest\"]"));
+    api.on(
+        "POST",
+        "/api/links",
+        MockResponse::json(
+            200,
+            json!({"links": [{"name": "tool/latest/t.tgz", "status": "invalid target"}]}),
+        ),
+    );
+    let run = sb
+        .relay("update-links")
+        .args([
+            "--version",
+            "2.0.0",
+            "--manifest",
+            "assets.json",
+            "--repo",
+            "repo",
+        ])
+        .env("LINKS_TOKEN", "links-SECRET")
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr().lines().last().unwrap(),
+        format!(
+            "error: the link service at {}/api/links: link tool/latest/t.tgz was not created: \
+             invalid target",
+            api.url()
+        )
+    );
+}
+
+#[test]
+fn a_prerelease_without_prerelease_aliases_warns_that_no_link_moves() {
+    let sb = Sandbox::new();
+    sb.write(
+        "repo/relay.toml",
+        &format!("[links]\naliases = [\"latest\"]\n{MAP}"),
+    );
+    sb.write("repo/links.json", "{}\n");
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "2.0.0rc1", "--repo", "repo", "--json"])
+        .run()
+        .success();
+    assert!(
+        run.stderr().contains(
+            "warning: the pre-release 2.0.0rc1 moves no alias ([links] prerelease-aliases is \
+             empty): the maps and the link service get no links"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.json()["links"], json!([]));
+    assert_eq!(sb.read("repo/links.json"), "{}\n");
+}
+
+#[test]
 fn a_service_that_says_a_link_exists_but_has_none_fails_the_job() {
     let sb = Sandbox::new();
     let api = MockApi::start();

@@ -472,6 +472,14 @@ pub async fn update_links(
         dry_run: request.dry_run,
         ..LinksReport::default()
     };
+    if aliases.is_empty() && !links.map.is_empty() {
+        report.warnings.push(format!(
+            "{} {} moves no alias ([links] {} is empty): the maps and the link service get no links",
+            if release.prerelease { "the pre-release" } else { "the release" },
+            release.version,
+            if release.prerelease { "prerelease-aliases" } else { "aliases" },
+        ));
+    }
 
     // Read and plan everything before anything is written.
     let sets = link_sets(loaded, &release, &aliases, assets.as_deref(), &mut report)?;

@@ -5,7 +5,8 @@
 //! ```text
 //! POST {url}          {"links": [{"name": N, "target": T}, …]}   at most 300 links
 //!   2xx               created; optionally {"links": [{"name": N, "status": "created"|"exists"}]}
-//!                     naming, per link, those that already existed (not changed)
+//!                     naming, per link, those that already existed (not changed);
+//!                     any other status of a link fails the job
 //!   409               nothing created, some already exist; optionally {"existing": [N, …]}
 //!                     (without it, any link of the request may exist)
 //! GET  {url}/{N}      200 {"name": N, "target": T}, or 404 when there is no such link
@@ -187,12 +188,20 @@ impl LinkService {
             url: self.url.clone(),
             message: e.to_string(),
         })?;
-        Ok(results
-            .links
-            .into_iter()
-            .filter(|r| r.status != "created")
-            .map(|r| r.name)
-            .collect())
+        let mut existing = Vec::new();
+        for result in results.links {
+            match result.status.as_str() {
+                "created" => {}
+                "exists" | "conflict" => existing.push(result.name),
+                other => {
+                    return Err(LinksError::Service {
+                        url: self.url.clone(),
+                        message: format!("link {} was not created: {other}", result.name),
+                    });
+                }
+            }
+        }
+        Ok(existing)
     }
 
     /// The link's current target, or `None` when there is no such link.
