@@ -18,22 +18,33 @@ pub struct RelayConfig {
     /// that a section finds after loading (an invalid `[[bump.files]]` key).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+    /// `[bump]`: bump-versions.
     #[serde(default)]
     pub bump: Option<crate::bump::BumpConfig>,
+    /// `[links]`: update-links.
+    #[serde(default)]
+    pub links: Option<crate::links::LinksConfig>,
 }
 
+/// The file a configuration was read from, kept so that a tool can point at the
+/// position of a value it finds wrong later (a `toml::Spanned` value's span).
 #[derive(Debug, Clone)]
 pub struct ConfigSource {
     pub path: PathBuf,
     pub text: String,
 }
 
+impl ConfigSource {
+    /// `file:line:col` of a byte offset in the file.
+    pub fn location(&self, offset: usize) -> Location {
+        Location::at_offset(&self.path, &self.text, offset)
+    }
+}
+
 impl RelayConfig {
     /// The `file:line:col` of a byte offset in the configuration file.
     pub fn location(&self, offset: usize) -> Option<Location> {
-        self.source
-            .as_ref()
-            .map(|s| Location::at_offset(&s.path, &s.text, offset))
+        self.source.as_ref().map(|s| s.location(offset))
     }
 }
 
@@ -62,19 +73,33 @@ impl ConfigError {
     }
 }
 
+/// `relay.toml` in `dir` (plain `relay.toml`, not `./relay.toml`, for the working
+/// folder, so that messages name it as a user would).
+pub fn default_path(dir: &Path) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(DEFAULT_CONFIG)
+    } else {
+        dir.join(DEFAULT_CONFIG)
+    }
+}
+
 /// Loads `path`, or `relay.toml` in `dir` when it exists, or the defaults.
 pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError> {
+    load_with_source(path, dir).map(|(config, _)| config)
+}
+
+/// Like [`load`], and also returns the file read (none for the defaults), so that a
+/// value found wrong later can be reported at its `file:line:col`.
+pub fn load_with_source(
+    path: Option<&Path>,
+    dir: &Path,
+) -> Result<(RelayConfig, Option<ConfigSource>), ConfigError> {
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => {
-            // `relay.toml`, not `./relay.toml`, in messages about the working folder's.
-            let default = if dir == Path::new(".") {
-                PathBuf::from(DEFAULT_CONFIG)
-            } else {
-                dir.join(DEFAULT_CONFIG)
-            };
+            let default = default_path(dir);
             if !default.exists() {
-                return Ok(RelayConfig::default());
+                return Ok((RelayConfig::default(), None));
             }
             default
         }
@@ -83,7 +108,9 @@ pub fn load(path: Option<&Path>, dir: &Path) -> Result<RelayConfig, ConfigError>
         path: path.clone(),
         source,
     })?;
-    parse(&text, &path)
+    let config = parse(&text, &path)?;
+    let source = config.source.clone();
+    Ok((config, source))
 }
 
 /// Parses the text of a configuration file named `path` (for messages).

@@ -76,6 +76,8 @@ pub enum Error {
     Publish(#[from] crate::publish::PublishError),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
+    #[error(transparent)]
+    Links(#[from] crate::links::LinksError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -106,6 +108,7 @@ impl Error {
             // publish-verify (issue 8)
             Error::Publish(e) => e.is_bad_input(),
             Error::Verify(e) => e.is_bad_input(),
+            Error::Links(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -123,6 +126,7 @@ impl Error {
             // publish-verify (issue 8)
             Error::Publish(e) => e.location(),
             Error::Verify(e) => e.location(),
+            Error::Links(e) => e.location(),
             _ => None,
         }
     }

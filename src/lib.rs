@@ -9,7 +9,7 @@
 //! [`bump`] (format-preserving version bumps, bump-versions), [`green`]
 //! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
 //! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
-//! (verify-release).
+//! (verify-release), [`links`] (update-links).
 
 pub mod bump;
 pub mod changelog;
@@ -22,6 +22,7 @@ pub mod forge;
 pub mod fsio;
 pub mod git;
 pub mod green;
+pub mod links;
 pub mod metadata;
 pub mod propose;
 pub mod publish;

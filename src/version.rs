@@ -218,16 +218,18 @@ fn parse_suffix(rest: &str) -> Option<(Option<Prerelease>, Option<u64>)> {
         _ if semver_style => PreKind::Other,
         _ => return None,
     };
-    let number = if digits.is_empty() {
-        None
-    } else {
-        Some(
-            digits
-                .parse()
-                .ok()
-                .filter(|_| digits.chars().all(|c| c.is_ascii_digit()))?,
-        )
-    };
+    let number =
+        if digits.is_empty() || (semver_style && !digits.chars().all(|c| c.is_ascii_digit())) {
+            // SemVer allows any identifiers after the label (`-rc.1-fips`).
+            None
+        } else {
+            Some(
+                digits
+                    .parse()
+                    .ok()
+                    .filter(|_| digits.chars().all(|c| c.is_ascii_digit()))?,
+            )
+        };
     if number.is_none() && !digits.is_empty() && !semver_style {
         return None;
     }
@@ -305,6 +307,7 @@ mod tests {
         assert_eq!(v("1.0.0+build.5").build.as_deref(), Some("build.5"));
         assert!(!v("1.0.0+build.5").is_prerelease());
         assert_eq!(v("1.22.3-fips").prerelease(), "fips");
+        assert_eq!(v("1.23.0-rc.1-fips").pre.unwrap().kind, PreKind::Rc);
     }
 
     #[test]

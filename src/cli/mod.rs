@@ -13,6 +13,7 @@ pub mod generate_changelog;
 pub mod propose_change;
 pub mod publish_release;
 pub mod read_tag_metadata;
+pub mod update_links;
 pub mod verify_release;
 
 use std::ffi::OsString;
@@ -24,6 +25,7 @@ pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 /// Every tool of the toolkit, as its binary is named, with its entry point.
 pub const TOOLS: &[(&str, ToolMain)] = &[
     ("read-tag-metadata", read_tag_metadata::main),
+    ("update-links", update_links::main),
     ("bump-versions", bump_versions::main),
     ("verify-release", verify_release::main),
     ("publish-release", publish_release::main),

@@ -885,6 +885,55 @@ impl Forge for GitHub {
     }
 
     // ---- end publish-verify ----
+
+    // ---- update-links ----
+    /// `PATCH /repos/{owner}/{repo}/git/refs/tags/{tag}` with `{sha, force: true}`
+    /// ("Update a reference"), or `POST /repos/{owner}/{repo}/git/refs` with
+    /// `{ref, sha}` ("Create a reference") for a new one. A create that finds the
+    /// ref already there (422, a concurrent creation) becomes an update.
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError> {
+        let update = || async {
+            let what = format!("PATCH floating tag {name} of {repo} to {commit}");
+            let call = Call {
+                what: &what,
+                permission: "contents: write",
+            };
+            let path = format!(
+                "/repos/{}/git/refs/tags/{}",
+                encode_path(repo),
+                encode_path(name)
+            );
+            self.write(
+                ::http::Method::PATCH,
+                &path,
+                &serde_json::json!({"sha": commit, "force": true}),
+                &call,
+            )
+            .await
+            .map(|_| ())
+        };
+        if exists {
+            return update().await;
+        }
+        let what = format!("POST floating tag {name} of {repo} at {commit}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let path = format!("/repos/{}/git/refs", encode_path(repo));
+        let body = serde_json::json!({"ref": format!("refs/tags/{name}"), "sha": commit});
+        match self.write(::http::Method::POST, &path, &body, &call).await {
+            Ok(_) => Ok(()),
+            Err(ForgeError::Conflict { status: 422, .. }) => update().await,
+            Err(e) => Err(e),
+        }
+    }
 }
 
 // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----

@@ -899,6 +899,59 @@ impl Forge for GitLab {
     }
 
     // ---- end publish-verify ----
+
+    // ---- update-links ----
+    /// GitLab cannot move a tag: `DELETE /projects/:id/repository/tags/:tag_name`,
+    /// then `POST /projects/:id/repository/tags` with `{tag_name, ref}`. Between the
+    /// two the tag does not exist; a failed creation is reported with the commit to
+    /// recreate it by hand. A protected tag needs a token allowed to delete it.
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError> {
+        let project = encode_segment(repo);
+        if exists {
+            let what = format!("DELETE floating tag {name} of {repo} (to move it)");
+            let call = Call {
+                what: &what,
+                permission: "api (and the right to delete the tag if it is protected)",
+            };
+            let endpoint = format!(
+                "projects/{project}/repository/tags/{}",
+                encode_segment(name)
+            );
+            match self
+                .send_json(::http::Method::DELETE, &endpoint, None, &call)
+                .await
+            {
+                Ok(_) | Err(ForgeError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let what = format!("POST floating tag {name} of {repo} at {commit}");
+        let call = Call {
+            what: &what,
+            permission: "api",
+        };
+        let endpoint = format!("projects/{project}/repository/tags");
+        let body = serde_json::json!({"tag_name": name, "ref": commit});
+        self.send_json(::http::Method::POST, &endpoint, Some(&body), &call)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if exists {
+                    ForgeError::Setup(format!(
+                        "{e}; the tag {name} was deleted to be moved and is now missing: \
+                         recreate it at {commit}"
+                    ))
+                } else {
+                    e
+                }
+            })
+    }
 }
 
 // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----

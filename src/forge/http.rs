@@ -112,6 +112,22 @@ pub struct Call<'a> {
 pub async fn send<F, Fut>(
     policy: &Policy,
     call: &Call<'_>,
+    attempt: F,
+) -> Result<Response, ForgeError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Response, String>>,
+{
+    send_allowing(policy, call, &[], attempt).await
+}
+
+/// Like [`send`], and also returns a response whose status is in `allowed` (a 409
+/// whose body lists what conflicts, a 404 that means "absent") instead of turning it
+/// into an error. Allowed statuses are never retried.
+pub async fn send_allowing<F, Fut>(
+    policy: &Policy,
+    call: &Call<'_>,
+    allowed: &[u16],
     mut attempt: F,
 ) -> Result<Response, ForgeError>
 where
@@ -137,7 +153,9 @@ where
                 });
                 backoff(policy, n)
             }
-            Ok(Ok(response)) if response.status < 400 => return Ok(response),
+            Ok(Ok(response)) if response.status < 400 || allowed.contains(&response.status) => {
+                return Ok(response);
+            }
             Ok(Ok(response)) if response.is_rate_limited() => {
                 let asked = response.requested_wait();
                 last_error = Some(ForgeError::RateLimited {
@@ -236,6 +254,18 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(r.status, 200);
+    }
+
+    #[tokio::test]
+    async fn an_allowed_status_is_returned_not_retried() {
+        let mut calls = 0;
+        let r = send_allowing(&quick(), &CALL, &[409], || {
+            calls += 1;
+            async { Ok(response(409, &[])) }
+        })
+        .await
+        .unwrap();
+        assert_eq!((r.status, calls), (409, 1));
     }
 
     #[tokio::test]

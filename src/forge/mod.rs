@@ -299,6 +299,21 @@ pub trait Forge: Send + Sync {
     ) -> Result<bytes::Bytes, ForgeError>;
 
     // ---- end publish-verify ----
+
+    // ---- update-links: floating tags ----
+
+    /// Points the floating tag `name` of `repo` at `commit`, creating it when `exists`
+    /// is false. Only update-links calls this, and only for tags the configuration
+    /// names as floating: every other tag is never moved. GitHub moves the ref in one
+    /// forced update; GitLab has no such call, so the tag is deleted and created again
+    /// (not atomic: if the creation fails the tag is gone, and the error says so).
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError>;
 }
 
 /// Connects to the forge the settings name. Plain git has no API.

@@ -331,7 +331,7 @@ fn first_line(text: &str) -> &str {
 }
 
 /// `owner/name` from a remote URL such as `https://github.com/owner/name.git`.
-fn repository_from_remote(git: &Git, remote: &str) -> Option<String> {
+pub(crate) fn repository_from_remote(git: &Git, remote: &str) -> Option<String> {
     let url = git.remote_url_for_display(remote)?;
     let path = url
         .split_once("://")

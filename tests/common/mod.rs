@@ -155,12 +155,49 @@ impl Sandbox {
         std::fs::read_to_string(self.path().join(rel)).unwrap()
     }
 
+    /// Copies the files of `src` (a fixture folder, not recursive) into `rel`.
+    pub fn copy_files(&self, src: &Path, rel: &str) -> PathBuf {
+        let dest = self.path().join(rel);
+        std::fs::create_dir_all(&dest).unwrap();
+        for entry in std::fs::read_dir(src).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dest.join(entry.file_name())).unwrap();
+            }
+        }
+        dest
+    }
+
     /// The real binary of `tool`, run in the sandbox.
     pub fn relay(&self, tool: &str) -> Relay {
         Relay {
             cmd: self.command(bin_path(tool)),
         }
     }
+}
+
+/// A fixture folder of the tests (`tests/fixtures/<rel>`).
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// Compares `actual` with the golden file `tests/fixtures/<rel>`; with
+/// `RELAY_BLESS=1` writes it instead (then review the diff).
+pub fn assert_golden(rel: &str, actual: &str) {
+    let path = fixture(rel);
+    if std::env::var_os("RELAY_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("golden file {}: {e}", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the output:\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
 }
 
 /// The path of a binary of this package, next to the test executable's folder.

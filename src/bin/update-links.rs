@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::update_links::main(std::env::args_os().collect())
+}
