@@ -37,6 +37,20 @@ impl Session {
         }
     }
 
+    /// Starts a session for a tool that talks to a forge: resolves the forge settings
+    /// from the flags and the environment and hides the token at once.
+    pub fn start_with_forge(
+        output: &OutputArgs,
+        forge: &super::ForgeArgs,
+    ) -> (Session, crate::forge::ForgeSettings) {
+        let mut session = Session::start(output);
+        let settings = forge.resolve(&session.ctx);
+        if let Some(token) = &settings.token {
+            session.hide(token.expose());
+        }
+        (session, settings)
+    }
+
     /// A session over a given context (tests).
     pub fn with_context(ctx: CiContext, output: &OutputArgs) -> Session {
         Session {

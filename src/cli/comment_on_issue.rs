@@ -1,6 +1,6 @@
 //! comment-on-issue: one comment on an issue, updated in place on a re-run.
 
-use crate::ci::{ForgeArgs, OutputArgs, Platform, Report, Session};
+use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
 use crate::comment::{CommentReport, CommentRequest, comment_on_issue};
 use anyhow::Context;
 use clap::Parser;
@@ -43,37 +43,10 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let result = (|| {
-        if settings.platform == Platform::Git {
-            return Err(crate::Error::Usage(
-                "comment-on-issue writes through a forge API: pass --forge github or --forge \
-                 gitlab (detected inside GitHub Actions and GitLab CI)"
-                    .into(),
-            )
-            .into());
-        }
-        let repo = cli
-            .repo
-            .clone()
-            .filter(|r| !r.is_empty())
-            .or_else(|| {
-                session
-                    .ctx
-                    .repository(settings.platform)
-                    .map(str::to_string)
-            })
-            .ok_or_else(|| {
-                crate::Error::Usage(
-                    "no repository given: pass --repo OWNER/NAME (default GITHUB_REPOSITORY or \
-                     CI_PROJECT_PATH)"
-                        .into(),
-                )
-            })?;
+        super::require_api(&settings, "comment-on-issue writes")?;
+        let repo = super::repository(cli.repo.as_deref(), &session, &settings)?;
         let body = match (&cli.body, &cli.body_file) {
             (_, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
                 crate::Error::Usage(format!("cannot read --body-file {}: {e}", path.display()))

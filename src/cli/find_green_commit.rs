@@ -1,6 +1,6 @@
 //! find-green-commit: the newest commit of a branch whose CI passed.
 
-use crate::ci::{ForgeArgs, OutputArgs, Platform, Report, Session, summary};
+use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::green::{GreenReport, GreenRequest, find_green_commit};
 use anyhow::Context;
 use clap::Parser;
@@ -39,37 +39,10 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let result = (|| {
-        if settings.platform == Platform::Git {
-            return Err(crate::Error::Usage(
-                "find-green-commit reads CI results through a forge API: pass --forge github or \
-                 --forge gitlab (detected inside GitHub Actions and GitLab CI)"
-                    .into(),
-            )
-            .into());
-        }
-        let repo = cli
-            .repo
-            .clone()
-            .filter(|r| !r.is_empty())
-            .or_else(|| {
-                session
-                    .ctx
-                    .repository(settings.platform)
-                    .map(str::to_string)
-            })
-            .ok_or_else(|| {
-                crate::Error::Usage(
-                    "no repository given: pass --repo OWNER/NAME (default GITHUB_REPOSITORY or \
-                     CI_PROJECT_PATH)"
-                        .into(),
-                )
-            })?;
+        super::require_api(&settings, "find-green-commit reads CI results")?;
+        let repo = super::repository(cli.repo.as_deref(), &session, &settings)?;
         let request = GreenRequest {
             repo,
             reference: cli.reference.clone().filter(|r| !r.is_empty()),

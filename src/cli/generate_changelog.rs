@@ -72,11 +72,7 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let result = run(&cli, &session, &settings);
     session.finish(result)
 }

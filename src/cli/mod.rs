@@ -43,6 +43,37 @@ pub fn run(tool: &str, args: Vec<OsString>) -> Option<ExitCode> {
         .map(|(_, main)| main(args))
 }
 
+/// Refuses plain git for a tool that only works through a forge API; `doing` says
+/// what the tool does there ("comment-on-issue writes").
+pub fn require_api(settings: &crate::forge::ForgeSettings, doing: &str) -> crate::Result<()> {
+    if settings.platform == crate::ci::Platform::Git {
+        return Err(crate::Error::Usage(format!(
+            "{doing} through a forge API: pass --forge github or --forge gitlab (detected \
+             inside GitHub Actions and GitLab CI)"
+        )));
+    }
+    Ok(())
+}
+
+/// The forge repository (`owner/name`): `--repo`, else the pipeline's own
+/// (GITHUB_REPOSITORY, CI_PROJECT_PATH).
+pub fn repository(
+    flag: Option<&str>,
+    session: &crate::ci::Session,
+    settings: &crate::forge::ForgeSettings,
+) -> crate::Result<String> {
+    flag.filter(|r| !r.is_empty())
+        .or_else(|| session.ctx.repository(settings.platform))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            crate::Error::Usage(
+                "no repository given: pass --repo OWNER/NAME (default GITHUB_REPOSITORY or \
+                 CI_PROJECT_PATH)"
+                    .into(),
+            )
+        })
+}
+
 /// The names of every tool.
 pub fn tool_names() -> Vec<&'static str> {
     TOOLS.iter().map(|(name, _)| *name).collect()

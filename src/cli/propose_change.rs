@@ -76,11 +76,7 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let merge_token = cli.merge_token.clone().filter(|t| !t.is_empty());
     if let Some(token) = &merge_token {
         session.hide(token);
@@ -115,31 +111,8 @@ fn run(
     settings: &ForgeSettings,
     merge_token: Option<String>,
 ) -> anyhow::Result<ProposeReport> {
-    if settings.platform == Platform::Git {
-        return Err(crate::Error::Usage(
-            "propose-change opens pull/merge requests through a forge API: pass --forge github \
-             or --forge gitlab (detected inside GitHub Actions and GitLab CI)"
-                .into(),
-        )
-        .into());
-    }
-    let repo = cli
-        .repo
-        .clone()
-        .filter(|r| !r.is_empty())
-        .or_else(|| {
-            session
-                .ctx
-                .repository(settings.platform)
-                .map(str::to_string)
-        })
-        .ok_or_else(|| {
-            crate::Error::Usage(
-                "no repository given: pass --repo OWNER/NAME (default GITHUB_REPOSITORY or \
-                 CI_PROJECT_PATH)"
-                    .into(),
-            )
-        })?;
+    super::require_api(settings, "propose-change opens pull/merge requests")?;
+    let repo = super::repository(cli.repo.as_deref(), session, settings)?;
     let body = match &cli.body_file {
         Some(path) => std::fs::read_to_string(path).map_err(|e| {
             crate::Error::Usage(format!("cannot read --body-file {}: {e}", path.display()))

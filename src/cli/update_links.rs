@@ -43,11 +43,7 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let loaded = match LoadedLinks::load(cli.config.as_deref(), &cli.repo) {
         Ok(loaded) => loaded,
         Err(e) => return session.finish(Err(anyhow::Error::from(e).context("updating links"))),

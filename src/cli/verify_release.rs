@@ -51,11 +51,7 @@ struct Cli {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
-    let settings = cli.forge.resolve(&session.ctx);
-    if let Some(token) = &settings.token {
-        session.hide(token.expose());
-    }
+    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
     let request = VerifyRequest {
         version: cli.version.clone(),
         tag_prefix: cli.tag_prefix.clone(),
