@@ -60,6 +60,10 @@ pub enum Error {
     Forge(#[from] crate::forge::ForgeError),
     #[error(transparent)]
     Metadata(#[from] crate::metadata::MetadataError),
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
+    #[error(transparent)]
+    Tagging(#[from] crate::tagging::TaggingError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -82,6 +86,8 @@ impl Error {
             Error::Config(e) => e.is_bad_input(),
             Error::Git(_) | Error::Forge(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
+            Error::Request(e) => e.is_bad_input(),
+            Error::Tagging(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -91,6 +97,8 @@ impl Error {
         match self {
             Error::Metadata(e) => e.location(),
             Error::Config(e) => e.location(),
+            Error::Request(e) => e.location(),
+            Error::Tagging(e) => e.location(),
             _ => None,
         }
     }

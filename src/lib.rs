@@ -5,7 +5,8 @@
 //!
 //! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
 //! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
-//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata).
+//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
+//! [`request`] (release request files), [`tagging`] (tag-from-request).
 
 pub mod ci;
 pub mod config;
@@ -14,9 +15,11 @@ pub mod forge;
 pub mod fsio;
 pub mod git;
 pub mod metadata;
+pub mod request;
+pub mod tagging;
 pub mod version;
 
 pub use error::{Error, Location, Result};
 
 /// Every tool of the toolkit, as its binary is named.
-pub const TOOLS: &[&str] = &["read-tag-metadata"];
+pub const TOOLS: &[&str] = &["read-tag-metadata", "tag-from-request"];

@@ -2,7 +2,7 @@
 //! time-outs and error mapping are [`super::http`]'s.
 
 use super::http::{self, Call, Policy, Response};
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_path};
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, TagCreation, encode_path};
 use crate::ci::Platform;
 use crate::git::{Annotation, Tagger, split_signature};
 use http_body_util::BodyExt;
@@ -42,6 +42,26 @@ impl GitHub {
             let response = self
                 .client
                 ._get(path)
+                .await
+                .map_err(|e| transport_message(&e))?;
+            collect(response).await
+        })
+        .await
+    }
+
+    /// POST a JSON body to a path of the API. A POST is retried like any call: the
+    /// callers make that safe (a second tag object is harmless; a ref that an earlier
+    /// attempt created is recognised).
+    async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        http::send(&self.policy, call, || async {
+            let response = self
+                .client
+                ._post(path, Some(body))
                 .await
                 .map_err(|e| transport_message(&e))?;
             collect(response).await
@@ -119,6 +139,12 @@ struct GitTagger {
     date: String,
 }
 
+/// `POST /repos/{owner}/{repo}/git/tags` ("Create a tag object"): the new object.
+#[derive(Deserialize)]
+struct CreatedTag {
+    sha: String,
+}
+
 #[async_trait::async_trait]
 impl Forge for GitHub {
     fn platform(&self) -> Platform {
@@ -178,5 +204,82 @@ impl Forge for GitHub {
             commit: object.sha,
             annotation: annotation.map(|(_, a)| a),
         }))
+    }
+
+    // --- tag-from-request: commits and annotated tags -------------------------------
+
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError> {
+        let what = format!("GET commit {sha} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: read",
+        };
+        // The Git database endpoint ("Get a commit object"): unlike
+        // `/commits/{sha}` it carries no diff, however large the commit.
+        let path = format!("/repos/{}/git/commits/{sha}", encode_path(repo));
+        match self.get(&path, &call).await {
+            Ok(_) => Ok(true),
+            Err(ForgeError::NotFound { .. }) => Ok(false),
+            Err(ForgeError::Conflict { status: 422, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let what = format!("POST tag object {name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let body = serde_json::json!({
+            "tag": name,
+            "message": message,
+            "object": commit,
+            "type": "commit",
+        });
+        let path = format!("/repos/{}/git/tags", encode_path(repo));
+        let created: CreatedTag = self.post(&path, &body, &call).await?.json(&what)?;
+
+        let what = format!("POST ref refs/tags/{name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let body = serde_json::json!({"ref": format!("refs/tags/{name}"), "sha": created.sha});
+        let path = format!("/repos/{}/git/refs", encode_path(repo));
+        match self.post(&path, &body, &call).await {
+            Ok(_) => Ok(TagCreation::Created),
+            // 422 "Reference already exists". The ref may be ours: an earlier attempt
+            // whose answer was lost (a 502 after the write) already created it.
+            Err(error @ ForgeError::Conflict { status: 422, .. }) => {
+                let ref_path = format!(
+                    "/repos/{}/git/ref/tags/{}",
+                    encode_path(repo),
+                    encode_path(name)
+                );
+                let read = Call {
+                    what: &what,
+                    permission: "contents: read",
+                };
+                match self.get_optional(&ref_path, &read).await? {
+                    Some(response) => {
+                        let existing = response.json::<GitRef>(&what)?.object;
+                        if existing.sha == created.sha {
+                            Ok(TagCreation::Created)
+                        } else {
+                            Ok(TagCreation::AlreadyExists)
+                        }
+                    }
+                    None => Err(error),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! authenticated transport; retries, time-outs and error mapping are [`super::http`]'s.
 
 use super::http::{self, Call, Policy, Response};
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_segment};
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, TagCreation, encode_segment};
 use crate::ci::Platform;
 use crate::ci::context::TokenKind;
 use crate::git::{Annotation, split_signature};
@@ -64,18 +64,44 @@ impl GitLab {
 
     /// GET an endpoint relative to `/api/v4/`.
     async fn get(&self, endpoint: &str, call: &Call<'_>) -> Result<Response, ForgeError> {
+        self.send(::http::Method::GET, endpoint, None, call).await
+    }
+
+    /// POST a JSON body to an endpoint relative to `/api/v4/`.
+    async fn post(
+        &self,
+        endpoint: &str,
+        body: &serde_json::Value,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
+        self.send(::http::Method::POST, endpoint, Some(body), call)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: ::http::Method,
+        endpoint: &str,
+        body: Option<&serde_json::Value>,
+        call: &Call<'_>,
+    ) -> Result<Response, ForgeError> {
         let url = self
             .client
             .rest_endpoint(endpoint)
             .map_err(|e| ForgeError::Setup(e.to_string()))?;
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         http::send(&self.policy, call, || {
-            let request = ::http::Request::builder()
-                .method(::http::Method::GET)
+            let mut request = ::http::Request::builder()
+                .method(method.clone())
                 .uri(url.as_str());
+            if body.is_some() {
+                request = request.header(::http::header::CONTENT_TYPE, "application/json");
+            }
+            let bytes = bytes.clone();
             async move {
                 let response = self
                     .client
-                    .rest_async(request, Vec::new())
+                    .rest_async(request, bytes)
                     .await
                     .map_err(|e| e.to_string())?;
                 let (parts, body) = response.into_parts();
@@ -163,5 +189,49 @@ impl Forge for GitLab {
             commit: tag.commit.id,
             annotation,
         }))
+    }
+
+    // --- tag-from-request: commits and annotated tags -------------------------------
+
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError> {
+        let what = format!("GET commit {sha} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "read_api or read_repository",
+        };
+        let endpoint = format!("projects/{}/repository/commits/{sha}", encode_segment(repo));
+        match self.get(&endpoint, &call).await {
+            Ok(_) => Ok(true),
+            Err(ForgeError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let what = format!("POST tag {name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "api (creating a tag through the API needs the `api` scope and the Developer role; a git push needs `write_repository`)",
+        };
+        let endpoint = format!("projects/{}/repository/tags", encode_segment(repo));
+        let body = serde_json::json!({"tag_name": name, "ref": commit, "message": message});
+        match self.post(&endpoint, &body, &call).await {
+            Ok(_) => Ok(TagCreation::Created),
+            // GitLab answers 400 "Tag … already exists"; the tag itself says whether
+            // that is so, whatever the wording.
+            Err(
+                error @ (ForgeError::Unexpected { status: 400, .. } | ForgeError::Conflict { .. }),
+            ) => match self.tag(repo, name).await? {
+                Some(_) => Ok(TagCreation::AlreadyExists),
+                None => Err(error),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
