@@ -659,7 +659,7 @@ mod tests {
         let p = "deliverables/2026.1/api.yaml";
         for (text, expected) in [
             (
-                format!("serie: x\nreleases: []\n"),
+                "serie: x\nreleases: []\n".to_string(),
                 format!(
                     "{p}:1:1: unknown key `serie` in the request (expected one of: series, branch"
                 ),
@@ -690,7 +690,7 @@ mod tests {
                 format!("{p}:6:15: repo a/b is listed twice in this release (first at {p}:4:9)"),
             ),
             (
-                format!("releases: yes\n"),
+                "releases: yes\n".to_string(),
                 format!("{p}:1:11: `releases` must be a list, found a text"),
             ),
             (
@@ -704,7 +704,7 @@ mod tests {
                 format!("{p}:6:9: unknown key `tags` in a project"),
             ),
             (
-                format!("metadata:\n  note: [1]\nreleases: []\n"),
+                "metadata:\n  note: [1]\nreleases: []\n".to_string(),
                 format!("{p}:2:9: metadata `note` must be a text, found a list"),
             ),
             (
@@ -714,7 +714,7 @@ mod tests {
                 format!("{p}:6:14: invalid tag `bad..tag`"),
             ),
             (
-                format!("releases:\n  - version: 1.0.0\n"),
+                "releases:\n  - version: 1.0.0\n".to_string(),
                 format!("{p}:2:5: the release has no `projects`"),
             ),
             (

@@ -128,7 +128,7 @@ impl TagReport {
     pub fn not_tagged(&self) -> Vec<&TagOutcome> {
         self.outcomes
             .iter()
-            .filter(|o| !o.status.is_tagged() && !(self.dry_run && o.status == TagStatus::Planned))
+            .filter(|o| !(o.status.is_tagged() || self.dry_run && o.status == TagStatus::Planned))
             .collect()
     }
 
