@@ -59,6 +59,14 @@ pub fn changed_since(
     paths: &[PathBuf],
     rev: &str,
 ) -> Result<Vec<(PathBuf, Selection)>, RequestError> {
+    if !rev.is_empty() && rev.chars().all(|c| c == '0') {
+        // What GitHub's `event.before` and GitLab's CI_COMMIT_BEFORE_SHA hold for a new
+        // branch or a first push: no revision to compare with.
+        return Err(RequestError::Revision(format!(
+            "--changed-since {rev}: the all-zero revision (a new branch or a first push) names no commit; \
+             pass the revision before the merge, or leave --changed-since out to take each file's newest entry"
+        )));
+    }
     let mut out = Vec::new();
     for path in paths {
         let absolute = std::fs::canonicalize(path).map_err(|source| RequestError::Read {

@@ -738,6 +738,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_request_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/requests/2026.1/acme.yaml");
+        let r = ReleaseRequest::load(&path).unwrap();
+        assert_eq!(r.series, "2026.1");
+        assert_eq!(r.releases[1].projects[1].tag.as_deref(), Some("v7.6.9"));
+    }
+
+    #[test]
     fn short_names_are_the_last_segment() {
         let p = |repo: &str| Project {
             repo: repo.into(),
