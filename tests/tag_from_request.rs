@@ -515,7 +515,7 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
     }
     let stderr = run.stderr();
     assert!(
-        stderr.contains(&format!("acme/api 1.1.0 → {}: planned (not written)\n      api 1.1.0 release\n      \n      meta:version: 1.1.0\n", &f.sha("api", 1)[..12])),
+        stderr.contains(&format!("acme/api 1.1.0 → {}: planned (not written)\n      api 1.1.0 release\n\n      meta:version: 1.1.0\n", &f.sha("api", 1)[..12])),
         "{stderr}"
     );
     assert!(

@@ -80,7 +80,10 @@ fn main() -> ExitCode {
         let mut line = format!("[{n}] {}", progress_line(outcome));
         if dry_run && outcome.status == TagStatus::Planned {
             for message_line in outcome.tag.message.lines() {
-                line.push_str(&format!("\n      {message_line}"));
+                line.push('\n');
+                if !message_line.is_empty() {
+                    line.push_str(&format!("      {message_line}"));
+                }
             }
         }
         eprintln!("{}", redact(&line));
