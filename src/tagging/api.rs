@@ -106,7 +106,12 @@ impl Group for ApiGroup {
 
 impl ApiGroup {
     async fn check(&self, tag: &PlannedTag) -> Result<Check, ForgeError> {
-        if let Some(found) = self.forge.tag(&self.repo, &tag.tag).await? {
+        // Both questions at once: one round trip instead of two per repository.
+        let (found, commit_exists) = tokio::join!(
+            self.forge.tag(&self.repo, &tag.tag),
+            self.forge.commit_exists(&self.repo, &tag.commit)
+        );
+        if let Some(found) = found? {
             return Ok(if found.commit == tag.commit {
                 Check::Done(TagStatus::Exists, None)
             } else {
@@ -116,16 +121,14 @@ impl ApiGroup {
                 )
             });
         }
-        Ok(
-            if self.forge.commit_exists(&self.repo, &tag.commit).await? {
-                Check::Ready
-            } else {
-                Check::Done(
-                    TagStatus::MissingCommit,
-                    Some(format!("{} has no commit {}", self.repo, tag.commit)),
-                )
-            },
-        )
+        Ok(if commit_exists? {
+            Check::Ready
+        } else {
+            Check::Done(
+                TagStatus::MissingCommit,
+                Some(format!("{} has no commit {}", self.repo, tag.commit)),
+            )
+        })
     }
 
     async fn make(&self, tag: &PlannedTag) -> Result<(TagStatus, Option<String>), ForgeError> {
