@@ -144,7 +144,7 @@ api="http://127.0.0.1:$(cat "$work/mock.port")"
 mkdir -p "$work/req/api"
 : > "$work/api.list"
 for i in $(seq -w 1 "$api_count"); do
-  echo "acme/repo$i $(printf '%040d' "$i")" >> "$work/api.list"
+  echo "acme/repo$i $(printf '%040d' "$((10#$i))")" >> "$work/api.list"
 done
 request_file "$work/api.list" 1.0.0 "$work/req/api/api.yaml"
 run_api() { "$tool" --forge github --api-url "$api" --token bench-token --concurrency "$1" \

@@ -179,8 +179,6 @@ pub enum TaggingError {
     Usage(String),
     #[error(transparent)]
     Forge(#[from] ForgeError),
-    #[error("cannot set up a scratch repository: {0}")]
-    Scratch(String),
 }
 
 impl TaggingError {
@@ -402,4 +400,47 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime can be built")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(keep_going: bool, dry_run: bool) -> TagRequest {
+        TagRequest {
+            requests: Vec::new(),
+            changed_since: None,
+            all: false,
+            tag_prefix: String::new(),
+            sign: false,
+            concurrency: 8,
+            keep_going,
+            dry_run,
+            remote_url_template: None,
+        }
+    }
+
+    #[test]
+    fn a_problem_stops_the_writes_unless_keep_going() {
+        let ready = [Check::Ready, Check::Done(TagStatus::Exists, None)];
+        let problem = [Check::Ready, Check::Done(TagStatus::Conflict, None)];
+        assert_eq!(should_write(&ready, &request(false, false)), (true, false));
+        assert_eq!(
+            should_write(&problem, &request(false, false)),
+            (false, true)
+        );
+        assert_eq!(should_write(&problem, &request(true, false)), (true, false));
+        assert_eq!(should_write(&ready, &request(false, true)), (false, false));
+        assert_eq!(should_write(&problem, &request(false, true)), (false, true));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn limited_keeps_the_order_of_the_items() {
+        let out = limited((0..20u64).collect(), 3, |n| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20 - n)).await;
+            n * 2
+        })
+        .await;
+        assert_eq!(out, (0..20u64).map(|n| n * 2).collect::<Vec<_>>());
+    }
 }
