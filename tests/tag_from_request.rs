@@ -1225,7 +1225,7 @@ fn gitlab_tags_through_the_tags_api() {
 }
 
 #[test]
-fn gitlab_401_names_the_scope_to_create_tags() {
+fn gitlab_403_names_the_scope_to_create_tags() {
     let sb = Sandbox::new();
     sb.write(
         "deliverables/2026.1/api.yaml",
