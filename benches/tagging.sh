@@ -52,6 +52,10 @@ daemon_pid=$!
 server="git://127.0.0.1:$port"
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
+# The remotes allow partial fetches (`uploadpack.allowFilter`), as GitHub and GitLab
+# do; git-daemon's default does not. The shell loop's full clones are unaffected.
+git config --global uploadpack.allowFilter true
+
 # A history of N commits, one file changed per commit, straight into a bare repository.
 synthetic_history() { # DIR COMMITS
   git init -q --bare "$1"

@@ -1,9 +1,10 @@
 //! The git transport: no clone. Per remote, a scratch bare repository; the remote's
 //! tags are read with `git ls-remote`, only the needed commit is fetched
-//! (`git fetch --depth=1 URL SHA`, which protocol v2 servers allow for any reachable
-//! commit), the annotated tag is made there (`git tag -a`, or `-s` with the user's
-//! own gpg or ssh signing setup) and only that tag is pushed (`refs/tags/X`, never
-//! forced, so an existing tag is never moved).
+//! (`git fetch --depth=1 --filter=tree:0 URL SHA`, which protocol v2 servers allow for
+//! any reachable commit; without filter support the commit's tree comes too), the
+//! annotated tag is made there (`git tag -a`, or `-s` with the user's own gpg or ssh
+//! signing setup) and only that tag is pushed (`refs/tags/X`, never forced, so an
+//! existing tag is never moved; `push.negotiate` so that the commit is not sent back).
 //!
 //! A token reaches git only through [`Git::with_credentials`] and only for remotes on
 //! the forge's own host, so a request file cannot send it elsewhere.
@@ -184,8 +185,21 @@ impl GitGroup {
         };
         self.scratch = Some(scratch);
         let git = self.git();
-        if let Err(e) = git.run(["init", "--quiet", "--bare"]) {
-            return failed(format!("cannot make a scratch repository: {e}"));
+        // `origin` is a promisor remote: a fetch with `--filter=tree:0` brings the
+        // commit object alone (GitHub and GitLab allow filters; a server that does not
+        // sends the commit's tree too), and anything else git ever needs is fetched
+        // from there on demand.
+        let setup: [&[&str]; 5] = [
+            &["init", "--quiet", "--bare"],
+            &["config", "core.repositoryFormatVersion", "1"],
+            &["config", "extensions.partialClone", "origin"],
+            &["config", "remote.origin.url", &self.url],
+            &["config", "remote.origin.promisor", "true"],
+        ];
+        for args in setup {
+            if let Err(e) = git.run(args) {
+                return failed(format!("cannot make a scratch repository: {e}"));
+            }
         }
         let remote = match self.remote_tags() {
             Ok(remote) => remote,
@@ -248,10 +262,11 @@ impl GitGroup {
             "fetch",
             "--quiet",
             "--depth=1",
+            "--filter=tree:0",
             "--no-tags",
             "--no-write-fetch-head",
             "--end-of-options",
-            &self.url,
+            "origin",
         ];
         args.extend_from_slice(commits);
         self.git().run(args).map(|_| ())
@@ -305,7 +320,18 @@ impl GitGroup {
             );
         }
         let refspec = format!("refs/tags/{0}:refs/tags/{0}", tag.tag);
-        match git.run(["push", "--quiet", "--end-of-options", &self.url, &refspec]) {
+        // The remote has the commit but does not advertise it; negotiating first
+        // tells git so, and only the tag object travels.
+        let push = [
+            "-c",
+            "push.negotiate=true",
+            "push",
+            "--quiet",
+            "--end-of-options",
+            "origin",
+            &refspec,
+        ];
+        match git.run(push) {
             Ok(_) => (TagStatus::Created, None),
             Err(e) => {
                 // The push is never forced: a tag that appeared since the preflight
