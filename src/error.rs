@@ -78,6 +78,10 @@ pub enum Error {
     Verify(#[from] crate::verify::VerifyError),
     #[error(transparent)]
     Links(#[from] crate::links::LinksError),
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
+    #[error(transparent)]
+    Tagging(#[from] crate::tagging::TaggingError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -109,6 +113,8 @@ impl Error {
             Error::Publish(e) => e.is_bad_input(),
             Error::Verify(e) => e.is_bad_input(),
             Error::Links(e) => e.is_bad_input(),
+            Error::Request(e) => e.is_bad_input(),
+            Error::Tagging(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -127,6 +133,8 @@ impl Error {
             Error::Publish(e) => e.location(),
             Error::Verify(e) => e.location(),
             Error::Links(e) => e.location(),
+            Error::Request(e) => e.location(),
+            Error::Tagging(e) => e.location(),
             _ => None,
         }
     }

@@ -9,7 +9,8 @@
 //! [`bump`] (format-preserving version bumps, bump-versions), [`green`]
 //! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
 //! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
-//! (verify-release), [`links`] (update-links).
+//! (verify-release), [`links`] (update-links), [`request`] (release request files),
+//! [`tagging`] (tag-from-request).
 
 pub mod bump;
 pub mod changelog;
@@ -26,6 +27,8 @@ pub mod links;
 pub mod metadata;
 pub mod propose;
 pub mod publish;
+pub mod request;
+pub mod tagging;
 pub mod verify;
 pub mod version;
 

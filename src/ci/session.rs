@@ -81,6 +81,17 @@ impl Session {
             .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
     }
 
+    /// A redacting function that outlives borrows of the session, for progress
+    /// reported from other threads.
+    pub fn redactor(&self) -> impl Fn(&str) -> String + Send + Sync + 'static {
+        let secrets = self.secrets.clone();
+        move |text: &str| {
+            secrets
+                .iter()
+                .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+        }
+    }
+
     /// A progress line on stderr.
     pub fn progress(&self, line: &str) {
         eprintln!("{}", self.redact(line));

@@ -13,6 +13,7 @@ pub mod generate_changelog;
 pub mod propose_change;
 pub mod publish_release;
 pub mod read_tag_metadata;
+pub mod tag_from_request;
 pub mod update_links;
 pub mod verify_release;
 
@@ -25,6 +26,7 @@ pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 /// Every tool of the toolkit, as its binary is named, with its entry point.
 pub const TOOLS: &[(&str, ToolMain)] = &[
     ("read-tag-metadata", read_tag_metadata::main),
+    ("tag-from-request", tag_from_request::main),
     ("update-links", update_links::main),
     ("bump-versions", bump_versions::main),
     ("verify-release", verify_release::main),

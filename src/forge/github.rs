@@ -8,7 +8,7 @@ use super::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
     RemoteCommit, encode_segment,
 };
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_path};
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, TagCreation, encode_path};
 use crate::ci::Platform;
 use crate::git::{Annotation, Tagger, split_signature};
 use http_body_util::BodyExt;
@@ -212,6 +212,12 @@ impl GitHub {
 }
 
 // --- end generate-changelog ---------------------------------------------------------
+
+/// `POST /repos/{owner}/{repo}/git/tags` ("Create a tag object"): the new object.
+#[derive(Deserialize)]
+struct CreatedTag {
+    sha: String,
+}
 
 #[async_trait::async_trait]
 impl Forge for GitHub {
@@ -931,6 +937,86 @@ impl Forge for GitHub {
         match self.write(::http::Method::POST, &path, &body, &call).await {
             Ok(_) => Ok(()),
             Err(ForgeError::Conflict { status: 422, .. }) => update().await,
+            Err(e) => Err(e),
+        }
+    }
+
+    // --- tag-from-request: commits and annotated tags -------------------------------
+
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError> {
+        let what = format!("GET commit {sha} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: read",
+        };
+        // The Git database endpoint ("Get a commit object"): unlike
+        // `/commits/{sha}` it carries no diff, however large the commit.
+        let path = format!("/repos/{}/git/commits/{sha}", encode_path(repo));
+        match self.get(&path, &call).await {
+            Ok(_) => Ok(true),
+            Err(ForgeError::NotFound { .. }) => Ok(false),
+            Err(ForgeError::Conflict { status: 422, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let what = format!("POST tag object {name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let body = serde_json::json!({
+            "tag": name,
+            "message": message,
+            "object": commit,
+            "type": "commit",
+        });
+        let path = format!("/repos/{}/git/tags", encode_path(repo));
+        let created: CreatedTag = self
+            .write(::http::Method::POST, &path, &body, &call)
+            .await?
+            .json(&what)?;
+
+        let what = format!("POST ref refs/tags/{name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "contents: write",
+        };
+        let body = serde_json::json!({"ref": format!("refs/tags/{name}"), "sha": created.sha});
+        let path = format!("/repos/{}/git/refs", encode_path(repo));
+        match self.write(::http::Method::POST, &path, &body, &call).await {
+            Ok(_) => Ok(TagCreation::Created),
+            // 422 "Reference already exists". The ref may be ours: an earlier attempt
+            // whose answer was lost (a 502 after the write) already created it.
+            Err(error @ ForgeError::Conflict { status: 422, .. }) => {
+                let ref_path = format!(
+                    "/repos/{}/git/ref/tags/{}",
+                    encode_path(repo),
+                    encode_path(name)
+                );
+                let read = Call {
+                    what: &what,
+                    permission: "contents: read",
+                };
+                match self.get_optional(&ref_path, &read).await? {
+                    Some(response) => {
+                        let existing = response.json::<GitRef>(&what)?.object;
+                        if existing.sha == created.sha {
+                            Ok(TagCreation::Created)
+                        } else {
+                            Ok(TagCreation::AlreadyExists)
+                        }
+                    }
+                    None => Err(error),
+                }
+            }
             Err(e) => Err(e),
         }
     }

@@ -8,7 +8,7 @@ use super::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
     RemoteCommit,
 };
-use super::{Forge, ForgeError, ForgeSettings, RemoteTag, encode_segment};
+use super::{Forge, ForgeError, ForgeSettings, RemoteTag, TagCreation, encode_segment};
 use crate::ci::Platform;
 use crate::ci::context::TokenKind;
 use crate::git::{Annotation, split_signature};
@@ -951,6 +951,53 @@ impl Forge for GitLab {
                     e
                 }
             })
+    }
+
+    // --- tag-from-request: commits and annotated tags -------------------------------
+
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError> {
+        let what = format!("GET commit {sha} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "read_api or read_repository",
+        };
+        let endpoint = format!("projects/{}/repository/commits/{sha}", encode_segment(repo));
+        match self.get(&endpoint, &call).await {
+            Ok(_) => Ok(true),
+            Err(ForgeError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let what = format!("POST tag {name} of {repo}");
+        let call = Call {
+            what: &what,
+            permission: "api (creating a tag through the API needs the `api` scope and the Developer role; a git push needs `write_repository`)",
+        };
+        let endpoint = format!("projects/{}/repository/tags", encode_segment(repo));
+        let body = serde_json::json!({"tag_name": name, "ref": commit, "message": message});
+        match self
+            .send_json(::http::Method::POST, &endpoint, Some(&body), &call)
+            .await
+        {
+            Ok(_) => Ok(TagCreation::Created),
+            // GitLab answers 400 "Tag … already exists"; the tag itself says whether
+            // that is so, whatever the wording.
+            Err(
+                error @ (ForgeError::Unexpected { status: 400, .. } | ForgeError::Conflict { .. }),
+            ) => match self.tag(repo, name).await? {
+                Some(_) => Ok(TagCreation::AlreadyExists),
+                None => Err(error),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
 

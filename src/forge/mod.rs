@@ -314,6 +314,30 @@ pub trait Forge: Send + Sync {
         commit: &str,
         exists: bool,
     ) -> Result<(), ForgeError>;
+
+    // --- tag-from-request: commits and annotated tags -------------------------------
+
+    /// Whether `sha` names a commit of `repo`.
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError>;
+
+    /// Creates the annotated tag `name` of `repo` on `commit` with `message`. A tag of
+    /// that name that already exists is left as it is and reported as
+    /// [`TagCreation::AlreadyExists`] (read it with [`Forge::tag`]); nothing is moved.
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError>;
+}
+
+/// What [`Forge::create_annotated_tag`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagCreation {
+    Created,
+    /// A tag of that name was there already; it was not touched.
+    AlreadyExists,
 }
 
 /// Connects to the forge the settings name. Plain git has no API.

@@ -1,0 +1,182 @@
+//! What a merge added to the request files: the files changed since a revision of the
+//! repository that holds them (`git diff --name-only REV -- files`), and in each the
+//! release entries whose versions the file did not have at that revision (its content
+//! there, `git show REV:path`). This is what a post-merge pipeline tags.
+
+use super::yaml::{self, Value};
+use super::{RequestError, Selection};
+use crate::git::Git;
+use std::path::{Path, PathBuf};
+
+/// Request files named on the command line: a file as it is, a folder as every
+/// `.yaml`/`.yml` file below it (sorted, so runs are repeatable).
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, RequestError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect(path, &mut found).map_err(|source| RequestError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    let mut seen = Vec::new();
+    out.retain(|p| {
+        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let fresh = !seen.contains(&key);
+        seen.push(key);
+        fresh
+    });
+    Ok(out)
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The files of `paths` changed since `rev`, each with the selection of its entries
+/// that are new since then. Unchanged files are left out.
+pub fn changed_since(
+    paths: &[PathBuf],
+    rev: &str,
+) -> Result<Vec<(PathBuf, Selection)>, RequestError> {
+    if !rev.is_empty() && rev.chars().all(|c| c == '0') {
+        // What GitHub's `event.before` and GitLab's CI_COMMIT_BEFORE_SHA hold for a new
+        // branch or a first push: no revision to compare with.
+        return Err(RequestError::Revision(format!(
+            "--changed-since {rev}: the all-zero revision (a new branch or a first push) names no commit; \
+             pass the revision before the merge, or leave --changed-since out to take each file's newest entry"
+        )));
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let absolute = std::fs::canonicalize(path).map_err(|source| RequestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let dir = absolute.parent().unwrap_or(Path::new("/"));
+        let git = Git::new(dir);
+        let top = git.run(["rev-parse", "--show-toplevel"]).map_err(|_| {
+            RequestError::Revision(format!(
+                "--changed-since needs the request files in a git repository; {} is not in one",
+                path.display()
+            ))
+        })?;
+        let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
+        let git = Git::new(&top);
+        if git
+            .resolve(&format!("{rev}^{{commit}}"))
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            return Err(RequestError::Revision(format!(
+                "--changed-since {rev}: no such commit in {} (a shallow clone may lack it: fetch more history)",
+                top.display()
+            )));
+        }
+        let relative = absolute
+            .strip_prefix(&top)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| absolute.to_string_lossy().into_owned());
+        let diff = git
+            .run([
+                "diff",
+                "--name-only",
+                "--no-renames",
+                "-z",
+                rev,
+                "--",
+                &relative,
+            ])
+            .map_err(|e| RequestError::Revision(e.to_string()))?;
+        if diff.trim_matches('\0').is_empty() {
+            continue;
+        }
+        let current = std::fs::read_to_string(path).map_err(|source| RequestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let before = git
+            .output(["cat-file", "-e", &format!("{rev}:{relative}")])
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        let old_versions = if before {
+            let text = git
+                .run(["show", &format!("{rev}:{relative}")])
+                .map_err(|e| RequestError::Revision(e.to_string()))?;
+            versions(&text)
+        } else {
+            Vec::new()
+        };
+        let new: Vec<String> = versions(&current)
+            .into_iter()
+            .filter(|v| !old_versions.contains(v))
+            .collect();
+        out.push((path.clone(), Selection::Versions(new)));
+    }
+    Ok(out)
+}
+
+/// The `releases[].version` texts of a request file, read leniently: an old revision
+/// of a file only has to say which versions it already had.
+fn versions(text: &str) -> Vec<String> {
+    let Ok(Some(root)) = yaml::parse(text) else {
+        return Vec::new();
+    };
+    let Value::Map(entries) = &root.value else {
+        return Vec::new();
+    };
+    let Some((_, releases)) = entries.iter().find(|(k, _)| k.text() == Some("releases")) else {
+        return Vec::new();
+    };
+    let Value::Seq(items) = &releases.value else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match &item.value {
+            Value::Map(fields) => fields
+                .iter()
+                .find(|(k, _)| k.text() == Some("version"))
+                .and_then(|(_, v)| v.text().map(str::to_string)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions_leniently() {
+        assert_eq!(
+            versions("releases:\n  - version: 1.0.0\n  - version: 1.1.0\n    junk: [\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            versions("team: x\nreleases:\n  - version: 1.0.0\n  - {version: 1.10}\n  - 3\n"),
+            ["1.0.0", "1.10"]
+        );
+    }
+}
