@@ -1107,7 +1107,7 @@ fn a_request_file_names_the_repositories_and_their_tags() {
         .expect_code(2);
     assert_eq!(
         run.stderr(),
-        "error: generating the changelog of 9.0.0: deliverables/2026.1/acme.yaml:2:3: no release 9.0.0 in `releases` (it lists 1.1.0)\n"
+        "error: generating the changelog of 9.0.0: deliverables/2026.1/acme.yaml:2:5: no release 9.0.0 in `releases` (it lists 1.1.0)\n"
     );
 }
 

@@ -667,7 +667,8 @@ fn bad_input_exits_2_with_its_reason() {
     );
     sb.write(
         "ok.yaml",
-        "releases:\n  - version: 1.0.0\n    projects:\n      - repo: acme/api\n",
+        "releases:\n  - version: 1.0.0\n    projects:\n      - repo: acme/api\n        \
+         hash: 0123456789abcdef0123456789abcdef01234567\n",
     );
     let cases: &[(&[&str], &str)] = &[
         (
@@ -694,16 +695,12 @@ fn bad_input_exits_2_with_its_reason() {
         ),
         (
             &["--version", "1.0.0", "--expect-file", "setup.cfg:version"],
-            "--expect-file setup.cfg:version: the kind of file is not known from its name; give a /REGEX/ \
-             (read once bump-versions' reader is merged)",
+            "--expect-file setup.cfg:version: the kind of file is not known from its name; name the value \
+             with PATH:/REGEX/ and a `version` group",
         ),
         (
             &["--version", "1.0.0", "--expect-file", "VERSION:version"],
             "--expect-file VERSION:version: a plain file holds only the version; give no KEY",
-        ),
-        (
-            &["--version", "1.0.0", "--expect-file", "package.json"],
-            "--expect-file package.json: this kind of file needs a KEY",
         ),
         (
             &["--version", "1.0.0", "--expect-url", "https://x/{tag}"],
