@@ -334,6 +334,20 @@ fn changed_since_takes_only_the_entries_a_merge_added() {
         .json();
     assert_eq!(out["tags"], json!([]));
 
+    let zero = "0".repeat(40);
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--changed-since", &zero])
+        .current_dir(requests.path())
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(&format!(
+            "--changed-since {zero}: the all-zero revision (a new branch or a first push) names no commit"
+        )),
+        "{}",
+        run.stderr()
+    );
     let run = f
         .run()
         .args([

@@ -5,6 +5,7 @@ use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::tagging::{TagOutcome, TagReport, TagRequest, TagStatus, tag_from_request};
 use anyhow::Context;
 use clap::Parser;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -86,7 +87,8 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
                 }
             }
         }
-        eprintln!("{}", redact(&line));
+        // A closed stderr (piped into `head`) must not stop the tagging half-way.
+        let _ = writeln!(std::io::stderr(), "{}", redact(&line));
     });
     let result = crate::tagging::runtime()
         .block_on(tag_from_request(&request, &settings, progress))
