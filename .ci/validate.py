@@ -36,6 +36,12 @@ def rel(pattern):
 
 
 check("vendor.github-actions", rel("action.yml") + rel("actions/*/action.yml"))
+root_action = subprocess.run(
+    [sys.executable, os.path.join(ROOT, ".ci", "root_action.py"), "--check"], capture_output=True, text=True
+)
+print(root_action.stdout.strip())
+if root_action.returncode != 0:
+    failures += 1
 check("vendor.github-workflows", rel(".github/workflows/*.yml") + rel("examples/github/**/*.yml"))
 check("vendor.gitlab-ci", rel("examples/gitlab/**/*.yml"))
 
