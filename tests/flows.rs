@@ -232,7 +232,7 @@ fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branche
             "-q",
             "--no-tags",
             "origin",
-            &tag["commit"].as_str().unwrap().to_string(),
+            tag["commit"].as_str().unwrap(),
         ]);
         checkout.git(["tag", tag_name, "FETCH_HEAD"]);
         let read = sb
@@ -738,9 +738,10 @@ fn flow_3_a_toolchain_release_checks_tags_publishes_moves_every_alias_and_commen
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].0, 7);
     assert!(
-        all[0].1["body"].as_str().unwrap().starts_with(&format!(
-            "tool 1.2.0 is out: https://github.com/acme/tool/releases/tag/v1.2.0"
-        )),
+        all[0].1["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("tool 1.2.0 is out: https://github.com/acme/tool/releases/tag/v1.2.0"),
         "{:?}",
         all[0].1
     );
