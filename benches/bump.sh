@@ -87,6 +87,9 @@ replace = "appVersion: \\"{new_version}\\""
 ''')
 PY
 
+# With RELAY_BENCH_RESULTS set (benches/run-all.sh), each result is also appended there
+# as `name|ours|peer|ratio` (ratio = peer time / our time).
+record() { [ -z "${RELAY_BENCH_RESULTS:-}" ] || printf '%s|%s|%s|%s\n' "$@" >> "$RELAY_BENCH_RESULTS"; }
 now() { python3 -c 'import time; print(time.perf_counter())'; }
 best() { sort -g | head -1; }
 
@@ -116,6 +119,8 @@ printf '\n%-34s %10s   %s\n' "tool ($((files * 2)) files)" "best (s)" "runs (s)"
 printf '%-34s %10.3f   %s\n' "bump-versions" "$ours_best" "${times[ours]}"
 printf '%-34s %10.3f   %s\n' "bump-my-version $("$peer" --version | awk '{print $NF}')" "$peer_best" "${times[peer]}"
 printf '%-34s %10.1fx\n' "speed-up" "$(echo "$peer_best / $ours_best" | bc -l)"
+record "bumps: $((files * 2)) files (package.json, Chart.yaml)" "$(printf '%.3f s' "$ours_best")" \
+  "$(printf '%.3f s (bump-my-version)' "$peer_best")" "$(printf '%.1fx' "$(echo "$peer_best / $ours_best" | bc -l)")"
 
 # Correctness: every file of each tool's last run against the expected bytes.
 for tool in ours peer; do

@@ -43,6 +43,9 @@ history="$(git -C "$clone" rev-list --count HEAD)"
 printf 'history: %s (%s commits on HEAD, %s tags); %s; %s\n' "$RELAY_BENCH_REPO" "$history" \
   "$(git -C "$clone" tag | wc -l)" "$("$cliff" --version)" "$(git --version)"
 
+# With RELAY_BENCH_RESULTS set (benches/run-all.sh), each result is also appended there
+# as `name|ours|peer|ratio` (ratio = peer time / our time).
+record() { [ -z "${RELAY_BENCH_RESULTS:-}" ] || printf '%s|%s|%s|%s\n' "$@" >> "$RELAY_BENCH_RESULTS"; }
 median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 
 rows=()
@@ -66,6 +69,8 @@ print(f"| {r} | {commits} ({listed} non-merge) | {floor*1000:.0f} ms | {mine*100
       f"| {theirs/mine:.1f}x | {mine/floor:.2f}x | {mine*1e6/max(commits,1):.1f} us |")
 PY
 )")
+  record "changelog $range ($commits commits)" "$(python3 -c "print(f'{$mine*1000:.0f} ms')")" \
+    "$(python3 -c "print(f'{$theirs*1000:.0f} ms (git-cliff)')")" "$(python3 -c "print(f'{$theirs/$mine:.1f}x')")"
   cd "$root"
 done
 

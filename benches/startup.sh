@@ -24,6 +24,9 @@ meta:series: 2026.1"
   tag=1.0.0
 fi
 
+# With RELAY_BENCH_RESULTS set (benches/run-all.sh), each result is also appended there
+# as `name|ours|peer|ratio` (ratio = peer time / our time).
+record() { [ -z "${RELAY_BENCH_RESULTS:-}" ] || printf '%s|%s|%s|%s\n' "$@" >> "$RELAY_BENCH_RESULTS"; }
 printf '%-40s %12s %12s\n' "command" "mean (ms)" "± (ms)"
 measure() {
   local name="$1"; shift
@@ -34,9 +37,17 @@ r = json.load(open(sys.argv[2]))["results"][0]
 print(f"{sys.argv[1]:<40} {r['mean']*1000:12.2f} {r['stddev']*1000:12.2f}")
 PY
 }
+# The last measured mean, in ms (for the results file).
+mean_ms() { python3 -c 'import json,sys; print(f"{json.load(open(sys.argv[1]))["results"][0]["mean"]*1000:.2f}")' "$work/h.json"; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 cd "$repo"
 measure "git cat-file tag $tag (floor)" git cat-file tag "$tag"
+floor="$(mean_ms)"
 measure "read-tag-metadata --tag $tag" "$bin/read-tag-metadata" --tag "$tag" --json
+record "start-up: read-tag-metadata --tag $tag" "$(mean_ms) ms" "$floor ms (git cat-file tag)" "$(ratio "$floor" "$(mean_ms)")"
+measure "git --version (floor)" git --version
+git_floor="$(mean_ms)"
 for tool in $("$bin/release-relay" --help | sed -n 's/^tools: //p' | tr ',' ' '); do
   measure "$tool --version" "$bin/$tool" --version
+  record "start-up: $tool --version" "$(mean_ms) ms" "$git_floor ms (git --version)" "$(ratio "$git_floor" "$(mean_ms)")"
 done

@@ -94,7 +94,10 @@ request_file() { # LIST VERSION OUT
 }
 
 rows=()
-row() { rows+=("$(printf '| %s | %s | %s | %s | %s |' "$@")"); }
+# With RELAY_BENCH_RESULTS set (benches/run-all.sh), each result is also appended there
+# as `name|ours|peer|ratio` (ratio = peer time / our time).
+record() { [ -z "${RELAY_BENCH_RESULTS:-}" ] || printf '%s|%s|%s|%s\n' "$@" >> "$RELAY_BENCH_RESULTS"; }
+row() { rows+=("$(printf '| %s | %s | %s | %s | %s |' "$@")"); record "tagging: $1" "$3" "$2 (sequential)" "$4"; }
 
 # --- 1. small repositories -----------------------------------------------------------
 echo "1. making $small_count small repositories..." >&2

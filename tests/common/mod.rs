@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod change_requests;
 pub mod git_server;
+pub mod github_releases;
 pub mod http_git;
 pub mod issue_comments;
 pub mod mock_api;
