@@ -38,7 +38,7 @@ print(f"{sys.argv[1]:<40} {r['mean']*1000:12.2f} {r['stddev']*1000:12.2f}")
 PY
 }
 # The last measured mean, in ms (for the results file).
-mean_ms() { python3 -c 'import json,sys; print(f"{json.load(open(sys.argv[1]))["results"][0]["mean"]*1000:.2f}")' "$work/h.json"; }
+mean_ms() { python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["mean"] * 1000))' "$work/h.json"; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 cd "$repo"
 measure "git cat-file tag $tag (floor)" git cat-file tag "$tag"
