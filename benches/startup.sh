@@ -48,6 +48,7 @@ record "start-up: read-tag-metadata --tag $tag" "$(mean_ms) ms" "$floor ms (git 
 measure "git --version (floor)" git --version
 git_floor="$(mean_ms)"
 for tool in $("$bin/release-relay" --help | sed -n 's/^tools: //p' | tr ',' ' '); do
-  measure "$tool --version" "$bin/$tool" --version
-  record "start-up: $tool --version" "$(mean_ms) ms" "$git_floor ms (git --version)" "$(ratio "$git_floor" "$(mean_ms)")"
+  # --help, not --version: update-links and others take --version as the release's version.
+  measure "$tool --help" "$bin/$tool" --help
+  record "start-up: $tool --help" "$(mean_ms) ms" "$git_floor ms (git --version)" "$(ratio "$git_floor" "$(mean_ms)")"
 done
