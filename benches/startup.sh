@@ -38,7 +38,7 @@ print(f"{sys.argv[1]:<40} {r['mean']*1000:12.2f} {r['stddev']*1000:12.2f}")
 PY
 }
 # The last measured mean, in ms (for the results file).
-mean_ms() { python3 -c 'import json,sys; print(f"{json.load(open(sys.argv[1]))["results"][0]["mean"]*1000:.2f}")' "$work/h.json"; }
+mean_ms() { python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["mean"] * 1000))' "$work/h.json"; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 cd "$repo"
 measure "git cat-file tag $tag (floor)" git cat-file tag "$tag"
@@ -48,6 +48,7 @@ record "start-up: read-tag-metadata --tag $tag" "$(mean_ms) ms" "$floor ms (git 
 measure "git --version (floor)" git --version
 git_floor="$(mean_ms)"
 for tool in $("$bin/release-relay" --help | sed -n 's/^tools: //p' | tr ',' ' '); do
-  measure "$tool --version" "$bin/$tool" --version
-  record "start-up: $tool --version" "$(mean_ms) ms" "$git_floor ms (git --version)" "$(ratio "$git_floor" "$(mean_ms)")"
+  # --help, not --version: update-links and others take --version as the release's version.
+  measure "$tool --help" "$bin/$tool" --help
+  record "start-up: $tool --help" "$(mean_ms) ms" "$git_floor ms (git --version)" "$(ratio "$git_floor" "$(mean_ms)")"
 done
