@@ -358,6 +358,20 @@ fn one_or_many(mut errors: Vec<BumpError>) -> BumpError {
 
 /// The files a target's path names: the path itself, or every file its glob matches.
 fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, BumpError> {
+    // Paths and globs name files of the repository: a target from a config or a
+    // workflow input must not reach a sibling checkout or a system file.
+    if Path::new(&spec.path)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(BumpError::Spec {
+            spec: spec.text.clone(),
+            message:
+                "the path leaves the repository (an absolute path or `..`); name files inside it"
+                    .into(),
+            location: None,
+        });
+    }
     if !spec.is_glob() {
         let display = normalize(Path::new(&spec.path));
         let full = root.join(&display);
@@ -886,4 +900,23 @@ fn verify(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_globs_that_leave_the_repository_are_refused() {
+        for text in ["../*/x", "../outside/x", "/etc/passwd", "a/../../x"] {
+            let spec = TargetSpec::parse(text).unwrap();
+            let err = expand(&spec, Path::new("/repo")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "target `{text}`: the path leaves the repository (an absolute path or `..`); name files inside it"
+                )
+            );
+        }
+    }
 }
