@@ -41,6 +41,35 @@ pub fn apply_edits(text: &str, edits: &[SpanEdit]) -> Result<String, String> {
 use std::io::Write;
 use std::path::Path;
 
+/// The largest file the tools read as a document (a release request, a bumped file, a
+/// changelog, a link map): 16 MiB. Such files are a few kilobytes; a larger one is
+/// refused before it is read, so a hostile 100 MB file costs neither memory nor time.
+pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a document of at most [`MAX_DOCUMENT_BYTES`]. A larger file is an error of kind
+/// `FileTooLarge` whose message says so; only the limit plus one byte is ever read.
+pub fn read_document(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            too_large_message(),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// What a refused oversized document is told.
+pub fn too_large_message() -> String {
+    format!(
+        "the file is larger than {} MiB, the limit for files the tools read",
+        MAX_DOCUMENT_BYTES / (1024 * 1024)
+    )
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
 /// flushed to disk before the rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -146,5 +175,26 @@ mod tests {
         assert_eq!(mode & 0o777, 0o755);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+}
+
+#[cfg(test)]
+mod document_limit_tests {
+    use super::*;
+
+    #[test]
+    fn a_document_over_the_limit_is_refused_after_reading_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_DOCUMENT_BYTES + 1).unwrap();
+        let err = read_document(&path).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            err.to_string(),
+            "the file is larger than 16 MiB, the limit for files the tools read"
+        );
+        std::fs::write(&path, b"1.0.0\n").unwrap();
+        assert_eq!(read_document(&path).unwrap(), b"1.0.0\n");
     }
 }

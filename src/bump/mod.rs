@@ -20,7 +20,7 @@ pub mod yaml;
 
 pub use document::Format;
 pub use kinds::{format_of, is_plain_name};
-pub use plan::{bump, edit_text, read_targets};
+pub use plan::{bump, edit_text, edit_text_regex, read_targets};
 pub use target::{KeyPath, Segment, Selector, SpecOrigin, TargetSpec, Template};
 
 use crate::Location;

@@ -47,10 +47,15 @@ impl Files {
         }
         let display = key.display().to_string();
         let display = display.as_str();
-        let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        let bytes = crate::fsio::read_document(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => BumpError::MissingFile {
                 file: display.to_string(),
                 spec: display.to_string(),
+            },
+            std::io::ErrorKind::FileTooLarge => BumpError::Parse {
+                location: Location::new(display, 1, 1),
+                format: "a file to edit",
+                message: crate::fsio::too_large_message(),
             },
             _ => BumpError::Read {
                 path: path.to_path_buf(),
@@ -290,6 +295,59 @@ pub fn edit_text(
     Ok(plan_file(&mut files, id, &[&item])?.unwrap_or_else(|| text.to_string()))
 }
 
+/// Every `version` group of `re` in file `id`, or the error that it matches none.
+fn locate_regex(
+    files: &Files,
+    id: usize,
+    re: &regex::Regex,
+    template: &Template,
+    out: &mut Vec<Located>,
+) -> Result<(), BumpError> {
+    let text = &files.loaded[id].text;
+    let before = out.len();
+    for caps in re.captures_iter(text) {
+        let Some(m) = caps.name("version") else {
+            continue;
+        };
+        let n = out.len() - before + 1;
+        out.push(Located {
+            file: id,
+            key: if n == 1 {
+                format!("/{}/", re.as_str())
+            } else {
+                format!("/{}/#{n}", re.as_str())
+            },
+            address: Address::Regex(re.clone()),
+            previous: m.as_str().to_string(),
+            span: m.range(),
+            at: m.start(),
+            template: template.clone(),
+        });
+    }
+    if out.len() == before {
+        return Err(BumpError::RegexNoMatch {
+            location: files.location(id, 0),
+            regex: re.as_str().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Replaces every `version` group of `re` in `text` with `value`, checked like a bump
+/// checks it; the regex edit the fuzz target exercises.
+pub fn edit_text_regex(text: &str, re: &regex::Regex, value: &str) -> Result<String, BumpError> {
+    let mut files = Files::new(Path::new("."));
+    let id = files.insert(Path::new("document"), "document", text.to_string());
+    let mut located = Vec::new();
+    locate_regex(&files, id, re, &Template::default(), &mut located)?;
+    let items: Vec<(Located, String)> = located
+        .into_iter()
+        .map(|l| (l, value.to_string()))
+        .collect();
+    let refs: Vec<&(Located, String)> = items.iter().collect();
+    Ok(plan_file(&mut files, id, &refs)?.unwrap_or_else(|| text.to_string()))
+}
+
 fn one_or_many(mut errors: Vec<BumpError>) -> BumpError {
     if errors.len() == 1 {
         errors.remove(0)
@@ -300,6 +358,20 @@ fn one_or_many(mut errors: Vec<BumpError>) -> BumpError {
 
 /// The files a target's path names: the path itself, or every file its glob matches.
 fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, BumpError> {
+    // Paths and globs name files of the repository: a target from a config or a
+    // workflow input must not reach a sibling checkout or a system file.
+    if Path::new(&spec.path)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(BumpError::Spec {
+            spec: spec.text.clone(),
+            message:
+                "the path leaves the repository (an absolute path or `..`); name files inside it"
+                    .into(),
+            location: None,
+        });
+    }
     if !spec.is_glob() {
         let display = normalize(Path::new(&spec.path));
         let full = root.join(&display);
@@ -399,35 +471,7 @@ fn locate_in_file(
         message: message.to_string(),
     };
     match &spec.selector {
-        Selector::Regex(re) => {
-            let text = &files.loaded[id].text;
-            let before = out.len();
-            for caps in re.captures_iter(text) {
-                let Some(m) = caps.name("version") else {
-                    continue;
-                };
-                let n = out.len() - before + 1;
-                out.push(Located {
-                    file: id,
-                    key: if n == 1 {
-                        format!("/{}/", re.as_str())
-                    } else {
-                        format!("/{}/#{n}", re.as_str())
-                    },
-                    address: Address::Regex(re.clone()),
-                    previous: m.as_str().to_string(),
-                    span: m.range(),
-                    at: m.start(),
-                    template: spec.template.clone(),
-                });
-            }
-            if out.len() == before {
-                return Err(BumpError::RegexNoMatch {
-                    location: files.location(id, 0),
-                    regex: re.as_str().to_string(),
-                });
-            }
-        }
+        Selector::Regex(re) => locate_regex(files, id, re, &spec.template, out)?,
         Selector::Key(key) => {
             let format = format.ok_or_else(|| {
                 no_keys("this kind of file has no KEY syntax; name the value with PATH:/REGEX/ and a `version` group")
@@ -856,4 +900,23 @@ fn verify(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_globs_that_leave_the_repository_are_refused() {
+        for text in ["../*/x", "../outside/x", "/etc/passwd", "a/../../x"] {
+            let spec = TargetSpec::parse(text).unwrap();
+            let err = expand(&spec, Path::new("/repo")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "target `{text}`: the path leaves the repository (an absolute path or `..`); name files inside it"
+                )
+            );
+        }
+    }
 }

@@ -87,9 +87,23 @@ pub enum Selection {
 impl ReleaseRequest {
     /// Reads and validates a request file.
     pub fn load(path: &Path) -> Result<ReleaseRequest, RequestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RequestError::Read {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::fsio::read_document(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::FileTooLarge => RequestError::Invalid {
+                location: Location::new(path, 1, 1),
+                message: crate::fsio::too_large_message(),
+            },
+            _ => RequestError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            RequestError::Invalid {
+                location: Location::at_offset(path, &before, valid),
+                message: "invalid UTF-8".into(),
+            }
         })?;
         ReleaseRequest::parse(&text, path)
     }

@@ -73,6 +73,18 @@ enum Frame {
     },
 }
 
+/// The most values aliases may copy into one request file.
+const MAX_ALIAS_NODES: usize = 10_000;
+
+/// The number of values in `node`, itself included.
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar { .. } => 0,
+        Value::Seq(items) => items.iter().map(size).sum(),
+        Value::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+    }
+}
+
 /// Parses the first document of `text`; `None` for an empty stream.
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut parser = Parser::new_from_str(text);
@@ -80,6 +92,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
+    let mut expanded = 0;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| SyntaxError {
             line: e.marker().line(),
@@ -113,11 +126,26 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
                 }
                 Some(node)
             }
-            Event::Alias(id) => Some(anchors.get(&id).cloned().ok_or(SyntaxError {
-                line,
-                column,
-                message: "an alias names no anchor".into(),
-            })?),
+            Event::Alias(id) => {
+                let node = anchors.get(&id).cloned().ok_or(SyntaxError {
+                    line,
+                    column,
+                    message: "an alias names no anchor".into(),
+                })?;
+                // Aliases are copied: without a budget, nested aliases (a "billion
+                // laughs" bomb) grow exponentially.
+                expanded += size(&node);
+                if expanded > MAX_ALIAS_NODES {
+                    return Err(SyntaxError {
+                        line,
+                        column,
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} values; a request file never needs that many"
+                        ),
+                    });
+                }
+                Some(node)
+            }
             Event::SequenceStart(anchor, _) => {
                 stack.push(Frame::Seq {
                     node: Node {
@@ -192,6 +220,27 @@ mod tests {
         };
         assert_eq!(items[0].text(), Some("yes"));
         assert_eq!((items[1].line, items[1].column), (4, 5));
+    }
+
+    #[test]
+    fn a_yaml_bomb_is_refused_at_the_alias_that_exceeds_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 9].join(", ")
+            ));
+        }
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            (err.line, err.column, err.message.as_str()),
+            (
+                5,
+                10,
+                "aliases expand to more than 10000 values; a request file never needs that many"
+            )
+        );
     }
 
     #[test]

@@ -383,3 +383,19 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Found by the `link_map` fuzz target: an empty complex key at the end of a YAML
+    /// map indexed one byte past the text.
+    #[test]
+    fn an_empty_complex_key_at_the_end_of_a_yaml_map_does_not_panic() {
+        let links = [Link {
+            name: "t".into(),
+            target: String::new(),
+        }];
+        let _ = plan(MapKind::Yaml, "?\r", &links, &Statuses::default());
+    }
+}

@@ -150,17 +150,18 @@ impl<'t> YamlMap<'t> {
     fn with(text: &'t str, entries: Vec<Entry>, styles: Vec<ScalarStyle>) -> YamlMap<'t> {
         let first = entries.iter().zip(&styles).find(|(e, _)| e.value.is_some());
         let key_style = first
-            .map(|(e, _)| match text.as_bytes()[e.start] {
-                b'"' => ScalarStyle::DoubleQuoted,
-                b'\'' => ScalarStyle::SingleQuoted,
+            // `get`: an empty complex key (`?` at the end of the text) starts at its end.
+            .map(|(e, _)| match text.as_bytes().get(e.start) {
+                Some(b'"') => ScalarStyle::DoubleQuoted,
+                Some(b'\'') => ScalarStyle::SingleQuoted,
                 _ => ScalarStyle::Plain,
             })
             .unwrap_or(ScalarStyle::Plain);
         let value_style = first.map_or(ScalarStyle::Plain, |(_, s)| *s);
         let separator = first
-            .map(|(e, _)| {
+            .and_then(|(e, _)| {
                 let key_end = e.start + key_text_len(text, e);
-                text[key_end..e.value_span.start].to_string()
+                text.get(key_end..e.value_span.start).map(str::to_string)
             })
             .filter(|s| s.trim() == ":" && !s.contains('\n'))
             .unwrap_or_else(|| ": ".into());

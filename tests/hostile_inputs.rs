@@ -1,0 +1,421 @@
+//! The catalogue of hostile inputs: every file or value a user (or an attacker who can
+//! open a merge request) can hand a tool, with the exit code and the exact message the
+//! tool answers with, and the proof that nothing was written. A case that a tool
+//! handles (a BOM, CRLF, `1.0.0+build`) runs with `--dry-run` and exits 0; a case it
+//! refuses exits 2 naming `file:line:col` where the input has a place. A request that
+//! parses is then checked against its remote; these cases point at a closed port, so
+//! an accepted request (BOM, CRLF, `1.0.0+build`) ends in the preflight's exit 1 with
+//! nothing tagged, which proves the reader took it.
+
+mod common;
+
+use common::Sandbox;
+use common::archive::sha256_hex;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const H: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// Every file under `dir` with the digest of its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                let meta = entry.metadata().unwrap();
+                // Large files by size and time: hashing 100 MB in a debug build is slow.
+                let digest = if meta.len() > 1 << 20 {
+                    format!(
+                        "{} bytes, modified {:?}",
+                        meta.len(),
+                        meta.modified().unwrap()
+                    )
+                } else {
+                    sha256_hex(&std::fs::read(&path).unwrap())
+                };
+                out.insert(rel, digest);
+            }
+        }
+    }
+    out
+}
+
+/// One hostile input: the files it needs, the tool and its arguments, and the answer.
+struct Case {
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    tool: &'static str,
+    args: Vec<String>,
+    code: i32,
+    /// For a refusal, the first line of stderr or its stable beginning (what follows
+    /// comes from git or the network); for exit 0, text stdout (the dry run's diff)
+    /// contains.
+    message: String,
+}
+
+fn request(body: &str) -> Vec<u8> {
+    body.replace("{H}", H).into_bytes()
+}
+
+fn tag_from_request(file: &str) -> Vec<String> {
+    [
+        "--forge",
+        "git",
+        "--remote-url-template",
+        "http://127.0.0.1:9/{repo}.git",
+        "--dry-run",
+        "--request",
+        file,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn bump(version: &str, file: &str) -> Vec<String> {
+    ["--version", version, "--file", file, "--dry-run"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// A YAML document whose aliases expand to 9^9 nodes (the "billion laughs").
+fn yaml_bomb() -> String {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..9 {
+        let prev = format!("*a{}", i - 1);
+        text.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 9].join(", ")
+        ));
+    }
+    text
+}
+
+const REQUEST: &str = "deliverables/2026.1/api.yaml";
+
+fn cases() -> Vec<Case> {
+    let ok_request =
+        "releases:\n  - version: 1.2.0\n    projects:\n      - repo: acme/api\n        hash: {H}\n";
+    let case = |name, files, tool, args: Vec<String>, code, message: &str| Case {
+        name,
+        files,
+        tool,
+        args,
+        code,
+        message: message.to_string(),
+    };
+    // 100 MB of comments around a real value.
+    let huge = |head: &str, tail: &str| {
+        let mut bytes = head.as_bytes().to_vec();
+        let line = b"# padding padding padding padding padding padding padding padding\n";
+        while bytes.len() < 100 * 1024 * 1024 {
+            bytes.extend_from_slice(line);
+        }
+        bytes.extend_from_slice(tail.as_bytes());
+        bytes
+    };
+    vec![
+        case(
+            "a 100 MB request file",
+            vec![(REQUEST, huge("", &ok_request.replace("{H}", H)))],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:1:1: the file is larger than 16 MiB, the limit for files the tools read",
+        ),
+        case(
+            "a 100 MB bumped file",
+            vec![("values.yaml", huge("version: 1.0.0\n", ""))],
+            "bump-versions",
+            bump("1.1.0", "values.yaml:version"),
+            2,
+            "error: bumping versions: values.yaml:1:1: does not parse as a file to edit: the file is larger than 16 MiB, the limit for files the tools read",
+        ),
+        case(
+            "YAML bomb in a request file",
+            vec![(
+                REQUEST,
+                request(&format!(
+                    "{}releases:\n  - version: 1.2.0\n    projects: *a8\n",
+                    yaml_bomb()
+                )),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:5:10: not valid YAML: aliases expand to more than 10000 values; a request file never needs that many",
+        ),
+        case(
+            "YAML bomb next to a bumped value",
+            vec![(
+                "values.yaml",
+                format!("{}version: 1.0.0\n", yaml_bomb()).into_bytes(),
+            )],
+            "bump-versions",
+            bump("1.1.0", "values.yaml:version"),
+            0,
+            "+version: 1.1.0\n",
+        ),
+        case(
+            "YAML bomb as the bumped value",
+            vec![(
+                "values.yaml",
+                format!("{}version: *a8\n", yaml_bomb()).into_bytes(),
+            )],
+            "bump-versions",
+            bump("1.1.0", "values.yaml:version"),
+            2,
+            "error: bumping versions: values.yaml:10:10: key `version`: is an alias; its value is the anchor at values.yaml:9:9: bump that key instead",
+        ),
+        case(
+            "invalid UTF-8 in a request file",
+            vec![(
+                REQUEST,
+                [&request(ok_request)[..], b"# \xff\xfe\n"].concat(),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:6:3: invalid UTF-8",
+        ),
+        case(
+            "invalid UTF-8 in a bumped file",
+            vec![("values.yaml", b"name: caf\xe9\nversion: 1.0.0\n".to_vec())],
+            "bump-versions",
+            bump("1.1.0", "values.yaml:version"),
+            2,
+            "error: bumping versions: values.yaml:1:10: does not parse as UTF-8 text: invalid UTF-8",
+        ),
+        case(
+            "NUL bytes in a request file",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "acme/\0api")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:20: not valid YAML: found unprintable character",
+        ),
+        case(
+            "NUL bytes in a bumped file",
+            vec![(
+                "package.json",
+                b"{\"name\": \"a\0b\", \"version\": \"1.0.0\"}\n".to_vec(),
+            )],
+            "bump-versions",
+            bump("1.1.0", "package.json:version"),
+            0,
+            "+{\"name\": \"a\0b\", \"version\": \"1.1.0\"}\n",
+        ),
+        case(
+            "a UTF-8 BOM before a request file",
+            vec![(
+                REQUEST,
+                [&b"\xef\xbb\xbf"[..], &request(ok_request)].concat(),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            1,
+            "[1] acme/api 1.2.0 → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+        ),
+        case(
+            "a UTF-8 BOM before a bumped file",
+            vec![(
+                "package.json",
+                b"\xef\xbb\xbf{\"version\": \"1.0.0\"}\n".to_vec(),
+            )],
+            "bump-versions",
+            bump("1.1.0", "package.json:version"),
+            2,
+            "error: bumping versions: package.json:1:1: does not parse as JSON: Unexpected token",
+        ),
+        case(
+            "CRLF line ends in a request file",
+            vec![(REQUEST, request(&ok_request.replace('\n', "\r\n")))],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            1,
+            "[1] acme/api 1.2.0 → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+        ),
+        case(
+            "CRLF line ends in a bumped file",
+            vec![("Chart.yaml", b"name: api\r\nversion: 1.0.0\r\n".to_vec())],
+            "bump-versions",
+            bump("1.1.0", "Chart.yaml:version"),
+            0,
+            "-version: 1.0.0\r\n+version: 1.1.0\r\n",
+        ),
+        case(
+            "duplicate keys in a request file",
+            vec![(
+                REQUEST,
+                request(&format!("series: a\nseries: b\n{ok_request}")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:2:1: `series` is given twice in the request",
+        ),
+        case(
+            "duplicate keys in a bumped file",
+            vec![(
+                "package.json",
+                b"{\"version\": \"1.0.0\",\n \"version\": \"2.0.0\"}\n".to_vec(),
+            )],
+            "bump-versions",
+            bump("1.1.0", "package.json:version"),
+            2,
+            "error: bumping versions: package.json:2:13: key `version`: the key appears 2 times; which one is meant is unclear",
+        ),
+        case(
+            "a tag name with `..`",
+            vec![(
+                REQUEST,
+                request(&format!("{ok_request}        tag: v1..2\n")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:6:14: invalid tag `v1..2`: it holds `..` or `@{`",
+        ),
+        case(
+            "a tag name with a space",
+            vec![(
+                REQUEST,
+                request(&format!("{ok_request}        tag: v1 2\n")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:6:14: invalid tag `v1 2`: it holds a space, a control character or one of ~^:?*[\\",
+        ),
+        case(
+            "a repo path escaping with ../",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "../../etc/passwd")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            1,
+            "[1] ../../etc/passwd 1.2.0 → 0123456789ab: failed: cannot read the tags of ",
+        ),
+        case(
+            "version 1.0.0+build in a request",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("1.2.0", "1.0.0+build")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            1,
+            "[1] acme/api 1.0.0+build → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+        ),
+        case(
+            "version v1 in a request",
+            vec![(REQUEST, request(&ok_request.replace("1.2.0", "v1")))],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:2:14: invalid version `v1`: a version starts with a digit; put `v` in the tag prefix",
+        ),
+        case(
+            "version 01.2.3 in a request",
+            vec![(REQUEST, request(&ok_request.replace("1.2.0", "01.2.3")))],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:2:14: invalid version `01.2.3`: a number has a leading zero",
+        ),
+        case(
+            "version 1.0.0+build into a template with parts",
+            vec![("Chart.yaml", b"version: 1.0.0\n".to_vec())],
+            "bump-versions",
+            bump("1.0.0+build", "Chart.yaml:version={major}.{minor}"),
+            0,
+            "+version: \"1.0\"\n",
+        ),
+        case(
+            "version 01.2.3 into a template with parts",
+            vec![("Chart.yaml", b"version: 1.0.0\n".to_vec())],
+            "bump-versions",
+            bump("01.2.3", "Chart.yaml:version={major}.{minor}"),
+            2,
+            "error: bumping versions: --version `01.2.3`: template `{major}.{minor}` uses the parts of the version, but `01.2.3` is not a version such as 1.2.0",
+        ),
+        case(
+            "a bump glob that escapes the repository",
+            vec![
+                ("outside/x", b"1.0.0\n".to_vec()),
+                ("repo/VERSION", b"1.0.0\n".to_vec()),
+            ],
+            "bump-versions",
+            bump("1.1.0", "../*/x"),
+            2,
+            "error: bumping versions: target `../*/x`: the path leaves the repository (an absolute path or `..`); name files inside it",
+        ),
+        case(
+            "a bump path that escapes the repository",
+            vec![
+                ("outside/x", b"1.0.0\n".to_vec()),
+                ("repo/VERSION", b"1.0.0\n".to_vec()),
+            ],
+            "bump-versions",
+            bump("1.1.0", "../outside/x"),
+            2,
+            "error: bumping versions: target `../outside/x`: the path leaves the repository (an absolute path or `..`); name files inside it",
+        ),
+    ]
+}
+
+#[test]
+fn every_hostile_input_is_refused_or_handled_and_nothing_is_written() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let sb = Sandbox::new();
+        let root = sb.path().join("work");
+        std::fs::create_dir_all(&root).unwrap();
+        for (rel, bytes) in &case.files {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        // The escaping cases run in `repo`, next to the folder they try to reach.
+        let cwd = if root.join("repo").is_dir() {
+            root.join("repo")
+        } else {
+            root.clone()
+        };
+        let before = snapshot(&root);
+        let run = sb.relay(case.tool).args(&case.args).current_dir(&cwd).run();
+        let after = snapshot(&root);
+        let got = if case.code == 0 {
+            run.stdout()
+        } else {
+            run.stderr().lines().next().unwrap_or("").to_string()
+        };
+        let matches = if case.code == 0 {
+            got.contains(&case.message)
+        } else {
+            got.starts_with(&case.message)
+        };
+        if run.code() != case.code || !matches || before != after {
+            failures.push(format!(
+                "{}: exit {} (want {}), written: {}\n  got: {got:?}\n  want: {:?}\n  stderr: {}",
+                case.name,
+                run.code(),
+                case.code,
+                before != after,
+                case.message,
+                run.stderr()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
