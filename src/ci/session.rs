@@ -76,20 +76,14 @@ impl Session {
 
     /// The text with every hidden secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        self.secrets
-            .iter()
-            .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+        redact_secrets(&self.secrets, text)
     }
 
     /// A redacting function that outlives borrows of the session, for progress
     /// reported from other threads.
     pub fn redactor(&self) -> impl Fn(&str) -> String + Send + Sync + 'static {
         let secrets = self.secrets.clone();
-        move |text: &str| {
-            secrets
-                .iter()
-                .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
-        }
+        move |text: &str| redact_secrets(&secrets, text)
     }
 
     /// A progress line on stderr.
@@ -177,4 +171,11 @@ impl Session {
         }
         clean
     }
+}
+
+/// `text` with every secret replaced by `***`.
+fn redact_secrets(secrets: &[String], text: &str) -> String {
+    secrets
+        .iter()
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
 }
