@@ -39,7 +39,7 @@ pub fn apply_edits(text: &str, edits: &[SpanEdit]) -> Result<String, String> {
 }
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The largest file the tools read as a document (a release request, a bumped file, a
 /// changelog, a link map): 16 MiB. Such files are a few kilobytes; a larger one is
@@ -49,9 +49,15 @@ pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
 /// Reads a document of at most [`MAX_DOCUMENT_BYTES`]. A larger file is an error of kind
 /// `FileTooLarge` whose message says so; only the limit plus one byte is ever read.
 pub fn read_document(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_document_and_metadata(path).map(|(bytes, _)| bytes)
+}
+
+/// [`read_document`], and the file's metadata (from the open file: no second lookup).
+pub fn read_document_and_metadata(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    let metadata = file.metadata()?;
+    let mut bytes = Vec::with_capacity(metadata.len().min(MAX_DOCUMENT_BYTES) as usize + 1);
     file.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(std::io::Error::new(
@@ -59,7 +65,7 @@ pub fn read_document(path: &Path) -> std::io::Result<Vec<u8>> {
             too_large_message(),
         ));
     }
-    Ok(bytes)
+    Ok((bytes, metadata))
 }
 
 /// What a refused oversized document is told.
@@ -89,6 +95,48 @@ pub enum Flush {
 }
 
 pub fn write_atomic_with(path: &Path, bytes: &[u8], flush: Flush) -> std::io::Result<()> {
+    let file = NewContent {
+        path,
+        bytes,
+        existing: None,
+    };
+    stage(file, flush)?.commit()
+}
+
+/// The new bytes of a file, and what is known of the file they replace.
+#[derive(Debug, Clone, Copy)]
+pub struct NewContent<'a> {
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+    /// The replaced file's metadata when the caller already has it (read with the old
+    /// content); otherwise it is looked up.
+    pub existing: Option<&'a std::fs::Metadata>,
+}
+
+/// A new content written to a temporary file beside its destination, not yet in place.
+/// Dropping it removes the temporary file and leaves the destination as it was.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Renames the temporary file over the destination: readers see the old file or
+    /// the new one, never a mix.
+    pub fn commit(self) -> std::io::Result<()> {
+        self.tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Writes the new content to a temporary file in its folder with the replaced file's
+/// permissions and owner, ready to [`Staged::commit`].
+pub fn stage(file: NewContent<'_>, flush: Flush) -> std::io::Result<Staged> {
+    let NewContent {
+        path,
+        bytes,
+        existing,
+    } = file;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -101,30 +149,131 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], flush: Flush) -> std::io::Re
     if flush == Flush::BeforeRename {
         tmp.as_file().sync_all()?;
     }
-    if let Ok(meta) = std::fs::metadata(path) {
+    let looked_up;
+    let existing = match existing {
+        Some(meta) => Some(meta),
+        None => {
+            looked_up = std::fs::metadata(path).ok();
+            looked_up.as_ref()
+        }
+    };
+    if let Some(meta) = existing {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
-    keep_owner(tmp.path(), path, dir);
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    keep_owner(tmp.as_file(), existing, dir);
+    Ok(Staged {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Why [`write_files`] stopped, and what it had already put in place.
+#[derive(Debug)]
+pub struct WriteFailure {
+    /// The index of the file that failed.
+    pub index: usize,
+    pub error: std::io::Error,
+    /// The indices of the files already replaced (none when staging failed).
+    pub written: Vec<usize>,
+}
+
+/// Writes many files, all or nothing as far as the file system allows: every new
+/// content is staged in a temporary file first (a full disk or a read-only folder
+/// fails here, before any file changes), then each is renamed over its destination.
+///
+/// Staging every file before the first rename also keeps creation fast: a rename frees
+/// the old file's inode, and on ext4 without a journal every later creation in that
+/// block group scans past recently freed inodes, which made interleaved writes of
+/// thousands of files quadratic.
+pub fn write_files(files: &[NewContent<'_>], flush: Flush) -> Result<(), WriteFailure> {
+    let staged = on_threads(files.to_vec(), |file| stage(file, flush));
+    let mut ready = Vec::with_capacity(files.len());
+    let mut failure = None;
+    for (index, result) in staged.into_iter().enumerate() {
+        match result {
+            Ok(staged) => ready.push(staged),
+            Err(error) if failure.is_none() => failure = Some((index, error)),
+            Err(_) => {}
+        }
+    }
+    if let Some((index, error)) = failure {
+        // Dropping `ready` removes every temporary file: nothing changed.
+        return Err(WriteFailure {
+            index,
+            error,
+            written: Vec::new(),
+        });
+    }
+    let mut written = Vec::with_capacity(files.len());
+    for (index, result) in on_threads(ready, Staged::commit).into_iter().enumerate() {
+        match result {
+            Ok(()) => written.push(index),
+            Err(error) if failure.is_none() => failure = Some((index, error)),
+            Err(_) => {}
+        }
+    }
+    match failure {
+        None => Ok(()),
+        Some((index, error)) => Err(WriteFailure {
+            index,
+            error,
+            written,
+        }),
+    }
+}
+
+/// Runs `work` on every item, a share of them on each of a few threads, and returns
+/// the results in the items' order. Creating and renaming files waits on the file
+/// system more than on the CPU, so more threads than cores still help.
+pub(crate) fn on_threads<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    const THREADS: usize = 4;
+    if items.len() < 2 * THREADS {
+        return items.into_iter().map(work).collect();
+    }
+    let share = items.len().div_ceil(THREADS);
+    let mut shares: Vec<Vec<T>> = Vec::with_capacity(THREADS);
+    let mut items = items.into_iter();
+    loop {
+        let part: Vec<T> = items.by_ref().take(share).collect();
+        if part.is_empty() {
+            break;
+        }
+        shares.push(part);
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a file-writing thread does not panic"))
+            .collect()
+    })
 }
 
 /// Inside a container the tool runs as root while the workspace belongs to the runner's
 /// user; a root-owned file breaks the job's later steps. Give the new file the owner of
 /// the file it replaces, or of its folder. Failing to (not root) changes nothing.
 #[cfg(unix)]
-fn keep_owner(tmp: &Path, path: &Path, dir: &Path) {
+fn keep_owner(tmp: &std::fs::File, existing: Option<&std::fs::Metadata>, dir: &Path) {
     use std::os::unix::fs::MetadataExt;
-    let owner = std::fs::metadata(path).or_else(|_| std::fs::metadata(dir));
-    if let (Ok(owner), Ok(current)) = (owner, std::fs::metadata(tmp))
-        && (owner.uid(), owner.gid()) != (current.uid(), current.gid())
-    {
-        let _ = std::os::unix::fs::chown(tmp, Some(owner.uid()), Some(owner.gid()));
+    let owner = match existing {
+        Some(meta) => (meta.uid(), meta.gid()),
+        None => match std::fs::metadata(dir) {
+            Ok(meta) => (meta.uid(), meta.gid()),
+            Err(_) => return,
+        },
+    };
+    let current = tmp.metadata().map(|m| (m.uid(), m.gid()));
+    if current.is_ok_and(|ids| ids != owner) {
+        let _ = std::os::unix::fs::fchown(tmp, Some(owner.0), Some(owner.1));
     }
 }
 
 #[cfg(not(unix))]
-fn keep_owner(_tmp: &Path, _path: &Path, _dir: &Path) {}
+fn keep_owner(_tmp: &std::fs::File, _existing: Option<&std::fs::Metadata>, _dir: &Path) {}
 
 #[cfg(test)]
 mod tests {
@@ -160,6 +309,70 @@ mod tests {
         write_atomic_with(&path, b"1.1.0\n", Flush::Skip).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "1.1.0\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn many_files_are_all_staged_before_any_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<_> = (0..20).map(|i| dir.path().join(format!("f{i}"))).collect();
+        for path in &paths {
+            std::fs::write(path, "old").unwrap();
+        }
+        // The 13th destination's folder does not exist: staging it fails, and then no
+        // file may have changed and no temporary file may be left.
+        let missing = dir.path().join("gone").join("f12");
+        let mut targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        targets[12] = &missing;
+        let contents: Vec<NewContent> = targets
+            .iter()
+            .map(|path| NewContent {
+                path,
+                bytes: b"new",
+                existing: None,
+            })
+            .collect();
+        let failure = write_files(&contents, Flush::Skip).unwrap_err();
+        assert_eq!(failure.index, 12);
+        assert!(failure.written.is_empty());
+        for path in &paths {
+            assert_eq!(std::fs::read_to_string(path).unwrap(), "old");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 20);
+
+        targets[12] = &paths[12];
+        let contents: Vec<NewContent> = targets
+            .iter()
+            .map(|path| NewContent {
+                path,
+                bytes: b"new",
+                existing: None,
+            })
+            .collect();
+        write_files(&contents, Flush::Skip).unwrap();
+        for path in &paths {
+            assert_eq!(std::fs::read_to_string(path).unwrap(), "new");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 20);
+    }
+
+    #[test]
+    fn the_metadata_read_with_the_old_content_gives_the_new_file_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("VERSION");
+        std::fs::write(&path, "1.0.0\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let (old, metadata) = read_document_and_metadata(&path).unwrap();
+        assert_eq!(old, b"1.0.0\n");
+        let content = NewContent {
+            path: &path,
+            bytes: b"1.1.0\n",
+            existing: Some(&metadata),
+        };
+        write_files(&[content], Flush::Skip).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "1.1.0\n");
     }
 
     #[test]

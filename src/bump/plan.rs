@@ -8,7 +8,7 @@ use super::kinds::{Defaults, defaults, format_of};
 use super::target::{KeyPath, Selector, TargetSpec, Template};
 use super::{BumpError, BumpReport, BumpRequest, FileChange, FoundValue, Mode, ValueChange};
 use crate::Location;
-use crate::fsio::{Flush, SpanEdit, apply_edits, write_atomic_with};
+use crate::fsio::{Flush, NewContent, SpanEdit, apply_edits};
 use crate::version::Version;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -19,6 +19,8 @@ struct Loaded {
     path: PathBuf,
     display: String,
     text: String,
+    /// The file's permissions and owner, kept by the rewrite.
+    metadata: Option<std::fs::Metadata>,
     nodes: Option<(Format, Vec<Node>)>,
 }
 
@@ -47,21 +49,24 @@ impl Files {
         }
         let display = key.display().to_string();
         let display = display.as_str();
-        let bytes = crate::fsio::read_document(path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => BumpError::MissingFile {
-                file: display.to_string(),
-                spec: display.to_string(),
-            },
-            std::io::ErrorKind::FileTooLarge => BumpError::Parse {
-                location: Location::new(display, 1, 1),
-                format: "a file to edit",
-                message: crate::fsio::too_large_message(),
-            },
-            _ => BumpError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
+        let (bytes, metadata) =
+            crate::fsio::read_document_and_metadata(path).map_err(|source| {
+                match source.kind() {
+                    std::io::ErrorKind::NotFound => BumpError::MissingFile {
+                        file: display.to_string(),
+                        spec: display.to_string(),
+                    },
+                    std::io::ErrorKind::FileTooLarge => BumpError::Parse {
+                        location: Location::new(display, 1, 1),
+                        format: "a file to edit",
+                        message: crate::fsio::too_large_message(),
+                    },
+                    _ => BumpError::Read {
+                        path: path.to_path_buf(),
+                        source,
+                    },
+                }
+            })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -72,8 +77,36 @@ impl Files {
             }
         })?;
         let id = self.insert(path, display, text);
+        self.loaded[id].metadata = Some(metadata);
         self.index.insert(key, id);
         Ok(id)
+    }
+
+    /// Reads and parses many files at once, on a few threads (a monorepo bump names
+    /// thousands). A file that fails here is left to [`Files::load`], which reports it.
+    fn preload<'a>(&mut self, paths: impl Iterator<Item = &'a Path>) {
+        let mut seen = std::collections::HashSet::new();
+        let mut wanted: Vec<(&Path, PathBuf)> = Vec::new();
+        for path in paths {
+            let key = normalize(path.strip_prefix(&self.root).unwrap_or(path));
+            if !self.index.contains_key(&key) && seen.insert(key.clone()) {
+                wanted.push((path, key));
+            }
+        }
+        let read = crate::fsio::on_threads(wanted, |(path, key)| {
+            let (bytes, metadata) = crate::fsio::read_document_and_metadata(path).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            let display = key.display().to_string();
+            let nodes = format_of(path)
+                .and_then(|format| Some((format, format.parse(&text, Path::new(&display)).ok()?)));
+            Some((path, key, display, text, metadata, nodes))
+        });
+        for (path, key, display, text, metadata, nodes) in read.into_iter().flatten() {
+            let id = self.insert(path, &display, text);
+            self.loaded[id].metadata = Some(metadata);
+            self.loaded[id].nodes = nodes;
+            self.index.insert(key, id);
+        }
     }
 
     fn insert(&mut self, path: &Path, display: &str, text: String) -> usize {
@@ -82,6 +115,7 @@ impl Files {
             path: path.to_path_buf(),
             display: display.to_string(),
             text,
+            metadata: None,
             nodes: None,
         });
         self.index.insert(normalize(path), id);
@@ -165,11 +199,35 @@ pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
         return Err(BumpError::NoTargets);
     }
     let parsed = Version::parse(version).ok();
-    let mut files = Files::new(&request.root);
+    // An absolute root spares a working-directory lookup per file written.
+    let root = std::path::absolute(&request.root).unwrap_or_else(|_| request.root.clone());
+    let mut files = Files::new(&root);
     let mut located = Vec::new();
     let mut errors = Vec::new();
-    for spec in &request.targets {
-        locate(spec, &mut files, &mut located, &mut errors);
+    // Several targets often share a path (`Chart.yaml` and `Chart.yaml:appVersion`):
+    // each glob is walked once.
+    let mut walked: HashMap<&str, Vec<(PathBuf, String)>> = HashMap::new();
+    let expanded: Vec<_> = request
+        .targets
+        .iter()
+        .map(|spec| {
+            if let Some(paths) = walked.get(spec.path.as_str()) {
+                return Ok(paths.clone());
+            }
+            let paths = expand(spec, &files.root)?;
+            walked.insert(&spec.path, paths.clone());
+            Ok(paths)
+        })
+        .collect();
+    files.preload(
+        expanded
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|(path, _)| path.as_path()),
+    );
+    for (spec, paths) in request.targets.iter().zip(expanded) {
+        locate_paths(spec, paths, &mut files, &mut located, &mut errors);
     }
     let mut values: Vec<(Located, String)> = Vec::new();
     let mut template_errors: Vec<String> = Vec::new();
@@ -186,15 +244,17 @@ pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
     }
 
     let mut changes = Vec::new();
+    // The values of each file, files in the order targets first name them.
     let mut order: Vec<usize> = Vec::new();
-    for (l, _) in &values {
-        if !order.contains(&l.file) {
-            order.push(l.file);
+    let mut by_file: Vec<Vec<&(Located, String)>> = vec![Vec::new(); files.loaded.len()];
+    for item in &values {
+        if by_file[item.0.file].is_empty() {
+            order.push(item.0.file);
         }
+        by_file[item.0.file].push(item);
     }
     for id in order {
-        let items: Vec<&(Located, String)> = values.iter().filter(|(l, _)| l.file == id).collect();
-        match plan_file(&mut files, id, &items) {
+        match plan_file(&mut files, id, &by_file[id]) {
             Ok(Some(after)) => changes.push(FileChange {
                 file: files.loaded[id].display.clone(),
                 path: files.loaded[id].path.clone(),
@@ -210,21 +270,22 @@ pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
     }
 
     if request.mode == Mode::Write {
-        write_all(&changes)?;
+        write_all(&changes, &files)?;
     }
-    let mut reported: Vec<ValueChange> = Vec::new();
+    let mut reported: Vec<ValueChange> = Vec::with_capacity(values.len());
+    let mut seen = std::collections::HashSet::new();
     for (l, new) in &values {
-        let change = ValueChange {
+        // One value named by two targets (a default and its explicit key) is one value.
+        if !seen.insert((l.file, l.at, l.key.as_str(), new.as_str())) {
+            continue;
+        }
+        reported.push(ValueChange {
             file: files.loaded[l.file].display.clone(),
             key: l.key.clone(),
             location: files.location(l.file, l.at),
             previous: l.previous.clone(),
             new: new.clone(),
-        };
-        // One value named by two targets (a default and its explicit key) is one value.
-        if !reported.contains(&change) {
-            reported.push(change);
-        }
+        });
     }
     Ok(BumpReport {
         mode: request.mode,
@@ -234,49 +295,32 @@ pub fn bump(request: &BumpRequest) -> Result<BumpReport, BumpError> {
     })
 }
 
-/// Writes every changed file atomically (temporary file, rename), without an `fsync`
-/// per file ([`Flush::Skip`]): a monorepo bump writes thousands of files, and the
-/// rename alone already keeps readers from seeing half a file. Writing is bound by
-/// the file system's latency, not the CPU, so a few threads write at once.
-fn write_all(changes: &[FileChange]) -> Result<(), BumpError> {
-    const WRITERS: usize = 4;
-    let chunk = changes.len().div_ceil(WRITERS).max(1);
-    let failures: Vec<(usize, std::io::Error)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = changes
-            .chunks(chunk)
-            .enumerate()
-            .map(|(n, part)| {
-                scope.spawn(move || {
-                    part.iter().enumerate().find_map(|(i, change)| {
-                        write_atomic_with(&change.path, change.after.as_bytes(), Flush::Skip)
-                            .err()
-                            .map(|e| (n * chunk + i, e))
-                    })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("a writer thread does not panic"))
-            .collect()
-    });
-    let Some((failed, source)) = failures.into_iter().min_by_key(|(i, _)| *i) else {
-        return Ok(());
-    };
-    // What is on disk now: every file before the failed one in its thread's share
-    // and whatever the other threads finished.
-    let written = changes
+/// Writes every changed file atomically, all staged before the first is replaced
+/// ([`crate::fsio::write_files`]), without an `fsync` per file ([`Flush::Skip`]): a
+/// monorepo bump writes thousands of files, and the rename alone already keeps readers
+/// from seeing half a file.
+fn write_all(changes: &[FileChange], files: &Files) -> Result<(), BumpError> {
+    let metadata: HashMap<&Path, &std::fs::Metadata> = files
+        .loaded
         .iter()
-        .enumerate()
-        .filter(|(i, change)| {
-            *i != failed && std::fs::read(&change.path).is_ok_and(|b| b == change.after.as_bytes())
-        })
-        .map(|(_, change)| change.file.clone())
+        .filter_map(|l| Some((l.path.as_path(), l.metadata.as_ref()?)))
         .collect();
-    Err(BumpError::Write {
-        path: changes[failed].path.clone(),
-        written,
-        source,
+    let files: Vec<NewContent> = changes
+        .iter()
+        .map(|c| NewContent {
+            path: &c.path,
+            bytes: c.after.as_bytes(),
+            existing: metadata.get(c.path.as_path()).copied(),
+        })
+        .collect();
+    crate::fsio::write_files(&files, Flush::Skip).map_err(|failure| BumpError::Write {
+        path: changes[failure.index].path.clone(),
+        written: failure
+            .written
+            .iter()
+            .map(|&i| changes[i].file.clone())
+            .collect(),
+        source: failure.error,
     })
 }
 
@@ -436,7 +480,19 @@ fn locate(
     out: &mut Vec<Located>,
     errors: &mut Vec<BumpError>,
 ) {
-    let paths = match expand(spec, &files.root) {
+    let paths = expand(spec, &files.root);
+    locate_paths(spec, paths, files, out, errors);
+}
+
+/// [`locate`] over the files `spec` was already expanded to.
+fn locate_paths(
+    spec: &TargetSpec,
+    paths: Result<Vec<(PathBuf, String)>, BumpError>,
+    files: &mut Files,
+    out: &mut Vec<Located>,
+    errors: &mut Vec<BumpError>,
+) {
+    let paths = match paths {
         Ok(paths) => paths,
         Err(e) => {
             errors.push(e);

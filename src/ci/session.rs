@@ -86,24 +86,24 @@ impl Session {
         move |text: &str| redact_secrets(&secrets, text)
     }
 
-    /// A progress line on stderr.
+    /// A progress line (or block of lines) on stderr.
     pub fn progress(&self, line: &str) {
-        eprintln!("{}", self.redact(line));
+        to_stderr(&self.redact(line));
     }
 
     pub fn warn(&self, message: &str) {
         let message = self.redact(message);
-        eprintln!("warning: {message}");
+        to_stderr(&format!("warning: {message}"));
         if self.ctx.in_github_actions() {
-            eprintln!("{}", workflow::warning_command(&message));
+            to_stderr(&workflow::warning_command(&message));
         }
     }
 
     fn error(&self, message: &str, location: Option<&Location>) {
         let message = self.redact(message);
-        eprintln!("error: {message}");
+        to_stderr(&format!("error: {message}"));
         if self.ctx.in_github_actions() {
-            eprintln!("{}", workflow::error_command(&message, location));
+            to_stderr(&workflow::error_command(&message, location));
         }
     }
 
@@ -178,4 +178,14 @@ fn redact_secrets(secrets: &[String], text: &str) -> String {
     secrets
         .iter()
         .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+}
+
+/// Writes `text` and a newline to stderr in one write. A closed stderr (a pipe whose
+/// reader left) loses the line instead of aborting the job halfway.
+fn to_stderr(text: &str) {
+    use std::io::Write;
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push_str(text);
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -105,6 +105,8 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
     let report = bump(&request)
         .map_err(crate::Error::from)
         .context("bumping versions")?;
+    // One block: a monorepo bump names thousands of values.
+    let mut lines = Vec::with_capacity(report.values.len());
     for value in &report.values {
         let change = if value.changes() {
             format!("{} → {}", value.previous, value.new)
@@ -116,7 +118,10 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
         } else {
             format!(" {}", value.key)
         };
-        session.progress(&format!("{}{key}: {change}", value.location));
+        lines.push(format!("{}{key}: {change}", value.location));
+    }
+    if !lines.is_empty() {
+        session.progress(&lines.join("\n"));
     }
     let mut failure = None;
     match mode {

@@ -24,7 +24,7 @@ pub use config::LinksConfig;
 use crate::ci::{CiContext, Outputs, Platform};
 use crate::config::ConfigSource;
 use crate::forge::{ForgeError, ForgeSettings, Secret};
-use crate::fsio::{SpanEdit, apply_edits, write_atomic};
+use crate::fsio::{SpanEdit, apply_edits};
 use crate::git::{Git, GitError};
 use crate::version::{Version, VersionError};
 use crate::{Error, Location, Result};
@@ -749,30 +749,39 @@ fn plan_documents(
     Ok(files)
 }
 
-/// Writes every changed file; on an error, the report keeps only what was written.
+/// Writes every changed file, all staged before any is replaced; on an error, the
+/// report keeps only what was written.
 fn write_files(files: &[PlannedFile], report: &mut LinksReport) -> std::result::Result<(), String> {
-    for (i, file) in files.iter().enumerate() {
-        if file.new == file.old {
-            continue;
-        }
-        if let Err(error) = write_atomic(&file.full, file.new.as_bytes()) {
-            let unwritten: Vec<&str> = files[i..].iter().map(|f| f.path.as_str()).collect();
-            report.changes.retain(|c| {
-                let in_file =
-                    |p: &&str| c.location == *p || c.location.starts_with(&format!("{p}:"));
-                matches!(c.place, Place::Map | Place::Document) && !unwritten.iter().any(in_file)
-            });
-            return Err(format!(
-                "{} (not written: {}; floating tags and the link service were left as they are)",
-                LinksError::Write {
-                    path: file.full.clone(),
-                    error,
-                },
-                unwritten.join(", ")
-            ));
-        }
-    }
-    Ok(())
+    let changed: Vec<&PlannedFile> = files.iter().filter(|f| f.new != f.old).collect();
+    let contents: Vec<crate::fsio::NewContent> = changed
+        .iter()
+        .map(|file| crate::fsio::NewContent {
+            path: &file.full,
+            bytes: file.new.as_bytes(),
+            existing: None,
+        })
+        .collect();
+    let Err(failure) = crate::fsio::write_files(&contents, crate::fsio::Flush::BeforeRename) else {
+        return Ok(());
+    };
+    let unwritten: Vec<&str> = changed
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !failure.written.contains(i))
+        .map(|(_, f)| f.path.as_str())
+        .collect();
+    report.changes.retain(|c| {
+        let in_file = |p: &&str| c.location == *p || c.location.starts_with(&format!("{p}:"));
+        matches!(c.place, Place::Map | Place::Document) && !unwritten.iter().any(in_file)
+    });
+    Err(format!(
+        "{} (not written: {}; floating tags and the link service were left as they are)",
+        LinksError::Write {
+            path: changed[failure.index].full.clone(),
+            error: failure.error,
+        },
+        unwritten.join(", ")
+    ))
 }
 
 /// The release tag floating tags move to (`target`, default `v{version}`).
