@@ -232,19 +232,45 @@ impl GitGroup {
             return checks;
         }
         // One fetch for every commit the remote must have; when it fails, one each
-        // to tell which are missing.
-        let missing: Vec<(&str, String)> = match self.fetch(&needed) {
-            Ok(()) => Vec::new(),
-            Err(_) => needed
-                .iter()
-                .filter_map(|sha| self.fetch(&[sha]).err().map(|e| (*sha, git_reason(&e))))
-                .collect(),
-        };
+        // to tell which are missing. A remote that stopped answering has not said that
+        // a commit is missing: its tags are `failed`, not `missing-commit`.
+        let mut missing: Vec<(&str, String)> = Vec::new();
+        let mut unreachable: Option<String> = None;
+        match self.fetch(&needed) {
+            Ok(()) => {}
+            Err(e @ GitError::TimedOut { .. }) => unreachable = Some(git_reason(&e)),
+            Err(_) => {
+                for sha in &needed {
+                    match self.fetch(&[sha]) {
+                        Ok(()) => {}
+                        Err(e @ GitError::TimedOut { .. }) => {
+                            unreachable = Some(git_reason(&e));
+                            break;
+                        }
+                        Err(e) => missing.push((sha, git_reason(&e))),
+                    }
+                }
+                if unreachable.is_none()
+                    && !missing.is_empty()
+                    && let Err(e) = self.remote_tags()
+                {
+                    unreachable = Some(git_reason(&e));
+                }
+            }
+        }
         for (tag, check) in tags.iter().zip(checks.iter_mut()) {
             if *check != Check::Ready {
                 continue;
             }
-            if let Some((_, reason)) = missing.iter().find(|(sha, _)| *sha == tag.commit) {
+            if let Some(reason) = &unreachable {
+                *check = Check::Done(
+                    TagStatus::Failed,
+                    Some(format!(
+                        "cannot fetch {} from {}: {reason}",
+                        tag.commit, self.display
+                    )),
+                );
+            } else if let Some((_, reason)) = missing.iter().find(|(sha, _)| *sha == tag.commit) {
                 *check = Check::Done(
                     TagStatus::MissingCommit,
                     Some(format!(
@@ -335,11 +361,24 @@ impl GitGroup {
             Ok(_) => (TagStatus::Created, None),
             Err(e) => {
                 // The push is never forced: a tag that appeared since the preflight
-                // is reported as it is, not replaced.
+                // is reported as it is, not replaced. The very tag object this run
+                // made means the push landed and only the remote's answer was lost.
                 if let Ok(remote) = self.remote_tags()
                     && let Some(found) = remote.get(&tag.tag)
                 {
-                    return if found.commit() == tag.commit {
+                    let ours = git
+                        .resolve(&format!("refs/tags/{}", tag.tag))
+                        .ok()
+                        .flatten();
+                    return if ours.as_deref() == Some(found.oid.as_str()) {
+                        (
+                            TagStatus::Created,
+                            Some(format!(
+                                "the push's answer was lost ({}), but the remote has the tag this run pushed",
+                                git_reason(&e)
+                            )),
+                        )
+                    } else if found.commit() == tag.commit {
                         (
                             TagStatus::Exists,
                             Some("made by someone else during this run".into()),
@@ -375,6 +414,7 @@ impl GitGroup {
 /// The part of a git error a reader needs: git's last words (its `fatal:` line).
 fn git_reason(error: &GitError) -> String {
     match error {
+        GitError::TimedOut { after, .. } => crate::git::timed_out_reason(*after),
         GitError::Failed { stderr, .. } => {
             let line = stderr
                 .lines()
