@@ -303,8 +303,41 @@ fn cases() -> Vec<Case> {
             )],
             "tag-from-request",
             tag_from_request(REQUEST),
-            1,
-            "[1] ../../etc/passwd 1.2.0 → 0123456789ab: failed: cannot read the tags of ",
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:15: repo `../../etc/passwd`: it climbs out with `..`; name the repository as owner/name, a URL, or a path inside the working folder",
+        ),
+        case(
+            "an absolute repo path outside the working folder",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "/etc/passwd")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:9: repo `/etc/passwd` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL",
+        ),
+        case(
+            "a file:// repo URL outside the working folder",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "file:///srv/git/x.git")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:9: repo `file:///srv/git/x.git` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL",
+        ),
+        case(
+            "a remote helper as the repo",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "\"ext::sh -c touch% pwned\"")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:15: repo `ext::sh -c touch% pwned`: `transport::address` makes git run a remote helper; name the repository as owner/name, a URL or a path",
         ),
         case(
             "version 1.0.0+build in a request",
