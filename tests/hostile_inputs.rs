@@ -460,6 +460,19 @@ fn cases() -> Vec<Case> {
             )
         },
         case(
+            "a changelog with a code fence that is never closed",
+            vec![(
+                "CHANGELOG.md",
+                b"# Changelog\n\nHow to build:\n\n  ```sh\n  make\n".to_vec(),
+            )],
+            "generate-changelog",
+            ["--version", "1.1.0", "--previous", "1.0.0", "--dry-run"]
+                .map(String::from)
+                .to_vec(),
+            2,
+            "error: generating the changelog of 1.1.0: CHANGELOG.md:5:3: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of ```",
+        ),
+        case(
             "a release asset glob that escapes the working folder",
             vec![
                 ("outside/x", b"secret\n".to_vec()),
