@@ -1,6 +1,7 @@
 //! File writes that never leave a half-written file (write a temporary file in the
 //! same folder, flush it, keep the old file's permissions and owner, then rename
-//! over), and the one routine that applies format-preserving span edits.
+//! over), the one routine that applies format-preserving span edits, and the check
+//! that a path named by a user stays inside a folder once symbolic links are followed.
 
 use std::ops::Range;
 
@@ -275,9 +276,54 @@ fn keep_owner(tmp: &std::fs::File, existing: Option<&std::fs::Metadata>, dir: &P
 #[cfg(not(unix))]
 fn keep_owner(_tmp: &std::fs::File, _existing: Option<&std::fs::Metadata>, _dir: &Path) {}
 
+/// `path` with the symbolic links of its longest existing part resolved; the part that
+/// does not exist is appended as it is.
+pub fn resolve_links(path: &Path) -> std::path::PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Whether `path` (absolute, without `..`) lies inside `base` once every symbolic link
+/// on the way is followed: a file of a checkout that is, or sits under, a link to
+/// somewhere else is not inside it.
+pub fn stays_inside(path: &Path, base: &Path) -> bool {
+    resolve_links(path).starts_with(resolve_links(base))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_through_a_link_to_elsewhere_does_not_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("sub")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside"), repo.join("away")).unwrap();
+        std::os::unix::fs::symlink(repo.join("sub"), repo.join("near")).unwrap();
+        assert!(stays_inside(&repo.join("sub/x"), &repo));
+        assert!(stays_inside(&repo.join("near/x"), &repo));
+        assert!(stays_inside(&repo.join("new/deeper/x"), &repo));
+        assert!(!stays_inside(&repo.join("away/x"), &repo));
+        assert!(!stays_inside(&repo.join("away"), &repo));
+        // The base itself may be reached through a link.
+        std::os::unix::fs::symlink(&repo, dir.path().join("alias")).unwrap();
+        assert!(stays_inside(&repo.join("sub/x"), &dir.path().join("alias")));
+    }
 
     #[test]
     fn applies_edits_in_any_order_and_refuses_overlaps() {

@@ -24,7 +24,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
         for entry in std::fs::read_dir(&d).unwrap() {
             let entry = entry.unwrap();
             let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
+            let kind = entry.file_type().unwrap();
+            if kind.is_symlink() {
+                // The link itself; what it points at is in the snapshot on its own.
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                let target = std::fs::read_link(&path).unwrap();
+                out.insert(rel, format!("-> {}", target.display()));
+            } else if kind.is_dir() {
                 stack.push(path);
             } else {
                 let rel = path.strip_prefix(dir).unwrap().display().to_string();
@@ -50,6 +56,8 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
 struct Case {
     name: &'static str,
     files: Vec<(&'static str, Vec<u8>)>,
+    /// Symbolic links: (link, what it points at), both relative to the case's folder.
+    links: Vec<(&'static str, &'static str)>,
     tool: &'static str,
     args: Vec<String>,
     code: i32,
@@ -83,6 +91,27 @@ fn bump(version: &str, file: &str) -> Vec<String> {
         .to_vec()
 }
 
+/// publish-release of local files, against an API on a closed port: a refusal
+/// (exit 2) comes before any call, which would fail with exit 1.
+fn publish(asset: &str) -> Vec<String> {
+    [
+        "--forge",
+        "github",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--token",
+        "ghs_hostile_0123456789",
+        "--repo",
+        "acme/tool",
+        "--tag",
+        "v1.0.0",
+        "--asset",
+        asset,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// A YAML document whose aliases expand to 9^9 nodes (the "billion laughs").
 fn yaml_bomb() -> String {
     let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
@@ -104,6 +133,7 @@ fn cases() -> Vec<Case> {
     let case = |name, files, tool, args: Vec<String>, code, message: &str| Case {
         name,
         files,
+        links: Vec::new(),
         tool,
         args,
         code,
@@ -303,8 +333,41 @@ fn cases() -> Vec<Case> {
             )],
             "tag-from-request",
             tag_from_request(REQUEST),
-            1,
-            "[1] ../../etc/passwd 1.2.0 → 0123456789ab: failed: cannot read the tags of ",
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:15: repo `../../etc/passwd`: it climbs out with `..`; name the repository as owner/name, a URL, or a path inside the working folder",
+        ),
+        case(
+            "an absolute repo path outside the working folder",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "/etc/passwd")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:9: repo `/etc/passwd` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL",
+        ),
+        case(
+            "a file:// repo URL outside the working folder",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "file:///srv/git/x.git")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:9: repo `file:///srv/git/x.git` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL",
+        ),
+        case(
+            "a remote helper as the repo",
+            vec![(
+                REQUEST,
+                request(&ok_request.replace("acme/api", "\"ext::sh -c touch% pwned\"")),
+            )],
+            "tag-from-request",
+            tag_from_request(REQUEST),
+            2,
+            "error: tagging from the release request: deliverables/2026.1/api.yaml:4:15: repo `ext::sh -c touch% pwned`: `transport::address` makes git run a remote helper; name the repository as owner/name, a URL or a path",
         ),
         case(
             "version 1.0.0+build in a request",
@@ -371,6 +434,69 @@ fn cases() -> Vec<Case> {
             2,
             "error: bumping versions: target `../outside/x`: the path leaves the repository (an absolute path or `..`); name files inside it",
         ),
+        Case {
+            links: vec![("repo/VERSION", "outside/VERSION")],
+            ..case(
+                "a bump target that is a link out of the repository",
+                vec![("outside/VERSION", b"1.0.0\n".to_vec())],
+                "bump-versions",
+                bump("1.1.0", "VERSION"),
+                2,
+                "error: bumping versions: target `VERSION`: VERSION is a symbolic link, or lies under one, that leads outside the repository; name files inside it",
+            )
+        },
+        Case {
+            links: vec![("repo/linked", "outside")],
+            ..case(
+                "a bump glob through a linked folder out of the repository",
+                vec![
+                    ("outside/values.yaml", b"version: 1.0.0\n".to_vec()),
+                    ("repo/api/values.yaml", b"version: 1.0.0\n".to_vec()),
+                ],
+                "bump-versions",
+                bump("1.1.0", "*/values.yaml:version"),
+                2,
+                "error: bumping versions: target `*/values.yaml:version`: linked/values.yaml is a symbolic link, or lies under one, that leads outside the repository; name files inside it",
+            )
+        },
+        case(
+            "a changelog with a code fence that is never closed",
+            vec![(
+                "CHANGELOG.md",
+                b"# Changelog\n\nHow to build:\n\n  ```sh\n  make\n".to_vec(),
+            )],
+            "generate-changelog",
+            ["--version", "1.1.0", "--previous", "1.0.0", "--dry-run"]
+                .map(String::from)
+                .to_vec(),
+            2,
+            "error: generating the changelog of 1.1.0: CHANGELOG.md:5:3: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of ```",
+        ),
+        case(
+            "a release asset glob that escapes the working folder",
+            vec![
+                ("outside/x", b"secret\n".to_vec()),
+                ("repo/dist/tool.tar.gz", b"tool\n".to_vec()),
+            ],
+            "publish-release",
+            publish("../*/x"),
+            2,
+            "error: publishing the release: --asset ../*/x: the path leaves the working folder (an absolute path or `..`); name files inside it",
+        ),
+        Case {
+            links: vec![("repo/dist/notes.txt", "outside/x")],
+            ..case(
+                "a release asset that is a link out of the working folder",
+                vec![
+                    ("outside/x", b"secret\n".to_vec()),
+                    ("repo/dist/tool.tar.gz", b"tool\n".to_vec()),
+                ],
+                "publish-release",
+                publish("dist/*"),
+                2,
+                "error: publishing the release: --asset dist/*: dist/notes.txt is a symbolic link, or lies under one, that leads outside the working folder; name files inside it",
+            )
+        },
     ]
 }
 
@@ -385,6 +511,11 @@ fn every_hostile_input_is_refused_or_handled_and_nothing_is_written() {
             let path = root.join(rel);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, bytes).unwrap();
+        }
+        for (link, target) in &case.links {
+            let path = root.join(link);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(root.join(target), path).unwrap();
         }
         // The escaping cases run in `repo`, next to the folder they try to reach.
         let cwd = if root.join("repo").is_dir() {

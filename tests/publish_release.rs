@@ -426,6 +426,15 @@ fn make_latest_no_and_prerelease_yes_are_passed_on() {
 fn bad_input_exits_2_before_any_call() {
     let sb = Sandbox::new();
     dist(&sb);
+    // A link in the working folder to a file of the runner outside it.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "not a release file").unwrap();
+    std::fs::create_dir_all(sb.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        sb.path().join("linked/secret.txt"),
+    )
+    .unwrap();
     let gh = FakeGitHub::start();
     let cases: &[(&[&str], &str)] = &[
         (
@@ -435,6 +444,18 @@ fn bad_input_exits_2_before_any_call() {
         (
             &["--asset", "dist/nope.tar.gz"],
             "error: publishing the release: --asset dist/nope.tar.gz: no such file",
+        ),
+        (
+            &["--asset", "../*/x"],
+            "error: publishing the release: --asset ../*/x: the path leaves the working folder (an absolute path or `..`); name files inside it",
+        ),
+        (
+            &["--asset", "dist/*.tar.gz", "--asset", "/etc/hostname"],
+            "error: publishing the release: --asset /etc/hostname: the path leaves the working folder (an absolute path or `..`); name files inside it",
+        ),
+        (
+            &["--asset", "linked/*"],
+            "error: publishing the release: --asset linked/*: linked/secret.txt is a symbolic link, or lies under one, that leads outside the working folder; name files inside it",
         ),
         (
             &["--notes-file", "GONE.md"],

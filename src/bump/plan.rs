@@ -425,7 +425,8 @@ fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, Bump
                 spec: spec.text.clone(),
             });
         }
-        return Ok(vec![(full, display.display().to_string())]);
+        let found = vec![(full, display.display().to_string())];
+        return stays_in_repository(spec, root, found);
     }
     let pattern = format!(
         "{}/{}",
@@ -457,6 +458,31 @@ fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, String)>, Bump
         return Err(BumpError::NoMatch {
             spec: spec.text.clone(),
         });
+    }
+    stays_in_repository(spec, root, found)
+}
+
+/// Refuses a file that is, or lies under, a symbolic link leading out of the
+/// repository: the name is inside, the bytes written would not be.
+fn stays_in_repository(
+    spec: &TargetSpec,
+    root: &Path,
+    found: Vec<(PathBuf, String)>,
+) -> Result<Vec<(PathBuf, String)>, BumpError> {
+    let base = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let base = crate::fsio::resolve_links(&base);
+    for (full, display) in &found {
+        let inside = std::path::absolute(full)
+            .is_ok_and(|p| crate::fsio::resolve_links(&p).starts_with(&base));
+        if !inside {
+            return Err(BumpError::Spec {
+                spec: spec.text.clone(),
+                message: format!(
+                    "{display} is a symbolic link, or lies under one, that leads outside the repository; name files inside it"
+                ),
+                location: None,
+            });
+        }
     }
     Ok(found)
 }
@@ -974,5 +1000,42 @@ mod escape_tests {
                 )
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_behind_links_that_leave_the_repository_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("charts")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside/chart")).unwrap();
+        std::fs::write(dir.path().join("outside/VERSION"), "1.0.0\n").unwrap();
+        std::fs::write(
+            dir.path().join("outside/chart/Chart.yaml"),
+            "version: 1.0.0\n",
+        )
+        .unwrap();
+        std::fs::write(repo.join("charts/Chart.yaml"), "version: 1.0.0\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside/VERSION"), repo.join("VERSION"))
+            .unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside/chart"), repo.join("linked")).unwrap();
+        std::os::unix::fs::symlink(repo.join("charts"), repo.join("near")).unwrap();
+        for (text, file) in [
+            ("VERSION", "VERSION"),
+            ("linked/Chart.yaml:version", "linked/Chart.yaml"),
+            ("*/Chart.yaml:version", "linked/Chart.yaml"),
+        ] {
+            let spec = TargetSpec::parse(text).unwrap();
+            let err = expand(&spec, &repo).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "target `{text}`: {file} is a symbolic link, or lies under one, that leads outside the repository; name files inside it"
+                )
+            );
+        }
+        // A link that stays inside the repository is followed.
+        let spec = TargetSpec::parse("near/Chart.yaml:version").unwrap();
+        assert_eq!(expand(&spec, &repo).unwrap().len(), 1);
     }
 }

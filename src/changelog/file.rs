@@ -2,7 +2,8 @@
 //! headings (`## [1.2.0] - 2026-01-15`, `## 1.2.0`, `## v1.2.0 - date`, outside code
 //! fences); a new section goes after the header and before the newest version
 //! section; a section of the same version is replaced, never duplicated; every other
-//! byte of the file stays as it was (line endings included).
+//! byte of the file stays as it was (line endings included). A file with a code fence
+//! that is never closed is refused ([`unclosed_fence`]): everything after it is code.
 
 use crate::fsio::{SpanEdit, apply_edits};
 use crate::version::Version;
@@ -51,8 +52,22 @@ pub struct Heading {
 
 /// Every level-1 and level-2 ATX heading, in file order.
 pub fn headings(text: &str) -> Vec<Heading> {
+    scan(text).0
+}
+
+/// Where a code fence that is never closed starts (the byte offset of its first
+/// backtick or tilde). Markdown makes the rest of such a file code: a heading after it
+/// is no heading, and a section put there would render as code, so the tool refuses
+/// the file instead of guessing where the fence was meant to end.
+pub fn unclosed_fence(text: &str) -> Option<usize> {
+    scan(text).1
+}
+
+/// The headings outside code fences, and the start of a fence still open at the end.
+fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
     let mut found = Vec::new();
-    let mut fence: Option<(u8, usize)> = None;
+    // The open fence: its character, its length, and where it starts.
+    let mut fence: Option<(u8, usize, usize)> = None;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
@@ -64,8 +79,8 @@ pub fn headings(text: &str) -> Vec<Heading> {
             let marker = body.as_bytes()[0];
             let run = body.bytes().take_while(|&b| b == marker).count();
             match fence {
-                None => fence = Some((marker, run)),
-                Some((m, n)) if m == marker && run >= n && body[run..].trim().is_empty() => {
+                None => fence = Some((marker, run, start + indent)),
+                Some((m, n, _)) if m == marker && run >= n && body[run..].trim().is_empty() => {
                     fence = None
                 }
                 Some(_) => {}
@@ -89,7 +104,7 @@ pub fn headings(text: &str) -> Vec<Heading> {
             });
         }
     }
-    found
+    (found, fence.map(|(_, _, at)| at))
 }
 
 /// The version a heading's title names: `[1.2.0] - date`, `1.2.0`, `v1.2.0 - date`,
@@ -249,6 +264,52 @@ mod tests {
         let found = headings(text);
         assert_eq!(found.len(), 2);
         assert_eq!(found[1].version.as_ref().unwrap().as_str(), "1.0.0");
+    }
+
+    #[test]
+    fn an_unclosed_fence_is_found_where_it_opens() {
+        assert_eq!(
+            unclosed_fence("# C\n\n```md\n## 9.9.9\n```\n\n## 1.0.0\n"),
+            None
+        );
+        let text = "# C\n\n## 1.0.0\n\n  ```sh\nmake\n## 0.9.0\n";
+        assert_eq!(unclosed_fence(text), Some(text.find("```").unwrap()));
+        // A shorter run, or the other character, does not close it.
+        let text = "# C\n\n````\n```\n~~~~\n";
+        assert_eq!(unclosed_fence(text), Some(5));
+        assert_eq!(unclosed_fence("# C\n\n~~~\nx\n~~~~\n"), None);
+        // Indented by four, it is code, not a fence.
+        assert_eq!(unclosed_fence("# C\n\n    ```\n"), None);
+    }
+
+    proptest::proptest! {
+        /// The fuzz target's property on files made of the lines that matter: outside
+        /// a file the tool refuses, an added section is found again and opens no fence.
+        #[test]
+        fn an_added_section_is_found_unless_a_fence_is_left_open(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "```", "```sh", "~~~", "````", "  ```", "    ```", "## 1.0.0",
+                "## [0.9.0] - x", "## [2.0.0]", "# C", "text", "", "[a]: https://x",
+            ]), 0..12),
+            crlf in proptest::bool::ANY,
+            final_newline in proptest::bool::ANY,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut text = lines.join(nl);
+            if final_newline && !text.is_empty() {
+                text.push_str(nl);
+            }
+            let version = v("1.1.0");
+            if unclosed_fence(&text).is_none() {
+                let (_, new) = apply_section(Some(&text), "## [1.1.0]\n\n- a\n", &version);
+                proptest::prop_assert_eq!(unclosed_fence(&new), None);
+                proptest::prop_assert!(
+                    headings(&new).iter().any(|h| h.version.as_ref() == Some(&version)),
+                    "{:?}",
+                    new
+                );
+            }
+        }
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub enum ChangelogError {
     },
     #[error("{location}: the file is not UTF-8 text")]
     NotText { location: Location },
+    #[error(
+        "{location}: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of `{fence}`"
+    )]
+    UnclosedFence { location: Location, fence: String },
     #[error("cannot write {}: {error}", path.display())]
     Write {
         path: PathBuf,
@@ -105,6 +109,7 @@ impl ChangelogError {
                 | ChangelogError::Template { .. }
                 | ChangelogError::Request { .. }
                 | ChangelogError::NotText { .. }
+                | ChangelogError::UnclosedFence { .. }
                 | ChangelogError::NoPreviousVersion { .. }
                 | ChangelogError::NoRepository
         )
@@ -114,7 +119,8 @@ impl ChangelogError {
         match self {
             ChangelogError::Template { location, .. }
             | ChangelogError::Request { location, .. }
-            | ChangelogError::NotText { location } => Some(location),
+            | ChangelogError::NotText { location }
+            | ChangelogError::UnclosedFence { location, .. } => Some(location),
             _ => None,
         }
     }

@@ -499,7 +499,18 @@ fn read_changelog(path: &Path) -> Result<Option<String>> {
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
+        Ok(text) => match file::unclosed_fence(&text) {
+            None => Ok(Some(text)),
+            Some(at) => {
+                let marker = text[at..].chars().next().unwrap_or('`');
+                let run = text[at..].chars().take_while(|&c| c == marker).count();
+                Err(ChangelogError::UnclosedFence {
+                    location: Location::at_offset(path, &text, at),
+                    fence: marker.to_string().repeat(run),
+                }
+                .into())
+            }
+        },
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();

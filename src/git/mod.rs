@@ -10,14 +10,23 @@
 //! `for-each-ref`), never from the wording of stderr; errors keep the arguments,
 //! stdout and stderr. Credentials travel in environment-only configuration
 //! (`GIT_CONFIG_*`), never in a URL or an argument that could be printed.
+//!
+//! No command that talks to a remote can hang the run: git itself has no time-out for
+//! a server that accepts the connection and then says nothing (git://, ssh), so such a
+//! command (`fetch`, `ls-remote`, `push`, …) is stopped after `RELAY_GIT_TIMEOUT`
+//! seconds ([`network_timeout`], default 300) and fails with [`GitError::TimedOut`].
+//! HTTP transfers also give up by themselves when they stall that long
+//! (`http.lowSpeedLimit`/`http.lowSpeedTime`), so that git's HTTP helper, which a
+//! stopped git leaves behind, ends too.
 
 mod tag;
 
 pub use tag::{Annotation, TagObject, TagRef, Tagger, parse_tag_object, split_signature};
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Errors of git access.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +43,76 @@ pub enum GitError {
     NotARepository(PathBuf),
     #[error("cannot read the tag object of {name}: {reason}")]
     BadTagObject { name: String, reason: String },
+    /// A command that talks to a remote did not finish in time and was stopped.
+    #[error("`git {args}` was stopped: {}", timed_out_reason(*.after))]
+    TimedOut { args: String, after: Duration },
+}
+
+/// Why a [`GitError::TimedOut`] command was stopped, for messages that name no command.
+pub fn timed_out_reason(after: Duration) -> String {
+    format!(
+        "the remote did not answer within {}s (RELAY_GIT_TIMEOUT)",
+        after.as_secs()
+    )
+}
+
+/// The environment variable that bounds every git command that talks to a remote.
+pub const TIMEOUT_VARIABLE: &str = "RELAY_GIT_TIMEOUT";
+
+/// How long a git command that talks to a remote may run: `RELAY_GIT_TIMEOUT`
+/// seconds, default 300 (a depth-1 fetch or a tag push takes a second; deepening a
+/// large history on a slow runner can take minutes).
+pub fn network_timeout() -> Duration {
+    let seconds = std::env::var(TIMEOUT_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(300);
+    Duration::from_secs(seconds)
+}
+
+/// The git subcommands that talk to a remote.
+const NETWORK_COMMANDS: &[&str] = &[
+    "fetch",
+    "ls-remote",
+    "push",
+    "clone",
+    "pull",
+    "fetch-pack",
+    "send-pack",
+    "archive",
+    "remote",
+    "submodule",
+];
+
+/// The subcommand of a git command line (what follows the global options).
+fn subcommand(args: &[OsString]) -> Option<&OsStr> {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        match text.as_ref() {
+            // Global options that take the next argument as their value.
+            "-c" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path"
+            | "--config-env" => {
+                args.next();
+            }
+            t if t.starts_with('-') => {}
+            _ => return Some(arg),
+        }
+    }
+    None
+}
+
+/// Whether the command talks to a remote, so that it gets a deadline.
+fn talks_to_a_remote(args: &[OsString]) -> bool {
+    subcommand(args).is_some_and(|s| NETWORK_COMMANDS.iter().any(|n| OsStr::new(n) == s))
+}
+
+fn join_args(args: &[OsString]) -> String {
+    args.iter()
+        .map(|a| strip_userinfo(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// HTTP credentials for a remote, handed to git through environment-only config.
@@ -67,6 +146,8 @@ pub struct Git {
     credentials: Option<Credentials>,
     /// Extra environment for every command (a private index, a commit identity).
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// The deadline of commands that talk to a remote; `None`: [`network_timeout`].
+    timeout: Option<Duration>,
 }
 
 impl Git {
@@ -75,7 +156,19 @@ impl Git {
             dir: dir.into(),
             credentials: None,
             env: Vec::new(),
+            timeout: None,
         }
+    }
+
+    /// The same repository with another deadline for commands that talk to a remote
+    /// than `RELAY_GIT_TIMEOUT`'s.
+    pub fn with_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    fn network_limit(&self) -> Duration {
+        self.timeout.unwrap_or_else(network_timeout)
     }
 
     /// The same repository with `key=value` in the environment of every command
@@ -112,6 +205,13 @@ impl Git {
         // Inside a container the workspace belongs to another user; git refuses such
         // a repository unless it is marked safe. The tools only read and tag.
         let mut config: Vec<(String, String)> = vec![("safe.directory".into(), "*".into())];
+        // An HTTP transfer that moves less than a byte a second for the time-out gives
+        // up by itself (git's HTTP helper outlives a git that was stopped).
+        config.push(("http.lowSpeedLimit".into(), "1".into()));
+        config.push((
+            "http.lowSpeedTime".into(),
+            self.network_limit().as_secs().max(1).to_string(),
+        ));
         if let Some(credentials) = &self.credentials {
             config.push(("http.extraHeader".into(), credentials.header.clone()));
         }
@@ -127,13 +227,32 @@ impl Git {
         cmd
     }
 
-    /// Runs git and returns its output, whatever the exit status.
+    /// Runs git and returns its output, whatever the exit status. A command that
+    /// talks to a remote is stopped after [`network_timeout`] and fails with
+    /// [`GitError::TimedOut`].
     pub fn output<I, S>(&self, args: I) -> Result<Output, GitError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.command(args).output().map_err(GitError::Spawn)
+        let args: Vec<OsString> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        let mut cmd = self.command(&args);
+        if !talks_to_a_remote(&args) {
+            return cmd.output().map_err(GitError::Spawn);
+        }
+        let limit = self.network_limit();
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        output_within(child, limit).ok_or_else(|| GitError::TimedOut {
+            args: join_args(&args),
+            after: limit,
+        })?
     }
 
     /// Runs git; a non-zero exit is an error carrying the arguments and stderr.
@@ -150,11 +269,7 @@ impl Git {
         let out = self.output(&args)?;
         if !out.status.success() {
             return Err(GitError::Failed {
-                args: args
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                args: join_args(&args),
                 status: out.status.to_string(),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
@@ -218,11 +333,7 @@ impl Git {
         let stderr = stderr.join().unwrap_or_default();
         if !status.success() {
             return Err(GitError::Failed {
-                args: args
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                args: join_args(&args),
                 status: status.to_string(),
                 stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
             });
@@ -296,6 +407,59 @@ impl Git {
     }
 }
 
+/// Waits for `child` (stdout and stderr piped) at most `limit`; `None` when it had to
+/// be stopped. The pipes are drained while waiting, so a chatty git never blocks.
+fn output_within(mut child: Child, limit: Duration) -> Option<Result<Output, GitError>> {
+    use std::io::Read;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    // Polled with a growing pause: most commands end within milliseconds, and the
+    // standard library cannot wait for a child with a time-out.
+    let mut pause = Duration::from_millis(1);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Some(Err(GitError::Spawn(e))),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            // The readers are left to end with the pipes: a helper git started may
+            // still hold them.
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    Some(Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }))
+}
+
 /// `https://user:token@host/x` → `https://host/x`: a URL that is safe to print.
 pub fn strip_userinfo(url: &str) -> String {
     match url.split_once("://") {
@@ -355,6 +519,48 @@ mod tests {
                 .starts_with("`git log no-such-rev` failed (exit status: 128): fatal:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn commands_that_talk_to_a_remote_are_told_apart() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        for remote in [
+            &["fetch", "origin"][..],
+            &["-c", "push.negotiate=true", "push", "origin", "x"],
+            &["-C", "/tmp", "ls-remote", "--tags", "u"],
+            &["--git-dir", "x", "clone", "u"],
+        ] {
+            assert!(talks_to_a_remote(&args(remote)), "{remote:?}");
+        }
+        for local in [
+            &["log", "--format=%H"][..],
+            &["-c", "fetch", "tag", "x"],
+            &["rev-parse", "push"],
+            &[],
+        ] {
+            assert!(!talks_to_a_remote(&args(local)), "{local:?}");
+        }
+    }
+
+    #[test]
+    fn a_remote_that_never_answers_is_given_up_on() {
+        // Accepts connections (the kernel's backlog) and never says a word.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("git://{}/a.git", silent.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::new(dir.path()).with_timeout(Duration::from_secs(1));
+        let err = git
+            .run(["ls-remote", "--end-of-options", &url])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`git ls-remote --end-of-options {url}` was stopped: the remote did not answer within 1s (RELAY_GIT_TIMEOUT)"
+            )
+        );
+        assert!(matches!(err, GitError::TimedOut { .. }));
+        // Local commands are not bounded, and work as before.
+        assert_eq!(git.run(["init", "-q", "--bare"]).unwrap(), "");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::PublishError;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// The name of the checksums file (the format `sha256sum` writes and `sha256sum -c`
 /// reads).
@@ -81,18 +81,35 @@ fn has_glob_syntax(text: &str) -> bool {
 
 /// The files `patterns` name, relative to `dir`: a plain path must be a file; a glob
 /// must match at least one file. Order: as given, each glob's matches sorted.
+///
+/// Every file must lie inside `dir`: a pattern that is absolute or climbs with `..`
+/// is refused before anything is read, and so is a file that is (or sits under) a
+/// symbolic link leading out of `dir` — an asset input must not ship a file of the
+/// runner that the release never built.
 pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, PublishError> {
+    let base = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let patterns: Vec<&str> = patterns
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect();
+    for pattern in &patterns {
+        if Path::new(pattern)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(PublishError::Escapes {
+                pattern: pattern.to_string(),
+            });
+        }
+    }
     let mut assets = Vec::new();
-    for pattern in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+    for pattern in patterns {
         let paths: Vec<PathBuf> = if has_glob_syntax(pattern) {
-            let full = if Path::new(pattern).is_absolute() {
-                pattern.to_string()
-            } else {
-                format!(
-                    "{}/{pattern}",
-                    glob::Pattern::escape(&dir.display().to_string())
-                )
-            };
+            let full = format!(
+                "{}/{pattern}",
+                glob::Pattern::escape(&dir.display().to_string())
+            );
             let matches = glob::glob(&full).map_err(|e| PublishError::BadGlob {
                 pattern: pattern.to_string(),
                 reason: e.msg.to_string(),
@@ -117,6 +134,16 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, Publis
             }
             vec![path]
         };
+        for path in &paths {
+            let inside =
+                std::path::absolute(path).is_ok_and(|p| crate::fsio::stays_inside(&p, &base));
+            if !inside {
+                return Err(PublishError::LinkLeaves {
+                    pattern: pattern.to_string(),
+                    path: path.strip_prefix(dir).unwrap_or(path).display().to_string(),
+                });
+            }
+        }
         for path in paths {
             let bytes = std::fs::read(&path).map_err(|source| PublishError::Read {
                 path: path.clone(),
@@ -319,5 +346,53 @@ mod tests {
         assert_eq!(err.to_string(), "--asset dist/*.zip matches no file");
         let err = local_files(dir.path(), &["nope.bin".into()]).unwrap_err();
         assert_eq!(err.to_string(), "--asset nope.bin: no such file");
+    }
+
+    #[test]
+    fn local_files_stay_inside_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(work.join("dist")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::write(dir.path().join("outside/x"), "secret").unwrap();
+        std::fs::write(work.join("dist/a.tar.gz"), "a").unwrap();
+        for pattern in [
+            "../*/x",
+            "../outside/x",
+            "/etc/hostname",
+            "dist/../../outside/x",
+        ] {
+            let err = local_files(&work, &[pattern.into()]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "--asset {pattern}: the path leaves the working folder (an absolute path or `..`); name files inside it"
+                )
+            );
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside/x"), work.join("dist/x.tar.gz"))
+                .unwrap();
+            std::os::unix::fs::symlink(dir.path().join("outside"), work.join("linked")).unwrap();
+            std::os::unix::fs::symlink(work.join("dist/a.tar.gz"), work.join("near.tar.gz"))
+                .unwrap();
+            for (pattern, path) in [
+                ("dist/*.tar.gz", "dist/x.tar.gz"),
+                ("linked/x", "linked/x"),
+                ("linked/*", "linked/x"),
+            ] {
+                let err = local_files(&work, &[pattern.into()]).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "--asset {pattern}: {path} is a symbolic link, or lies under one, that leads outside the working folder; name files inside it"
+                    )
+                );
+            }
+            // A link that stays inside is a file like any other.
+            let found = local_files(&work, &["near.tar.gz".into()]).unwrap();
+            assert_eq!(&found[0].bytes[..], b"a");
+        }
     }
 }

@@ -45,6 +45,14 @@ pub enum PublishError {
     NoMatch { pattern: String },
     #[error("--asset {pattern} is not a valid glob: {reason}")]
     BadGlob { pattern: String, reason: String },
+    #[error(
+        "--asset {pattern}: the path leaves the working folder (an absolute path or `..`); name files inside it"
+    )]
+    Escapes { pattern: String },
+    #[error(
+        "--asset {pattern}: {path} is a symbolic link, or lies under one, that leads outside the working folder; name files inside it"
+    )]
+    LinkLeaves { pattern: String, path: String },
     #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
@@ -111,6 +119,8 @@ impl PublishError {
                 | PublishError::NoFile { .. }
                 | PublishError::NoMatch { .. }
                 | PublishError::BadGlob { .. }
+                | PublishError::Escapes { .. }
+                | PublishError::LinkLeaves { .. }
                 | PublishError::Read { .. }
                 | PublishError::DuplicateName { .. }
                 | PublishError::LatestPrerelease

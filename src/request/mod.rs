@@ -501,6 +501,9 @@ impl Reader<'_> {
                 match name {
                     "repo" => {
                         let text = self.text(value, "`repo`")?;
+                        if let Err(reason) = check_repo(&text) {
+                            return Err(self.fail(value, format!("repo `{text}`: {reason}")));
+                        }
                         if let Some(earlier) = projects.iter().find(|p| p.repo == text) {
                             return Err(self.fail(
                                 value,
@@ -549,6 +552,38 @@ impl Reader<'_> {
     }
 }
 
+/// What a request may name as a repository: `owner/name`, a git URL, or a path, but
+/// never one that climbs out with `..` (a merge request could otherwise point the
+/// tools, and their write token, at any repository on the runner), a remote helper
+/// (`ext::sh -c …` runs a command), or text git would read as an option.
+pub fn check_repo(repo: &str) -> Result<(), &'static str> {
+    if repo.trim().is_empty() {
+        return Err("it is empty");
+    }
+    if repo.starts_with('-') {
+        return Err("it starts with `-`, which git would read as an option");
+    }
+    if repo.chars().any(char::is_control) {
+        return Err("it holds a control character");
+    }
+    if let Some((transport, _)) = repo.split_once("::")
+        && !transport.is_empty()
+        && transport
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return Err(
+            "`transport::address` makes git run a remote helper; name the repository as owner/name, a URL or a path",
+        );
+    }
+    if repo.split(['/', '\\', ':']).any(|segment| segment == "..") {
+        return Err(
+            "it climbs out with `..`; name the repository as owner/name, a URL, or a path inside the working folder",
+        );
+    }
+    Ok(())
+}
+
 /// Git's rules for a tag name (`git check-ref-format`), so that a bad name is refused
 /// before anything is tagged.
 pub fn check_tag_name(name: &str) -> Result<(), &'static str> {
@@ -592,6 +627,45 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn repos_that_climb_out_or_run_helpers_are_refused_at_their_position() {
+        for ok in [
+            "acme/api",
+            "group/sub/api",
+            "https://gitlab.example.org/acme/api.git",
+            "git@github.com:acme/api.git",
+            "ssh://[::1]/acme/api.git",
+            "./api.git",
+            "/srv/git/api.git",
+            "acme/api..old",
+        ] {
+            assert_eq!(check_repo(ok), Ok(()), "{ok}");
+        }
+        for (bad, reason) in [
+            ("../../x", "it climbs out with `..`"),
+            ("acme/../../x", "it climbs out with `..`"),
+            ("https://h/acme/../x.git", "it climbs out with `..`"),
+            ("git@h:../x.git", "it climbs out with `..`"),
+            (
+                "ext::sh -c touch% /tmp/x",
+                "`transport::address` makes git run",
+            ),
+            ("-uupload-pack=x", "it starts with `-`"),
+        ] {
+            assert!(
+                check_repo(bad).is_err_and(|r| r.starts_with(reason)),
+                "{bad}: {:?}",
+                check_repo(bad)
+            );
+        }
+        assert_eq!(
+            err(&format!(
+                "releases:\n  - version: 1.0.0\n    projects:\n      - repo: ../../x\n        hash: {H1}\n"
+            )),
+            "deliverables/2026.1/api.yaml:4:15: repo `../../x`: it climbs out with `..`; name the repository as owner/name, a URL, or a path inside the working folder"
+        );
     }
 
     #[test]

@@ -20,8 +20,21 @@ const DEFAULT_TEMPLATE: &str = "{server}/{repo}.git";
 
 /// Where a repo of the request lives, as git can reach it: a URL or a path as
 /// written; `owner/name` through `template` (`{repo}`, and `{server}` for the forge's
-/// server URL). A relative path is taken from the working folder.
+/// server URL). A relative path is taken from the working folder. A local repository
+/// (a path, or a `file://` URL) must lie inside the working folder: a request is data
+/// a merge request can change, and it must not aim the run at another repository of
+/// the runner.
 pub fn remote_url(repo: &str, template: Option<&str>, server_url: &str) -> Result<String, String> {
+    if let Some(rest) = repo.strip_prefix("file://") {
+        let path = rest.strip_prefix("localhost").unwrap_or(rest);
+        if !path.starts_with('/') {
+            return Err(format!(
+                "repo `{repo}`: a file:// URL names a path on this machine (file:///path)"
+            ));
+        }
+        inside_working_folder(repo, Path::new(path))?;
+        return Ok(repo.to_string());
+    }
     let is_url = repo.contains("://")
         || repo
             .split_once(':')
@@ -31,15 +44,8 @@ pub fn remote_url(repo: &str, template: Option<&str>, server_url: &str) -> Resul
     }
     let is_path = repo.starts_with('/') || repo.starts_with("./") || repo.starts_with("../");
     if is_path {
-        let path = Path::new(repo);
-        let absolute = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map_err(|e| format!("cannot read the working folder: {e}"))?
-                .join(path)
-        };
-        return Ok(absolute.to_string_lossy().into_owned());
+        return inside_working_folder(repo, Path::new(repo))
+            .map(|path| path.to_string_lossy().into_owned());
     }
     let template = template.unwrap_or(DEFAULT_TEMPLATE);
     if !template.contains("{repo}") {
@@ -50,6 +56,37 @@ pub fn remote_url(repo: &str, template: Option<&str>, server_url: &str) -> Resul
     Ok(template
         .replace("{server}", server_url.trim_end_matches('/'))
         .replace("{repo}", repo))
+}
+
+/// `path` made absolute from the working folder, when it lies inside it (symbolic
+/// links resolved where the path exists).
+fn inside_working_folder(repo: &str, path: &Path) -> Result<std::path::PathBuf, String> {
+    use std::path::Component;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working folder: {e}"))?;
+    let absolute = cwd.join(path);
+    let outside = || {
+        format!(
+            "repo `{repo}` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL"
+        )
+    };
+    let mut lexical = std::path::PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::ParentDir => {
+                if !lexical.pop() {
+                    return Err(outside());
+                }
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if crate::fsio::stays_inside(&lexical, &cwd) {
+        Ok(absolute)
+    } else {
+        Err(outside())
+    }
 }
 
 /// `https://user@host:443/x` → `host:443`; `None` for paths and scp-like addresses.
@@ -232,19 +269,45 @@ impl GitGroup {
             return checks;
         }
         // One fetch for every commit the remote must have; when it fails, one each
-        // to tell which are missing.
-        let missing: Vec<(&str, String)> = match self.fetch(&needed) {
-            Ok(()) => Vec::new(),
-            Err(_) => needed
-                .iter()
-                .filter_map(|sha| self.fetch(&[sha]).err().map(|e| (*sha, git_reason(&e))))
-                .collect(),
-        };
+        // to tell which are missing. A remote that stopped answering has not said that
+        // a commit is missing: its tags are `failed`, not `missing-commit`.
+        let mut missing: Vec<(&str, String)> = Vec::new();
+        let mut unreachable: Option<String> = None;
+        match self.fetch(&needed) {
+            Ok(()) => {}
+            Err(e @ GitError::TimedOut { .. }) => unreachable = Some(git_reason(&e)),
+            Err(_) => {
+                for sha in &needed {
+                    match self.fetch(&[sha]) {
+                        Ok(()) => {}
+                        Err(e @ GitError::TimedOut { .. }) => {
+                            unreachable = Some(git_reason(&e));
+                            break;
+                        }
+                        Err(e) => missing.push((sha, git_reason(&e))),
+                    }
+                }
+                if unreachable.is_none()
+                    && !missing.is_empty()
+                    && let Err(e) = self.remote_tags()
+                {
+                    unreachable = Some(git_reason(&e));
+                }
+            }
+        }
         for (tag, check) in tags.iter().zip(checks.iter_mut()) {
             if *check != Check::Ready {
                 continue;
             }
-            if let Some((_, reason)) = missing.iter().find(|(sha, _)| *sha == tag.commit) {
+            if let Some(reason) = &unreachable {
+                *check = Check::Done(
+                    TagStatus::Failed,
+                    Some(format!(
+                        "cannot fetch {} from {}: {reason}",
+                        tag.commit, self.display
+                    )),
+                );
+            } else if let Some((_, reason)) = missing.iter().find(|(sha, _)| *sha == tag.commit) {
                 *check = Check::Done(
                     TagStatus::MissingCommit,
                     Some(format!(
@@ -335,11 +398,24 @@ impl GitGroup {
             Ok(_) => (TagStatus::Created, None),
             Err(e) => {
                 // The push is never forced: a tag that appeared since the preflight
-                // is reported as it is, not replaced.
+                // is reported as it is, not replaced. The very tag object this run
+                // made means the push landed and only the remote's answer was lost.
                 if let Ok(remote) = self.remote_tags()
                     && let Some(found) = remote.get(&tag.tag)
                 {
-                    return if found.commit() == tag.commit {
+                    let ours = git
+                        .resolve(&format!("refs/tags/{}", tag.tag))
+                        .ok()
+                        .flatten();
+                    return if ours.as_deref() == Some(found.oid.as_str()) {
+                        (
+                            TagStatus::Created,
+                            Some(format!(
+                                "the push's answer was lost ({}), but the remote has the tag this run pushed",
+                                git_reason(&e)
+                            )),
+                        )
+                    } else if found.commit() == tag.commit {
                         (
                             TagStatus::Exists,
                             Some("made by someone else during this run".into()),
@@ -375,6 +451,7 @@ impl GitGroup {
 /// The part of a git error a reader needs: git's last words (its `fatal:` line).
 fn git_reason(error: &GitError) -> String {
     match error {
+        GitError::TimedOut { after, .. } => crate::git::timed_out_reason(*after),
         GitError::Failed { stderr, .. } => {
             let line = stderr
                 .lines()
@@ -425,14 +502,30 @@ mod tests {
             remote_url("https://gitlab.com/acme/api.git", None, server).unwrap(),
             "https://gitlab.com/acme/api.git"
         );
-        assert_eq!(
-            remote_url("/srv/api.git", None, server).unwrap(),
-            "/srv/api.git"
-        );
         assert!(
             remote_url("./api.git", None, server)
                 .unwrap()
                 .ends_with("/./api.git")
+        );
+        let inside = std::env::current_dir().unwrap().join("api.git");
+        let inside = inside.to_string_lossy();
+        assert_eq!(remote_url(&inside, None, server).unwrap(), inside);
+        for outside in [
+            "/srv/api.git",
+            "../api.git",
+            "./a/../../api.git",
+            "file:///srv/a.git",
+        ] {
+            assert_eq!(
+                remote_url(outside, None, server).unwrap_err(),
+                format!(
+                    "repo `{outside}` is a path outside the working folder; a request names local repositories inside it, others as owner/name or a URL"
+                )
+            );
+        }
+        assert_eq!(
+            remote_url("file://host/a.git", None, server).unwrap_err(),
+            "repo `file://host/a.git`: a file:// URL names a path on this machine (file:///path)"
         );
         assert_eq!(
             remote_url("acme/api", Some("git://h/x.git"), server).unwrap_err(),

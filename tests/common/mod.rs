@@ -12,6 +12,7 @@ pub mod issue_comments;
 pub mod mock_api;
 pub mod outputs;
 pub mod pages;
+pub mod proxy;
 
 pub use git_server::GitServer;
 pub use http_git::HttpGitServer;
@@ -72,6 +73,7 @@ impl Sandbox {
                 || key.starts_with("RUNNER_")
                 || key == "CI"
                 || key == "RELAY_HTTP_TIMEOUT"
+                || key == "RELAY_GIT_TIMEOUT"
             {
                 cmd.env_remove(&key);
             }
