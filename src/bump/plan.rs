@@ -469,11 +469,37 @@ fn stays_in_repository(
     root: &Path,
     found: Vec<(PathBuf, String)>,
 ) -> Result<Vec<(PathBuf, String)>, BumpError> {
-    let base = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let base = crate::fsio::resolve_links(&base);
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let base = crate::fsio::resolve_links(&root);
+    // Resolving every path costs a lookup per component per file; a monorepo names
+    // thousands. Only a path with a link on it needs resolving, and whether a folder
+    // is a link is asked once per folder.
+    let mut is_link: HashMap<PathBuf, bool> = HashMap::new();
+    let mut link_on_the_way = |full: &Path| -> bool {
+        let Ok(relative) = full.strip_prefix(&root) else {
+            return true;
+        };
+        let mut at = root.clone();
+        let last = relative.components().count();
+        for (n, part) in relative.components().enumerate() {
+            at.push(part);
+            let link = if n + 1 == last {
+                std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+            } else {
+                *is_link.entry(at.clone()).or_insert_with(|| {
+                    std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+                })
+            };
+            if link {
+                return true;
+            }
+        }
+        false
+    };
     for (full, display) in &found {
-        let inside = std::path::absolute(full)
-            .is_ok_and(|p| crate::fsio::resolve_links(&p).starts_with(&base));
+        let full = std::path::absolute(full).unwrap_or_else(|_| full.clone());
+        let inside =
+            !link_on_the_way(&full) || crate::fsio::resolve_links(&full).starts_with(&base);
         if !inside {
             return Err(BumpError::Spec {
                 spec: spec.text.clone(),
