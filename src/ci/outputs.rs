@@ -117,7 +117,10 @@ impl Outputs {
             format!("{key}={}\n", value.replace('$', "$$"))
         };
         let size = |entries: &[(String, String, bool)]| -> usize {
-            entries.iter().map(|(k, t, side)| line(k, t, *side).len()).sum()
+            entries
+                .iter()
+                .map(|(k, t, side)| line(k, t, *side).len())
+                .sum()
         };
         // GitLab refuses the whole report at its size limit: the longest values move to
         // side files (their paths are shorter) until it fits.
@@ -371,9 +374,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.env");
         let mut outputs = Outputs::new();
-        outputs.set("tagger-email", "a@b").set("tagger_email", "evil");
+        outputs
+            .set("tagger-email", "a@b")
+            .set("tagger_email", "evil");
         let warnings = outputs.write_dotenv(&path).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "TAGGER_EMAIL=a@b\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "TAGGER_EMAIL=a@b\n"
+        );
         assert_eq!(
             warnings,
             [format!(

@@ -91,7 +91,10 @@ pub fn inert_json(json: &str) -> String {
 /// Control characters of untrusted text shown as escapes (`\u{1b}`, `\r`), so that it
 /// cannot move the cursor, recolour or rewrite a log line; line feeds and tabs stay.
 pub fn visible_controls(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return text.to_string();
     }
     text.chars()
@@ -129,7 +132,10 @@ mod tests {
 
     #[test]
     fn text_with_command_lines_is_wrapped_in_stop_commands() {
-        assert_eq!(inert("plain text\nno commands: a::b"), "plain text\nno commands: a::b");
+        assert_eq!(
+            inert("plain text\nno commands: a::b"),
+            "plain text\nno commands: a::b"
+        );
         for hostile in [
             "x\n::set-output name=a::b",
             "x\r  ::add-mask::y",
@@ -140,7 +146,10 @@ mod tests {
             let token = lines[0].strip_prefix("::stop-commands::").unwrap();
             assert!(token.starts_with("relay-") && token.len() == 38, "{token}");
             assert_eq!(lines.last().unwrap(), &format!("::{token}::"));
-            assert_eq!(&wrapped[lines[0].len() + 1..wrapped.len() - token.len() - 5], hostile);
+            assert_eq!(
+                &wrapped[lines[0].len() + 1..wrapped.len() - token.len() - 5],
+                hostile
+            );
         }
     }
 

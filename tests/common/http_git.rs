@@ -105,7 +105,8 @@ fn serve(
         return;
     }
     if let Some(status) = failure {
-        let reply = tiny_http::Response::from_string("the server is broken").with_status_code(status);
+        let reply =
+            tiny_http::Response::from_string("the server is broken").with_status_code(status);
         let _ = request.respond(reply);
         return;
     }

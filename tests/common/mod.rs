@@ -13,6 +13,7 @@ pub mod mock_api;
 pub mod outputs;
 pub mod pages;
 pub mod secrets;
+pub mod workflow_commands;
 
 pub use git_server::GitServer;
 pub use http_git::HttpGitServer;
@@ -343,12 +344,8 @@ impl Run {
     /// Asserts that `secret` appears in neither stream nor in any file the run wrote for
     /// the pipeline (every secret of the command itself is audited by [`Relay::run`]).
     pub fn assert_hides(&self, secret: &str) -> &Self {
-        self.audit.check_one(
-            secret,
-            "the test",
-            &self.output.stdout,
-            &self.output.stderr,
-        );
+        self.audit
+            .check_one(secret, "the test", &self.output.stdout, &self.output.stderr);
         self
     }
 }

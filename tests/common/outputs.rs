@@ -60,9 +60,7 @@ pub fn parse_dotenv(text: &str) -> BTreeMap<String, String> {
         };
         let (k, v) = (strip(k), strip(v));
         assert!(
-            !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "GitLab rejects the key {k:?}"
         );
         assert!(

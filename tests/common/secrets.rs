@@ -99,7 +99,10 @@ impl SecretAudit {
                 audit.add(&text, &format!("the variable {key}"));
             }
             for password in url_passwords(&text) {
-                audit.add(&password, &format!("a URL's password in the variable {key}"));
+                audit.add(
+                    &password,
+                    &format!("a URL's password in the variable {key}"),
+                );
             }
             match key {
                 "GITHUB_OUTPUT" | "GITHUB_ENV" | "GITHUB_STEP_SUMMARY" | "GITHUB_STATE" => {
@@ -117,7 +120,10 @@ impl SecretAudit {
             .collect();
         for (i, arg) in args.iter().enumerate() {
             for password in url_passwords(arg) {
-                audit.add(&password, &format!("a URL's password in the argument {arg:?}"));
+                audit.add(
+                    &password,
+                    &format!("a URL's password in the argument {arg:?}"),
+                );
             }
             let Some(flag) = arg.strip_prefix("--") else {
                 continue;
@@ -140,8 +146,7 @@ impl SecretAudit {
 
     fn add(&mut self, value: &str, origin: &str) {
         let value = value.trim();
-        if value.chars().count() < MIN_SECRET_LEN || self.secrets.iter().any(|s| s.value == value)
-        {
+        if value.chars().count() < MIN_SECRET_LEN || self.secrets.iter().any(|s| s.value == value) {
             return;
         }
         self.secrets.push(Secret {
