@@ -185,7 +185,10 @@ mod tests {
             ),
             ("<!-- ", "&lt;\\!-- "),
             ("x\n\n## Injected heading", "x  \\#\\# Injected heading"),
-            ("**bold** _em_ ~~gone~~", "\\*\\*bold\\*\\* \\_em\\_ \\~\\~gone\\~\\~"),
+            (
+                "**bold** _em_ ~~gone~~",
+                "\\*\\*bold\\*\\* \\_em\\_ \\~\\~gone\\~\\~",
+            ),
             ("$\\color{red}{x}$", "\\$\\\\color{red}{x}\\$"),
             ("&lt; is <", "&amp;lt; is &lt;"),
         ] {
@@ -199,10 +202,7 @@ mod tests {
             escape_inline("handle `None` and ``a`b`` in <x>"),
             "handle `None` and ``a`b`` in &lt;x&gt;"
         );
-        assert_eq!(
-            escape_inline("`<script>` | `a|b`"),
-            "`<script>` \\| `a|b`"
-        );
+        assert_eq!(escape_inline("`<script>` | `a|b`"), "`<script>` \\| `a|b`");
         assert_eq!(escape_inline("a ` b"), "a \\` b");
         assert_eq!(escape_inline("``a` b"), "\\`\\`a\\` b");
         assert_eq!(escape_inline("`multi\nline`"), "`multi line`");
