@@ -357,7 +357,8 @@ fn outputs_reach_github_gitlab_and_the_step_summary_escaped() {
         markdown,
         "### Links for `3.1.0`\n\n1 created, 0 updated, 0 unchanged\n\n\
          | status | place | where | name | target |\n| --- | --- | --- | --- | --- |\n\
-         | created | map | `links.json` | `latest|<b>` | https://x.org/3.1.0/a\\_b.tgz |\n\n"
+         | created | map | `links.json` | `latest\\|<b>` | https://x.org/3.1.0/a\\_b.tgz |\n\n",
+        "a `|` in a code span still splits a GitHub table cell unless escaped"
     );
 }
 
