@@ -150,7 +150,10 @@ fn expected_error(tool: &str, forge: Forge, status: u16, api: &str) -> String {
     });
     let call = match (forge, status) {
         (Forge::GitHub, 401) => {
-            format!("{what}: 401 — the token lacks a permission: {permission} (Bad credentials)")
+            format!(
+                "{what}: 401 — the token was refused (missing, wrong, expired or revoked); \
+                 needed: {permission} (Bad credentials)"
+            )
         }
         (Forge::GitHub, 403) => format!(
             "{what}: 403 — the token lacks a permission: {permission} (Resource not accessible \
@@ -158,8 +161,8 @@ fn expected_error(tool: &str, forge: Forge, status: u16, api: &str) -> String {
         ),
         (Forge::GitHub, _) => format!("{what}: server error 500 after 5 attempts: Server Error"),
         (Forge::GitLab, 401) => format!(
-            "connecting to GitLab at {api}/api/v4: 401 — the token lacks a permission: a valid \
-             token with `read_api` (`api` to write)"
+            "connecting to GitLab at {api}/api/v4: 401 — the token was refused (missing, wrong, \
+             expired or revoked); needed: a valid token with `read_api` (`api` to write)"
         ),
         (Forge::GitLab, 403) => {
             format!("{what}: 403 — the token lacks a permission: {permission} (403 Forbidden)")

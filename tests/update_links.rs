@@ -1174,8 +1174,8 @@ fn a_link_service_that_refuses_the_token_fails_the_job_after_the_files() {
     assert_eq!(
         run.stderr().lines().last().unwrap(),
         format!(
-            "error: POST 1 links to {}/api/links: 401 — the token lacks a permission: a token \
-             allowed to create links (unauthorized)",
+            "error: POST 1 links to {}/api/links: 401 — the token was refused (missing, wrong, \
+             expired or revoked); needed: a token allowed to create links (unauthorized)",
             api.url()
         )
     );
