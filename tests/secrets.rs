@@ -550,7 +550,9 @@ fn update_links_hides_the_token_when_the_git_server_refuses_or_fails() {
         let message = error_message(&run);
         assert!(
             message.starts_with(
-                "error: updating links: `git ls-remote --tags --end-of-options origin refs/tags/v1.0.0 \
+                "error: updating links: reading the tags of `origin` failed — the token needs \
+                 `contents: read` (GitHub) or `read_repository` (GitLab), and write access to move \
+                 them: `git ls-remote --tags --end-of-options origin refs/tags/v1.0.0 \
                  refs/tags/v1.0.0^{} refs/tags/latest refs/tags/latest^{}` failed (exit status: \
                  128): "
             ),
@@ -561,7 +563,7 @@ fn update_links_hides_the_token_when_the_git_server_refuses_or_fails() {
             GitServerCase::Fails => "The requested URL returned error: 500",
             GitServerCase::RefusesUrlCredentials => "Authentication failed",
         };
-        assert!(message.contains(reason), "{case:?}: {message}");
+        assert_eq!(message.matches(reason).count(), 1, "{case:?}: {message}");
     }
 }
 
