@@ -436,6 +436,7 @@ impl<'a> Fleet<'a> {
 /// Runs the tool and fails the test, rather than hanging it, when the tool does not
 /// end on its own (the property under test is that it always does).
 fn run_bounded(relay: common::Relay) -> Run {
+    let audit = common::secrets::SecretAudit::of(&relay.cmd);
     let mut cmd = relay.cmd;
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -462,13 +463,13 @@ fn run_bounded(relay: common::Relay) -> Run {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Run {
-        output: std::process::Output {
-            status,
-            stdout: stdout.join().unwrap(),
-            stderr: stderr.join().unwrap(),
-        },
-    }
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    audit.check(&output.stdout, &output.stderr);
+    Run { output, audit }
 }
 
 fn statuses(run: &Run) -> Vec<(String, String)> {

@@ -450,7 +450,7 @@ fn commit_text_cannot_break_out_of_its_list_item() {
     assert_eq!(
         items,
         [
-            "- **&lt;b&gt;x&lt;/b&gt;:** \\#\\# not a heading \\| \\`code\\` \\*bold\\*",
+            "- **&lt;b&gt;x&lt;/b&gt;:** \\#\\# not a heading \\| `code` \\*bold\\*",
             "- Revert \"fix: y\"",
             "- \\- 1. &lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1))",
         ]

@@ -357,7 +357,8 @@ fn outputs_reach_github_gitlab_and_the_step_summary_escaped() {
         markdown,
         "### Links for `3.1.0`\n\n1 created, 0 updated, 0 unchanged\n\n\
          | status | place | where | name | target |\n| --- | --- | --- | --- | --- |\n\
-         | created | map | `links.json` | `latest|<b>` | https://x.org/3.1.0/a\\_b.tgz |\n\n"
+         | created | map | `links.json` | `latest\\|<b>` | https://x.org/3.1.0/a\\_b.tgz |\n\n",
+        "a `|` in a code span still splits a GitHub table cell unless escaped"
     );
 }
 
@@ -1173,8 +1174,8 @@ fn a_link_service_that_refuses_the_token_fails_the_job_after_the_files() {
     assert_eq!(
         run.stderr().lines().last().unwrap(),
         format!(
-            "error: POST 1 links to {}/api/links: 401 — the token lacks a permission: a token \
-             allowed to create links (unauthorized)",
+            "error: POST 1 links to {}/api/links: 401 — the token was refused (missing, wrong, \
+             expired or revoked); needed: a token allowed to create links (unauthorized)",
             api.url()
         )
     );

@@ -10,7 +10,8 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// GitLab rejects a dotenv report larger than this (5 KiB).
+/// GitLab rejects a dotenv report of this size or more (5 KiB; its check is
+/// `size < limit`).
 pub const GITLAB_DOTENV_MAX_BYTES: usize = 5 * 1024;
 /// GitLab's default limit of variables one dotenv report may define (self-managed).
 pub const GITLAB_DOTENV_MAX_VARIABLES: usize = 20;
@@ -77,50 +78,83 @@ impl Outputs {
         append(path, &block)
     }
 
-    /// Writes a GitLab dotenv report: `UPPER_SNAKE=value` lines. A value GitLab cannot
-    /// carry on one line (newlines, surrounding blanks) is written to a file beside the
-    /// report and the variable holds that file's path. Returns warnings about
-    /// GitLab's limits.
+    /// Writes a GitLab dotenv report: `UPPER_SNAKE=value` lines, read the way GitLab
+    /// reads them (each line split at its first `=`, both sides stripped) and then
+    /// expanded by the runner (`$NAME` is replaced, `$$` is one `$`), so every `$` of a
+    /// value is written as `$$`. A value GitLab cannot carry on one line (newlines,
+    /// surrounding blanks) is written to a file beside the report and the variable holds
+    /// that file's path; so are the longest values when the report would otherwise
+    /// reach GitLab's size limit. Returns warnings about GitLab's limits and about
+    /// names that fold to one key.
     pub fn write_dotenv(&self, path: &Path) -> Result<Vec<String>, CiError> {
-        let mut report = String::new();
-        let mut side_files = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut warnings = Vec::new();
+        // (key, text, kept in a side file)
+        let mut entries: Vec<(String, String, bool)> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
         for (name, value) in &self.entries {
             let key = dotenv_key(name);
-            if keys.contains(&key) {
+            if let Some(i) = entries.iter().position(|(k, _, _)| *k == key) {
                 // Two names that fold to one key (`a-b`, `a_b`): the first wins.
+                warnings.push(format!(
+                    "output `{name}` has the dotenv key {key} of output `{}`; it is left out of {}",
+                    names[i],
+                    path.display()
+                ));
                 continue;
             }
-            keys.push(key.clone());
             let text = text_of(value);
-            let one_line = !text.contains(['\n', '\r']) && text.trim() == text;
-            let value = if one_line {
-                text
-            } else {
-                let side = side_file(path, &key);
-                side_files.push((side.clone(), text));
-                side.display().to_string()
-            };
-            report.push_str(&format!("{key}={value}\n"));
+            let gitlab_strips = |c: char| c.is_whitespace() || c == '\0';
+            let one_line = !text.contains(['\n', '\r']) && text.trim_matches(gitlab_strips) == text;
+            entries.push((key, text, !one_line));
+            names.push(name);
         }
-        for (side, text) in &side_files {
-            write_atomic(side, text.as_bytes())?;
+        let line = |key: &str, text: &str, side: bool| {
+            let value = if side {
+                side_file(path, key).display().to_string()
+            } else {
+                text.to_string()
+            };
+            format!("{key}={}\n", value.replace('$', "$$"))
+        };
+        let size = |entries: &[(String, String, bool)]| -> usize {
+            entries
+                .iter()
+                .map(|(k, t, side)| line(k, t, *side).len())
+                .sum()
+        };
+        // GitLab refuses the whole report at its size limit: the longest values move to
+        // side files (their paths are shorter) until it fits.
+        while size(&entries) >= GITLAB_DOTENV_MAX_BYTES {
+            let longest = entries
+                .iter_mut()
+                .filter(|(k, t, side)| !side && line(k, t, false).len() > line(k, t, true).len())
+                .max_by_key(|(k, t, _)| line(k, t, false).len());
+            match longest {
+                Some(entry) => entry.2 = true,
+                None => break,
+            }
+        }
+        let mut report = String::new();
+        for (key, text, side) in &entries {
+            if *side {
+                write_atomic(&side_file(path, key), text.as_bytes())?;
+            }
+            report.push_str(&line(key, text, *side));
         }
         write_atomic(path, report.as_bytes())?;
-        let mut warnings = Vec::new();
-        if report.len() > GITLAB_DOTENV_MAX_BYTES {
+        if report.len() >= GITLAB_DOTENV_MAX_BYTES {
             warnings.push(format!(
-                "{} is {} bytes; GitLab rejects dotenv reports over {} bytes",
+                "{} is {} bytes; GitLab rejects dotenv reports of {} bytes or more",
                 path.display(),
                 report.len(),
                 GITLAB_DOTENV_MAX_BYTES
             ));
         }
-        if keys.len() > GITLAB_DOTENV_MAX_VARIABLES {
+        if entries.len() > GITLAB_DOTENV_MAX_VARIABLES {
             warnings.push(format!(
                 "{} defines {} variables; GitLab's default limit is {}",
                 path.display(),
-                keys.len(),
+                entries.len(),
                 GITLAB_DOTENV_MAX_VARIABLES
             ));
         }
@@ -192,7 +226,8 @@ fn side_file(dotenv: &Path, key: &str) -> PathBuf {
     dotenv.with_file_name(format!("{file_name}.{key}"))
 }
 
-fn random_hex() -> String {
+/// 32 random hex digits (output delimiters, stop-commands tokens).
+pub(crate) fn random_hex() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -283,12 +318,77 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.env");
         let mut outputs = Outputs::new();
-        for i in 0..25 {
-            outputs.set(format!("k{i}"), "v".repeat(300));
+        for i in 0..300 {
+            outputs.set(format!("k{i}"), "v".repeat(30));
         }
         let warnings = outputs.write_dotenv(&path).unwrap();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("GitLab rejects dotenv reports over 5120 bytes"));
-        assert!(warnings[1].contains("defines 25 variables"));
+        assert!(
+            warnings[0].contains("GitLab rejects dotenv reports of 5120 bytes or more"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains("defines 300 variables"));
+    }
+
+    #[test]
+    fn the_longest_values_move_to_side_files_until_the_report_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.env");
+        let mut outputs = Outputs::new();
+        outputs
+            .set("small", "v1")
+            .set("big", "b".repeat(3000))
+            .set("bigger", "c".repeat(4000))
+            .set("medium", "m".repeat(1000));
+        assert_eq!(outputs.write_dotenv(&path).unwrap(), Vec::<String>::new());
+        let report = std::fs::read_to_string(&path).unwrap();
+        let side = dir.path().join("out.env.BIGGER");
+        assert_eq!(
+            report,
+            format!(
+                "SMALL=v1\nBIG={}\nBIGGER={}\nMEDIUM={}\n",
+                "b".repeat(3000),
+                side.display(),
+                "m".repeat(1000)
+            )
+        );
+        assert!(report.len() < GITLAB_DOTENV_MAX_BYTES);
+        assert_eq!(std::fs::read_to_string(side).unwrap(), "c".repeat(4000));
+    }
+
+    #[test]
+    fn dollars_are_doubled_for_the_runner_s_expansion() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.env");
+        let mut outputs = Outputs::new();
+        outputs.set("note", "costs $5, not $CI_JOB_TOKEN or $$");
+        outputs.write_dotenv(&path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "NOTE=costs $$5, not $$CI_JOB_TOKEN or $$$$\n"
+        );
+    }
+
+    #[test]
+    fn names_folding_to_one_dotenv_key_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.env");
+        let mut outputs = Outputs::new();
+        outputs
+            .set("tagger-email", "a@b")
+            .set("tagger_email", "evil");
+        let warnings = outputs.write_dotenv(&path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "TAGGER_EMAIL=a@b\n"
+        );
+        assert_eq!(
+            warnings,
+            [format!(
+                "output `tagger_email` has the dotenv key TAGGER_EMAIL of output `tagger-email`; \
+                 it is left out of {}",
+                path.display()
+            )]
+        );
     }
 }

@@ -74,36 +74,73 @@ impl Session {
         self.secrets.push(secret.to_string());
     }
 
-    /// The text with every hidden secret replaced by `***`.
+    /// The text with every hidden secret, and the password of every URL, replaced by
+    /// `***`.
     pub fn redact(&self, text: &str) -> String {
         redact_secrets(&self.secrets, text)
     }
 
-    /// A redacting function that outlives borrows of the session, for progress
-    /// reported from other threads.
+    /// Text as this session prints it to a log: secrets cut out, control characters
+    /// shown as escapes, and inside GitHub Actions no workflow command runnable from a
+    /// tag message or commit subject in it.
+    pub fn printable(&self, text: &str) -> String {
+        printable(&self.secrets, self.ctx.in_github_actions(), text)
+    }
+
+    /// [`Session::printable`] as a function that outlives borrows of the session, for
+    /// progress reported from other threads.
     pub fn redactor(&self) -> impl Fn(&str) -> String + Send + Sync + 'static {
         let secrets = self.secrets.clone();
-        move |text: &str| redact_secrets(&secrets, text)
+        let in_actions = self.ctx.in_github_actions();
+        move |text: &str| printable(&secrets, in_actions, text)
     }
 
     /// A progress line (or block of lines) on stderr.
     pub fn progress(&self, line: &str) {
-        to_stderr(&self.redact(line));
+        to_stderr(&self.printable(line));
+    }
+
+    /// A product of the run meant for the reader (a dry run's diff): on stdout, or on
+    /// stderr when stdout holds the `--json` outputs. Its bytes stay as they are (a
+    /// diff of a CRLF file keeps its CRs), only made inert inside GitHub Actions.
+    pub fn print_product(&self, text: &str) {
+        let text = self.guard(&self.redact(text));
+        if self.output.json {
+            write_quietly(std::io::stderr().lock(), &text);
+        } else {
+            write_quietly(std::io::stdout().lock(), &text);
+        }
+    }
+
+    /// A JSON document on stdout (`--json`, `--context`).
+    pub fn print_json(&self, value: &serde_json::Value) -> serde_json::Result<()> {
+        let text = self.redact(&serde_json::to_string_pretty(value)?);
+        to_stdout(&workflow::inert_json(&text));
+        Ok(())
     }
 
     pub fn warn(&self, message: &str) {
-        let message = self.redact(message);
-        to_stderr(&format!("warning: {message}"));
+        let message = workflow::visible_controls(&self.redact(message));
+        to_stderr(&self.guard(&format!("warning: {message}")));
         if self.ctx.in_github_actions() {
             to_stderr(&workflow::warning_command(&message));
         }
     }
 
     fn error(&self, message: &str, location: Option<&Location>) {
-        let message = self.redact(message);
-        to_stderr(&format!("error: {message}"));
+        let message = workflow::visible_controls(&self.redact(message));
+        to_stderr(&self.guard(&format!("error: {message}")));
         if self.ctx.in_github_actions() {
             to_stderr(&workflow::error_command(&message, location));
+        }
+    }
+
+    /// Redacted text made inert for the GitHub runner.
+    fn guard(&self, text: &str) -> String {
+        if self.ctx.in_github_actions() {
+            workflow::inert(text)
+        } else {
+            text.to_string()
         }
     }
 
@@ -113,7 +150,7 @@ impl Session {
             Ok(report) => report,
             Err(err) => {
                 let relay_error = err.downcast_ref::<crate::Error>();
-                self.error(&format!("{err:#}"), relay_error.and_then(|e| e.location()));
+                self.error(&chain_message(&err), relay_error.and_then(|e| e.location()));
                 return ExitCode::from(relay_error.map_or(1, crate::Error::exit_code));
             }
         };
@@ -121,7 +158,7 @@ impl Session {
             self.warn(warning);
         }
         if let Err(err) = self.write_outputs(&report) {
-            self.error(&format!("{err:#}"), None);
+            self.error(&chain_message(&err), None);
             return ExitCode::from(1);
         }
         match &report.failure {
@@ -154,7 +191,7 @@ impl Session {
                 .with_context(|| format!("writing the step summary {}", path.display()))?;
         }
         if self.output.json {
-            println!("{}", serde_json::to_string_pretty(&outputs.to_json())?);
+            self.print_json(&outputs.to_json())?;
         }
         Ok(())
     }
@@ -173,19 +210,117 @@ impl Session {
     }
 }
 
-/// `text` with every secret replaced by `***`.
+/// `text` with every secret, and the password of every `scheme://user:password@host`
+/// URL (a remote given with its credentials), replaced by `***`.
 fn redact_secrets(secrets: &[String], text: &str) -> String {
-    secrets
+    let text = secrets
         .iter()
-        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"));
+    redact_url_passwords(&text)
 }
 
-/// Writes `text` and a newline to stderr in one write. A closed stderr (a pipe whose
-/// reader left) loses the line instead of aborting the job halfway.
+fn printable(secrets: &[String], in_actions: bool, text: &str) -> String {
+    let text = workflow::visible_controls(&redact_secrets(secrets, text));
+    if in_actions {
+        workflow::inert(&text)
+    } else {
+        text
+    }
+}
+
+/// Replaces the password of every URL's `user:password@` with `***`.
+fn redact_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, after) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = after
+            .find(|c: char| "/?#\"'`<>()[]{}".contains(c) || c.is_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority.rfind('@').and_then(|end| {
+            let userinfo = &authority[..end];
+            userinfo.find(':').map(|colon| (colon, end))
+        }) {
+            Some((colon, end)) => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[end..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The error with its causes on one line (`what: why: because`); a cause whose text
+/// the message already ends with (an error that prints its own source) is not repeated.
+fn chain_message(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_passwords_are_redacted_wherever_they_appear() {
+        assert_eq!(
+            redact_url_passwords(
+                "cannot push to 'https://bot:s3cret@git.example.org/a.git' (http://u:p@h:80/x) \
+                 ssh://git@host/x https://host/a@b"
+            ),
+            "cannot push to 'https://bot:***@git.example.org/a.git' (http://u:***@h:80/x) \
+             ssh://git@host/x https://host/a@b"
+        );
+        assert_eq!(redact_secrets(&["tok3n".into()], "a tok3n b"), "a *** b");
+    }
+
+    #[test]
+    fn a_cause_the_message_already_holds_is_not_repeated() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("reading from `origin` failed: {source}")]
+        struct Outer {
+            source: std::io::Error,
+        }
+        let err = anyhow::Error::new(Outer {
+            source: std::io::Error::other("refused"),
+        })
+        .context("proposing the change");
+        assert_eq!(
+            chain_message(&err),
+            "proposing the change: reading from `origin` failed: refused"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(chain_message(&plain), "outer: inner");
+    }
+}
+
+/// Writes `text` and a newline to stderr in one write.
 fn to_stderr(text: &str) {
-    use std::io::Write;
-    let mut line = String::with_capacity(text.len() + 1);
-    line.push_str(text);
-    line.push('\n');
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    write_quietly(std::io::stderr().lock(), &format!("{text}\n"));
+}
+
+/// Writes `text` and a newline to stdout.
+fn to_stdout(text: &str) {
+    write_quietly(std::io::stdout().lock(), &format!("{text}\n"));
+}
+
+/// A closed stream (a pipe whose reader left, `tool | head`) loses the text instead of
+/// aborting the job halfway with a panic.
+fn write_quietly(mut stream: impl std::io::Write, text: &str) {
+    let _ = stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush());
 }

@@ -7,24 +7,57 @@ use std::io::Write;
 use std::path::Path;
 
 /// Escapes text for one Markdown table cell or list item: no HTML, no line breaks,
-/// no table pipes, no emphasis or link syntax of its own.
+/// no table pipes, no emphasis, link, heading or math syntax of its own. A code span
+/// the text closes itself (`` `None` ``) stays a code span — its content is shown as
+/// it is, so nothing in it is markup; unmatched backticks are escaped.
 pub fn escape_inline(text: &str) -> String {
+    let text = text.replace('\r', "").replace('\n', " ");
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let run = rest.len() - rest.trim_start_matches('`').len();
+            if let Some(end) = closing_backticks(&rest[run..], run) {
+                // The whole span, fences included, verbatim.
+                out.push_str(&rest[..run + end + run]);
+                rest = &rest[run + end + run..];
+            } else {
+                out.push_str(&"\\`".repeat(run));
+                rest = &rest[run..];
+            }
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\r' => {}
-            '\n' => out.push(' '),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '~' => {
+            '|' | '\\' | '*' | '_' | '[' | ']' | '#' | '!' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
             _ => out.push(c),
         }
+        rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// Where a run of exactly `n` backticks starts in `text` (a code span's end).
+fn closing_backticks(text: &str, n: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
+            if run == n {
+                return Some(i);
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Escapes text that starts a list item (`- {text}`) or a line of its own: on top of
@@ -67,7 +100,8 @@ pub fn code(text: &str) -> String {
 }
 
 /// A Markdown table; cells are escaped by the caller's choice of [`escape_inline`] or
-/// [`code`].
+/// [`code`]. A `|` left unescaped in a cell (inside a code span, where GitHub still
+/// splits cells at it) is escaped here.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = format!(
         "| {} |\n|{}\n",
@@ -75,7 +109,23 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         " --- |".repeat(header.len())
     );
     for row in rows {
-        out.push_str(&format!("| {} |\n", row.join(" | ")));
+        let cells: Vec<String> = row.iter().map(|cell| escape_cell_pipes(cell)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}
+
+/// Escapes every `|` of a cell that is not escaped yet (an even run of backslashes
+/// before it escapes only themselves).
+fn escape_cell_pipes(cell: &str) -> String {
+    let mut out = String::with_capacity(cell.len());
+    let mut backslashes = 0;
+    for c in cell.chars() {
+        if c == '|' && backslashes % 2 == 0 {
+            out.push('\\');
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
     }
     out
 }
@@ -115,6 +165,56 @@ mod tests {
         assert_eq!(escape_list_item("> quote"), "&gt; quote");
         assert_eq!(escape_list_item("# heading"), "\\# heading");
         assert_eq!(escape_list_item("==="), "\\===");
+    }
+
+    #[test]
+    fn hostile_text_renders_as_text() {
+        for (text, markdown) in [
+            (
+                "</details><script>alert(1)</script>",
+                "&lt;/details&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
+            (
+                "<img src=x onerror=alert(1)>",
+                "&lt;img src=x onerror=alert(1)&gt;",
+            ),
+            ("| cell | break |", "\\| cell \\| break \\|"),
+            (
+                "[click](javascript:alert(1))",
+                "\\[click\\](javascript:alert(1))",
+            ),
+            ("<!-- ", "&lt;\\!-- "),
+            ("x\n\n## Injected heading", "x  \\#\\# Injected heading"),
+            (
+                "**bold** _em_ ~~gone~~",
+                "\\*\\*bold\\*\\* \\_em\\_ \\~\\~gone\\~\\~",
+            ),
+            ("$\\color{red}{x}$", "\\$\\\\color{red}{x}\\$"),
+            ("&lt; is <", "&amp;lt; is &lt;"),
+        ] {
+            assert_eq!(escape_inline(text), markdown, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn closed_code_spans_stay_code_and_open_backticks_are_escaped() {
+        assert_eq!(
+            escape_inline("handle `None` and ``a`b`` in <x>"),
+            "handle `None` and ``a`b`` in &lt;x&gt;"
+        );
+        assert_eq!(escape_inline("`<script>` | `a|b`"), "`<script>` \\| `a|b`");
+        assert_eq!(escape_inline("a ` b"), "a \\` b");
+        assert_eq!(escape_inline("``a` b"), "\\`\\`a\\` b");
+        assert_eq!(escape_inline("`multi\nline`"), "`multi line`");
+    }
+
+    #[test]
+    fn table_cells_cannot_split_at_a_pipe_in_a_code_span() {
+        let rows = vec![vec![code("a|b"), escape_inline("c|d `e|f`")]];
+        assert_eq!(
+            table(&["x", "y"], &rows),
+            "| x | y |\n| --- | --- |\n| `a\\|b` | c\\|d `e\\|f` |\n"
+        );
     }
 
     #[test]

@@ -131,13 +131,8 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
             files_named(&report)
         )),
         Mode::DryRun => {
-            let diff = report.diff();
             // The diff is the product of a dry run; with --json stdout holds the outputs.
-            if cli.output.json {
-                eprint!("{diff}");
-            } else {
-                print!("{diff}");
-            }
+            session.print_product(&report.diff());
             session.progress(&format!(
                 "dry run: {} of {} files would change; nothing written",
                 report.files.len(),

@@ -113,7 +113,7 @@ fn run(
         session.progress(line);
     }
     if cli.context {
-        println!("{}", serde_json::to_string_pretty(&plan.context)?);
+        session.print_json(&serde_json::to_value(&plan.context)?)?;
         return Ok(Report {
             warnings: plan.warnings.clone(),
             ..Report::default()

@@ -77,7 +77,8 @@ impl ForgeSettings {
 pub enum ForgeError {
     #[error("{what}: not found (404)")]
     NotFound { what: String },
-    #[error("{what}: {status} — the token lacks a permission: {hint}")]
+    /// 401: the token itself was refused; 403: it lacks what `hint` names.
+    #[error("{what}: {status} — {}", refusal(*status, hint))]
     Unauthorized {
         what: String,
         status: u16,
@@ -123,6 +124,14 @@ pub enum ForgeError {
     /// The forge understood the request and said no (a GraphQL `errors` answer).
     #[error("{what}: refused: {message}")]
     Refused { what: String, message: String },
+}
+
+fn refusal(status: u16, hint: &str) -> String {
+    if status == 401 {
+        format!("the token was refused (missing, wrong, expired or revoked); needed: {hint}")
+    } else {
+        format!("the token lacks a permission: {hint}")
+    }
 }
 
 /// A tag as the forge API reports it.
@@ -377,4 +386,28 @@ pub fn encode_path(text: &str) -> String {
         .map(encode_segment)
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ForgeError;
+
+    #[test]
+    fn a_401_says_the_token_was_refused_and_a_403_what_it_lacks() {
+        let error = |status| ForgeError::Unauthorized {
+            what: "GET tag v1 of a/b".into(),
+            status,
+            hint: "contents: read (Bad credentials)".into(),
+        };
+        assert_eq!(
+            error(401).to_string(),
+            "GET tag v1 of a/b: 401 — the token was refused (missing, wrong, expired or \
+             revoked); needed: contents: read (Bad credentials)"
+        );
+        assert_eq!(
+            error(403).to_string(),
+            "GET tag v1 of a/b: 403 — the token lacks a permission: contents: read (Bad \
+             credentials)"
+        );
+    }
 }

@@ -192,6 +192,12 @@ pub enum LinksError {
     },
     #[error(transparent)]
     Git(#[from] GitError),
+    /// Reading the remote's tags failed: mostly a token the server refuses.
+    #[error(
+        "reading the tags of `{remote}` failed — the token needs `contents: read` (GitHub) or \
+         `read_repository` (GitLab), and write access to move them: {error}"
+    )]
+    RemoteTags { remote: String, error: GitError },
     #[error(transparent)]
     Forge(#[from] ForgeError),
 }
@@ -204,6 +210,7 @@ impl LinksError {
                 | LinksError::Service { .. }
                 | LinksError::Write { .. }
                 | LinksError::Git(_)
+                | LinksError::RemoteTags { .. }
                 | LinksError::Forge(_)
         )
     }

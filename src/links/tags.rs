@@ -48,7 +48,10 @@ pub fn plan_git(
         args.push(format!("refs/tags/{name}"));
         args.push(format!("refs/tags/{name}^{{}}"));
     }
-    let listing = git.run(&args)?;
+    let listing = git.run(&args).map_err(|error| LinksError::RemoteTags {
+        remote: remote.to_string(),
+        error,
+    })?;
     let mut refs: BTreeMap<&str, &str> = BTreeMap::new();
     for line in listing.lines() {
         if let Some((oid, name)) = line.split_once('\t') {

@@ -17,6 +17,20 @@ impl HttpGitServer {
     /// Serves the repositories below `root`; with `credentials` every request must
     /// carry `Authorization: Basic base64(user:password)`.
     pub fn start(root: &Path, credentials: Option<(&str, &str)>) -> HttpGitServer {
+        HttpGitServer::serve_with(root, credentials, None)
+    }
+
+    /// A server that answers every request with `status` (a broken forge: 500, 503),
+    /// after demanding `credentials` like [`HttpGitServer::start`].
+    pub fn failing(root: &Path, credentials: Option<(&str, &str)>, status: u16) -> HttpGitServer {
+        HttpGitServer::serve_with(root, credentials, Some(status))
+    }
+
+    fn serve_with(
+        root: &Path,
+        credentials: Option<(&str, &str)>,
+        failure: Option<u16>,
+    ) -> HttpGitServer {
         use base64::Engine;
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("binds"));
         let port = server.server_addr().to_ip().unwrap().port();
@@ -31,7 +45,9 @@ impl HttpGitServer {
         std::thread::spawn(move || {
             for request in srv.incoming_requests() {
                 let (seen, root, expected) = (seen.clone(), root.clone(), expected.clone());
-                std::thread::spawn(move || serve(request, &root, expected.as_deref(), &seen));
+                std::thread::spawn(move || {
+                    serve(request, &root, expected.as_deref(), failure, &seen)
+                });
             }
         });
         HttpGitServer {
@@ -70,6 +86,7 @@ fn serve(
     mut request: tiny_http::Request,
     root: &PathBuf,
     expected: Option<&str>,
+    failure: Option<u16>,
     seen: &Mutex<Vec<String>>,
 ) {
     let authorization = header(&request, "Authorization").map(str::to_string);
@@ -84,6 +101,12 @@ fn serve(
             .with_header(
                 tiny_http::Header::from_bytes("WWW-Authenticate", "Basic realm=\"git\"").unwrap(),
             );
+        let _ = request.respond(reply);
+        return;
+    }
+    if let Some(status) = failure {
+        let reply =
+            tiny_http::Response::from_string("the server is broken").with_status_code(status);
         let _ = request.respond(reply);
         return;
     }
