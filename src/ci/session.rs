@@ -270,6 +270,24 @@ fn chain_message(err: &anyhow::Error) -> String {
     message
 }
 
+/// Writes `text` and a newline to stderr in one write.
+fn to_stderr(text: &str) {
+    write_quietly(std::io::stderr().lock(), &format!("{text}\n"));
+}
+
+/// Writes `text` and a newline to stdout.
+fn to_stdout(text: &str) {
+    write_quietly(std::io::stdout().lock(), &format!("{text}\n"));
+}
+
+/// A closed stream (a pipe whose reader left, `tool | head`) loses the text instead of
+/// aborting the job halfway with a panic.
+fn write_quietly(mut stream: impl std::io::Write, text: &str) {
+    let _ = stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,22 +323,4 @@ mod tests {
         let plain = anyhow::anyhow!("inner").context("outer");
         assert_eq!(chain_message(&plain), "outer: inner");
     }
-}
-
-/// Writes `text` and a newline to stderr in one write.
-fn to_stderr(text: &str) {
-    write_quietly(std::io::stderr().lock(), &format!("{text}\n"));
-}
-
-/// Writes `text` and a newline to stdout.
-fn to_stdout(text: &str) {
-    write_quietly(std::io::stdout().lock(), &format!("{text}\n"));
-}
-
-/// A closed stream (a pipe whose reader left, `tool | head`) loses the text instead of
-/// aborting the job halfway with a panic.
-fn write_quietly(mut stream: impl std::io::Write, text: &str) {
-    let _ = stream
-        .write_all(text.as_bytes())
-        .and_then(|()| stream.flush());
 }
