@@ -187,10 +187,6 @@ fn not_found() -> (u16, Value) {
     )
 }
 
-fn created(value: Value) -> (u16, Value) {
-    (201, value)
-}
-
 /// 422 as GitHub words it for a field that is wrong.
 fn validation_failed(resource: &str, code: &str, field: &str) -> (u16, Value) {
     (
@@ -211,25 +207,32 @@ impl Forge {
         let Some(rest) = path.strip_prefix("/repos/") else {
             return not_found();
         };
-        // Segments are percent-decoded: a tag `a/b` arrives as `a%2Fb`.
+        let parts: Vec<&str> = rest.split('/').collect();
+        let [owner, name, rest @ ..] = parts.as_slice() else {
+            return not_found();
+        };
+        // Plain names only: the repository is a folder under --git-root.
+        if [owner, name]
+            .iter()
+            .any(|s| s.is_empty() || s.starts_with('.'))
+        {
+            return not_found();
+        }
+        let repo = format!("{owner}/{name}");
+        let bare = self.git_root.join(format!("{repo}.git"));
+        if !bare.is_dir() {
+            return not_found();
+        }
+        // The rest is percent-decoded: a tag `a/b` arrives as `a%2Fb`.
         let decoded: Vec<String> = rest
-            .split('/')
+            .iter()
             .map(|s| {
                 percent_encoding::percent_decode_str(s)
                     .decode_utf8_lossy()
                     .into_owned()
             })
             .collect();
-        let mut segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
-        if segments.len() < 2 {
-            return not_found();
-        }
-        let repo = format!("{}/{}", segments[0], segments[1]);
-        let bare = self.git_root.join(format!("{repo}.git"));
-        if !bare.is_dir() {
-            return not_found();
-        }
-        segments.drain(..2);
+        let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
         match (method, segments.as_slice()) {
             ("GET", []) => {
                 let branch = git(&bare, &["symbolic-ref", "--short", "HEAD"]).unwrap_or_default();
@@ -321,8 +324,10 @@ impl Forge {
             }),
             ("POST", ["pulls", _, "reviews"]) => (200, json!({"state": "APPROVED"})),
             // publish-release
-            ("GET", ["git", "ref", "tags", tag @ ..]) => tag_ref(&bare, &repo, &tag.join("/")),
-            ("GET", ["git", "tags", sha]) => tag_object(&bare, &repo, sha),
+            ("GET", ["git", "ref", "tags", tag @ ..]) => {
+                tag_ref(&self.base, &bare, &repo, &tag.join("/"))
+            }
+            ("GET", ["git", "tags", sha]) => tag_object(&self.base, &bare, &repo, sha),
             ("GET", ["releases", "tags", tag]) => self.release_by_tag(&repo, tag),
             ("POST", ["releases"]) => self.create_release(&repo, &body),
             ("PATCH", ["releases", id]) => self.update_release(&repo, id, &body),
@@ -374,7 +379,7 @@ impl Forge {
 // ---- tags: "Get a reference", "Get a tag" (read from the bare repository) ----
 
 /// `GET /repos/{owner}/{repo}/git/ref/tags/{tag}`: the object the tag ref names.
-fn tag_ref(bare: &Path, repo: &str, tag: &str) -> (u16, Value) {
+fn tag_ref(base: &str, bare: &Path, repo: &str, tag: &str) -> (u16, Value) {
     let reference = format!("refs/tags/{tag}");
     let Some(sha) = git(bare, &["rev-parse", "--verify", "--quiet", &reference]) else {
         return not_found();
@@ -384,14 +389,14 @@ fn tag_ref(bare: &Path, repo: &str, tag: &str) -> (u16, Value) {
     (
         200,
         json!({"ref": reference, "node_id": format!("REF_{sha}"),
-               "url": format!("https://api.github.com/repos/{repo}/git/{reference}"),
+               "url": format!("{base}/repos/{repo}/git/{reference}"),
                "object": {"sha": sha, "type": kind,
-                          "url": format!("https://api.github.com/repos/{repo}/git/{plural}/{sha}")}}),
+                          "url": format!("{base}/repos/{repo}/git/{plural}/{sha}")}}),
     )
 }
 
 /// `GET /repos/{owner}/{repo}/git/tags/{sha}`: an annotated tag object.
-fn tag_object(bare: &Path, repo: &str, sha: &str) -> (u16, Value) {
+fn tag_object(base: &str, bare: &Path, repo: &str, sha: &str) -> (u16, Value) {
     if !sha.chars().all(|c| c.is_ascii_hexdigit()) {
         return not_found();
     }
@@ -417,7 +422,7 @@ fn tag_object(bare: &Path, repo: &str, sha: &str) -> (u16, Value) {
     (
         200,
         json!({"node_id": format!("TAG_{sha}"), "tag": field("tag"), "sha": sha,
-               "url": format!("https://api.github.com/repos/{repo}/git/tags/{sha}"),
+               "url": format!("{base}/repos/{repo}/git/tags/{sha}"),
                "message": format!("{message}\n"),
                "tagger": {"name": name, "email": email, "date": date},
                "object": {"type": field("type"), "sha": field("object")},
@@ -486,7 +491,7 @@ impl Forge {
             .lock()
             .unwrap()
             .push((repo.to_string(), release.clone()));
-        created(release)
+        (201, release)
     }
 
     fn update_release(&self, repo: &str, id: &str, body: &Value) -> (u16, Value) {
@@ -552,7 +557,7 @@ impl Forge {
                 "uploader": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
             });
             assets.push(asset.clone());
-            created(asset)
+            (201, asset)
         })
     }
 }
@@ -614,7 +619,7 @@ impl Forge {
             .lock()
             .unwrap()
             .push((repo.to_string(), issue, comment.clone()));
-        created(comment)
+        (201, comment)
     }
 
     fn update_comment(&self, repo: &str, id: &str, body: &Value) -> (u16, Value) {
