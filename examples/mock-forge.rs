@@ -1,6 +1,6 @@
 //! A small stand-in for the GitHub REST API, for `scripts/demo`: the auto-update flow
-//! (find-green-commit → bump-versions → propose-change), publish-release and
-//! comment-on-issue run against it with no network and no token.
+//! (find-green-commit → bump-versions → propose-change), publish-release,
+//! comment-on-issue and verify-release run against it with no network and no token.
 //!
 //! Commits and tags come from the bare repositories under `--git-root`
 //! (`OWNER/NAME.git`), so the demo's scratch repositories are what the API reports;
