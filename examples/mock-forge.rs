@@ -1,30 +1,57 @@
 //! A small stand-in for the GitHub REST API, for `scripts/demo`: the auto-update flow
-//! (find-green-commit → bump-versions → propose-change) runs against it with no
-//! network and no token.
+//! (find-green-commit → bump-versions → propose-change), publish-release,
+//! comment-on-issue and verify-release run against it with no network and no token.
 //!
-//! Commits come from the bare repositories under `--git-root` (`OWNER/NAME.git`), so
-//! the demo's scratch repositories are what the API reports; commit statuses are given
-//! on the command line; pull requests live in memory for as long as it runs. It answers
-//! the documented shapes of the endpoints the tools use, nothing more.
+//! Commits and tags come from the bare repositories under `--git-root`
+//! (`OWNER/NAME.git`), so the demo's scratch repositories are what the API reports;
+//! commit statuses and the issues that exist are given on the command line; pull
+//! requests, releases with their assets, and issue comments live in memory for as long
+//! as it runs. It answers the documented shapes of the endpoints the tools use, nothing
+//! more. The release's `upload_url` points back at this server (github.com's is on
+//! uploads.github.com), so uploads arrive here too.
 //!
 //! ```text
 //! cargo run --example mock-forge -- --git-root DIR --port-file FILE [--log FILE]
-//!                                   [--status SHA:CONTEXT:STATE]...
+//!                                   [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]...
 //! ```
 
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use sha2::Digest;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Every timestamp the mock reports.
+const NOW: &str = "2026-01-15T12:00:00Z";
 
 struct Forge {
+    /// This server's own URL (`http://127.0.0.1:PORT`), for the URLs the API hands out.
+    base: String,
     git_root: PathBuf,
     /// sha → [(context, state)]
     statuses: HashMap<String, Vec<(String, String)>>,
+    /// (repository, issue number) of the issues that exist.
+    issues: HashSet<(String, u64)>,
     pulls: Mutex<Vec<Value>>,
+    /// (repository, release as the API shows it, its `assets` included)
+    releases: Mutex<Vec<(String, Value)>>,
+    /// (repository, issue number, comment)
+    comments: Mutex<Vec<(String, u64, Value)>>,
+    /// Ids of releases, assets and comments.
+    next_id: AtomicU64,
     log: Option<Mutex<std::fs::File>>,
+}
+
+/// One request, as the handlers need it.
+struct Request<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    content_type: &'a str,
+    body: &'a [u8],
 }
 
 fn main() {
@@ -32,6 +59,7 @@ fn main() {
     let mut port_file = None;
     let mut log = None;
     let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut issues = HashSet::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -55,6 +83,16 @@ fn main() {
                     .or_default()
                     .push((context.to_string(), state.to_string()));
             }
+            "--issue" => {
+                let spec = value();
+                let Some((repo, number)) = spec
+                    .split_once('#')
+                    .and_then(|(repo, n)| Some((repo.to_string(), n.parse::<u64>().ok()?)))
+                else {
+                    usage(&format!("--issue {spec}: expected OWNER/NAME#NUMBER"));
+                };
+                issues.insert((repo, number));
+            }
             _ => usage(&format!("unknown argument {arg}")),
         }
     }
@@ -65,22 +103,45 @@ fn main() {
     let port = server.server_addr().to_ip().expect("an IP address").port();
     std::fs::write(&port_file, port.to_string()).expect("writes the port file");
     let forge = Forge {
+        base: format!("http://127.0.0.1:{port}"),
         git_root,
         statuses,
+        issues,
         pulls: Mutex::new(Vec::new()),
+        releases: Mutex::new(Vec::new()),
+        comments: Mutex::new(Vec::new()),
+        next_id: AtomicU64::new(100),
         log: log.map(|path| Mutex::new(std::fs::File::create(path).expect("opens the log"))),
     };
     for mut request in server.incoming_requests() {
         let url = request.url().to_string();
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        let mut body = String::new();
-        let _ = request.as_reader().read_to_string(&mut body);
+        let mut body = Vec::new();
+        let _ = request.as_reader().read_to_end(&mut body);
         let method = request.method().as_str().to_string();
-        let (status, answer) = forge.answer(&method, path, query, &body);
+        let content_type = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Content-Type"))
+            .map(|h| h.value.to_string())
+            .unwrap_or_default();
+        let (status, answer) = forge.answer(&Request {
+            method: &method,
+            path,
+            query,
+            content_type: &content_type,
+            body: &body,
+        });
         if let Some(log) = &forge.log {
             let _ = writeln!(log.lock().unwrap(), "{method} {path} → {status}");
         }
-        let response = tiny_http::Response::from_string(answer.to_string())
+        // 204 No Content has no body.
+        let text = if status == 204 {
+            String::new()
+        } else {
+            answer.to_string()
+        };
+        let response = tiny_http::Response::from_string(text)
             .with_status_code(status)
             .with_header(
                 tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
@@ -91,7 +152,7 @@ fn main() {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "mock-forge: {problem}\nusage: mock-forge --git-root DIR --port-file FILE [--log FILE] [--status SHA:CONTEXT:STATE]..."
+        "mock-forge: {problem}\nusage: mock-forge --git-root DIR --port-file FILE [--log FILE] [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]..."
     );
     std::process::exit(2)
 }
@@ -126,25 +187,52 @@ fn not_found() -> (u16, Value) {
     )
 }
 
+/// 422 as GitHub words it for a field that is wrong.
+fn validation_failed(resource: &str, code: &str, field: &str) -> (u16, Value) {
+    (
+        422,
+        json!({"message": "Validation Failed",
+               "errors": [{"resource": resource, "code": code, "field": field}],
+               "documentation_url": "https://docs.github.com/rest"}),
+    )
+}
+
 impl Forge {
-    fn answer(&self, method: &str, path: &str, query: &str, body: &str) -> (u16, Value) {
-        let body: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    fn answer(&self, request: &Request) -> (u16, Value) {
+        let (method, path, query) = (request.method, request.path, request.query);
+        let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
         if method == "POST" && path == "/graphql" {
             return self.enable_auto_merge(&body);
         }
         let Some(rest) = path.strip_prefix("/repos/") else {
             return not_found();
         };
-        let mut segments: Vec<&str> = rest.split('/').collect();
-        if segments.len() < 2 {
+        let parts: Vec<&str> = rest.split('/').collect();
+        let [owner, name, rest @ ..] = parts.as_slice() else {
+            return not_found();
+        };
+        // Plain names only: the repository is a folder under --git-root.
+        if [owner, name]
+            .iter()
+            .any(|s| s.is_empty() || s.starts_with('.'))
+        {
             return not_found();
         }
-        let repo = format!("{}/{}", segments[0], segments[1]);
+        let repo = format!("{owner}/{name}");
         let bare = self.git_root.join(format!("{repo}.git"));
         if !bare.is_dir() {
             return not_found();
         }
-        segments.drain(..2);
+        // The rest is percent-decoded: a tag `a/b` arrives as `a%2Fb`.
+        let decoded: Vec<String> = rest
+            .iter()
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
         match (method, segments.as_slice()) {
             ("GET", []) => {
                 let branch = git(&bare, &["symbolic-ref", "--short", "HEAD"]).unwrap_or_default();
@@ -235,6 +323,21 @@ impl Forge {
                 (200, Value::Array(labels.clone()))
             }),
             ("POST", ["pulls", _, "reviews"]) => (200, json!({"state": "APPROVED"})),
+            // publish-release
+            ("GET", ["git", "ref", "tags", tag @ ..]) => {
+                tag_ref(&self.base, &bare, &repo, &tag.join("/"))
+            }
+            ("GET", ["git", "tags", sha]) => tag_object(&self.base, &bare, &repo, sha),
+            ("GET", ["releases", "tags", tag]) => self.release_by_tag(&repo, tag),
+            ("POST", ["releases"]) => self.create_release(&repo, &body),
+            ("PATCH", ["releases", id]) => self.update_release(&repo, id, &body),
+            ("DELETE", ["releases", id]) => self.delete_release(&repo, id),
+            ("GET", ["releases", id, "assets"]) => self.list_assets(&repo, id, query),
+            ("POST", ["releases", id, "assets"]) => self.upload_asset(&repo, id, request),
+            // comment-on-issue
+            ("GET", ["issues", number, "comments"]) => self.list_comments(&repo, number),
+            ("POST", ["issues", number, "comments"]) => self.create_comment(&repo, number, &body),
+            ("PATCH", ["issues", "comments", id]) => self.update_comment(&repo, id, &body),
             _ => not_found(),
         }
     }
@@ -269,6 +372,269 @@ impl Forge {
                 200,
                 json!({"errors": [{"message": format!("Could not resolve to a node with the global id of '{id}'")}]}),
             ),
+        }
+    }
+}
+
+// ---- tags: "Get a reference", "Get a tag" (read from the bare repository) ----
+
+/// `GET /repos/{owner}/{repo}/git/ref/tags/{tag}`: the object the tag ref names.
+fn tag_ref(base: &str, bare: &Path, repo: &str, tag: &str) -> (u16, Value) {
+    let reference = format!("refs/tags/{tag}");
+    let Some(sha) = git(bare, &["rev-parse", "--verify", "--quiet", &reference]) else {
+        return not_found();
+    };
+    let kind = git(bare, &["cat-file", "-t", &sha]).unwrap_or_default();
+    let plural = if kind == "tag" { "tags" } else { "commits" };
+    (
+        200,
+        json!({"ref": reference, "node_id": format!("REF_{sha}"),
+               "url": format!("{base}/repos/{repo}/git/{reference}"),
+               "object": {"sha": sha, "type": kind,
+                          "url": format!("{base}/repos/{repo}/git/{plural}/{sha}")}}),
+    )
+}
+
+/// `GET /repos/{owner}/{repo}/git/tags/{sha}`: an annotated tag object.
+fn tag_object(base: &str, bare: &Path, repo: &str, sha: &str) -> (u16, Value) {
+    if !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        return not_found();
+    }
+    let Some(raw) = git(bare, &["cat-file", "tag", sha]) else {
+        return not_found();
+    };
+    // Header lines (`object`, `type`, `tag`, `tagger`), a blank line, the message.
+    let (header, message) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let field = |name: &str| {
+        header
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_default()
+    };
+    // `Name <email> 1768478400 +0100`
+    let tagger = field("tagger");
+    let (name, rest) = tagger.split_once(" <").unwrap_or((tagger, ""));
+    let (email, when) = rest.split_once("> ").unwrap_or((rest, ""));
+    let seconds = when.split(' ').next().and_then(|s| s.parse().ok());
+    let date = seconds
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    (
+        200,
+        json!({"node_id": format!("TAG_{sha}"), "tag": field("tag"), "sha": sha,
+               "url": format!("{base}/repos/{repo}/git/tags/{sha}"),
+               "message": format!("{message}\n"),
+               "tagger": {"name": name, "email": email, "date": date},
+               "object": {"type": field("type"), "sha": field("object")},
+               "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null}}),
+    )
+}
+
+// ---- releases: "Get a release by tag name", "Create a release", "Update a release",
+// ---- "Delete a release", "List release assets", "Upload a release asset" ----
+
+impl Forge {
+    fn id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Runs `change` on release `id` of `repo`; 404 when there is none.
+    fn with_release(
+        &self,
+        repo: &str,
+        id: &str,
+        change: impl FnOnce(&mut Vec<(String, Value)>, usize) -> (u16, Value),
+    ) -> (u16, Value) {
+        let mut releases = self.releases.lock().unwrap();
+        let found = releases.iter().position(|(r, release)| {
+            r == repo && id.parse::<u64>().is_ok_and(|n| release["id"] == n)
+        });
+        match found {
+            Some(index) => change(&mut releases, index),
+            None => not_found(),
+        }
+    }
+
+    /// Drafts are not found by tag: only a published release is.
+    fn release_by_tag(&self, repo: &str, tag: &str) -> (u16, Value) {
+        let releases = self.releases.lock().unwrap();
+        releases
+            .iter()
+            .find(|(r, release)| {
+                r == repo && release["tag_name"] == tag && release["draft"] == false
+            })
+            .map_or_else(not_found, |(_, release)| (200, release.clone()))
+    }
+
+    fn create_release(&self, repo: &str, body: &Value) -> (u16, Value) {
+        let Some(tag) = body["tag_name"].as_str() else {
+            return validation_failed("Release", "missing_field", "tag_name");
+        };
+        let id = self.id();
+        let base = &self.base;
+        let mut release = json!({
+            "url": format!("{base}/repos/{repo}/releases/{id}"),
+            "assets_url": format!("{base}/repos/{repo}/releases/{id}/assets"),
+            "upload_url": format!("{base}/repos/{repo}/releases/{id}/assets{{?name,label}}"),
+            "id": id, "node_id": format!("RE_{id}"),
+            "tag_name": tag, "target_commitish": body["target_commitish"].as_str().unwrap_or("main"),
+            "name": body["name"].as_str().unwrap_or(tag),
+            "body": body["body"].as_str().unwrap_or(""),
+            "draft": body["draft"].as_bool().unwrap_or(false),
+            "prerelease": body["prerelease"].as_bool().unwrap_or(false),
+            "created_at": NOW,
+            "author": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "assets": [],
+        });
+        show_state(repo, &mut release);
+        self.releases
+            .lock()
+            .unwrap()
+            .push((repo.to_string(), release.clone()));
+        (201, release)
+    }
+
+    fn update_release(&self, repo: &str, id: &str, body: &Value) -> (u16, Value) {
+        self.with_release(repo, id, |releases, index| {
+            let release = &mut releases[index].1;
+            for field in ["name", "body", "draft", "prerelease"] {
+                if !body[field].is_null() {
+                    release[field] = body[field].clone();
+                }
+            }
+            show_state(repo, release);
+            (200, release.clone())
+        })
+    }
+
+    fn delete_release(&self, repo: &str, id: &str) -> (u16, Value) {
+        self.with_release(repo, id, |releases, index| {
+            releases.remove(index);
+            (204, Value::Null)
+        })
+    }
+
+    /// One page of at most `per_page` assets (all of the demo's fit on the first).
+    fn list_assets(&self, repo: &str, id: &str, query: &str) -> (u16, Value) {
+        let page: usize = query_value(query, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let per_page: usize = query_value(query, "per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(30);
+        self.with_release(repo, id, |releases, index| {
+            let assets = releases[index].1["assets"].as_array().unwrap();
+            let shown = assets
+                .iter()
+                .skip((page.max(1) - 1) * per_page)
+                .take(per_page);
+            (200, Value::Array(shown.cloned().collect()))
+        })
+    }
+
+    /// `POST {upload_url}?name=NAME` with the file as the body.
+    fn upload_asset(&self, repo: &str, id: &str, request: &Request) -> (u16, Value) {
+        let Some(name) = query_value(request.query, "name").filter(|n| !n.is_empty()) else {
+            return validation_failed("ReleaseAsset", "missing_field", "name");
+        };
+        let asset_id = self.id();
+        let base = &self.base;
+        self.with_release(repo, id, |releases, index| {
+            let release = &mut releases[index].1;
+            let tag = release["tag_name"].as_str().unwrap_or_default().to_string();
+            let assets = release["assets"].as_array_mut().unwrap();
+            if assets.iter().any(|a| a["name"] == name) {
+                return validation_failed("ReleaseAsset", "already_exists", "name");
+            }
+            let asset = json!({
+                "url": format!("{base}/repos/{repo}/releases/assets/{asset_id}"),
+                "browser_download_url": format!("https://github.com/{repo}/releases/download/{tag}/{name}"),
+                "id": asset_id, "node_id": format!("RA_{asset_id}"),
+                "name": name, "label": "", "state": "uploaded",
+                "content_type": request.content_type, "size": request.body.len(),
+                "digest": format!("sha256:{:x}", sha2::Sha256::digest(request.body)),
+                "download_count": 0, "created_at": NOW, "updated_at": NOW,
+                "uploader": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            });
+            assets.push(asset.clone());
+            (201, asset)
+        })
+    }
+}
+
+/// The fields that follow `draft`: a draft's page is `untagged-…` and it has no
+/// `published_at`.
+fn show_state(repo: &str, release: &mut Value) {
+    let draft = release["draft"] == true;
+    let page = if draft {
+        format!("untagged-{}", release["id"])
+    } else {
+        release["tag_name"].as_str().unwrap_or_default().to_string()
+    };
+    release["html_url"] = format!("https://github.com/{repo}/releases/tag/{page}").into();
+    release["published_at"] = if draft { Value::Null } else { NOW.into() };
+}
+
+// ---- issue comments: "List issue comments", "Create an issue comment",
+// ---- "Update an issue comment" ----
+
+impl Forge {
+    fn issue(&self, repo: &str, number: &str) -> Option<u64> {
+        let number = number.parse().ok()?;
+        self.issues
+            .contains(&(repo.to_string(), number))
+            .then_some(number)
+    }
+
+    fn list_comments(&self, repo: &str, number: &str) -> (u16, Value) {
+        let Some(issue) = self.issue(repo, number) else {
+            return not_found();
+        };
+        let comments = self.comments.lock().unwrap();
+        let listed = comments
+            .iter()
+            .filter(|(r, i, _)| r == repo && *i == issue)
+            .map(|(_, _, comment)| comment.clone());
+        (200, Value::Array(listed.collect()))
+    }
+
+    fn create_comment(&self, repo: &str, number: &str, body: &Value) -> (u16, Value) {
+        let Some(issue) = self.issue(repo, number) else {
+            return not_found();
+        };
+        let Some(text) = body["body"].as_str() else {
+            return validation_failed("IssueComment", "missing_field", "body");
+        };
+        let id = self.id();
+        let comment = json!({
+            "id": id, "node_id": format!("IC_{id}"),
+            "url": format!("{}/repos/{repo}/issues/comments/{id}", self.base),
+            "html_url": format!("https://github.com/{repo}/issues/{issue}#issuecomment-{id}"),
+            "issue_url": format!("{}/repos/{repo}/issues/{issue}", self.base),
+            "body": text,
+            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "created_at": NOW, "updated_at": NOW, "author_association": "NONE",
+        });
+        self.comments
+            .lock()
+            .unwrap()
+            .push((repo.to_string(), issue, comment.clone()));
+        (201, comment)
+    }
+
+    fn update_comment(&self, repo: &str, id: &str, body: &Value) -> (u16, Value) {
+        let Some(text) = body["body"].as_str() else {
+            return validation_failed("IssueComment", "missing_field", "body");
+        };
+        let mut comments = self.comments.lock().unwrap();
+        match comments.iter_mut().find(|(r, _, comment)| {
+            r == repo && id.parse::<u64>().is_ok_and(|n| comment["id"] == n)
+        }) {
+            Some((_, _, comment)) => {
+                comment["body"] = text.into();
+                (200, comment.clone())
+            }
+            None => not_found(),
         }
     }
 }
