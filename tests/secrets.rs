@@ -519,6 +519,14 @@ fn tag_from_request_hides_the_token_when_the_git_server_refuses_or_fails() {
             GitServerCase::RefusesUrlCredentials => "Authentication failed",
         };
         assert!(line.contains(reason), "{case:?}: {line}");
+        let hint = " — the remote refused the credentials: the token needs `contents: read` \
+                    (GitHub) or `read_repository` (GitLab), and `contents: write` / \
+                    `write_repository` to push the tags)";
+        assert_eq!(
+            line.ends_with(hint),
+            case != GitServerCase::Fails,
+            "{case:?}: the hint only when the credentials were refused: {line}"
+        );
         assert!(
             f.server
                 .authorizations()

@@ -241,10 +241,17 @@ impl GitGroup {
         let remote = match self.remote_tags() {
             Ok(remote) => remote,
             Err(e) => {
+                let reason = git_reason(&e);
+                let hint = if credentials_refused(&reason) {
+                    " — the remote refused the credentials: the token needs `contents: read` \
+                     (GitHub) or `read_repository` (GitLab), and `contents: write` / \
+                     `write_repository` to push the tags"
+                } else {
+                    ""
+                };
                 return failed(format!(
-                    "cannot read the tags of {}: {}",
+                    "cannot read the tags of {}: {reason}{hint}",
                     self.display,
-                    git_reason(&e)
                 ));
             }
         };
@@ -449,6 +456,21 @@ impl GitGroup {
 }
 
 /// The part of a git error a reader needs: git's last words (its `fatal:` line).
+/// Whether git's reason says the remote wanted other credentials than it was given
+/// (none, a wrong or expired token, one without the permission).
+fn credentials_refused(reason: &str) -> bool {
+    [
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "returned error: 401",
+        "returned error: 403",
+        "Permission denied (publickey",
+    ]
+    .iter()
+    .any(|sign| reason.contains(sign))
+}
+
 fn git_reason(error: &GitError) -> String {
     match error {
         GitError::TimedOut { after, .. } => crate::git::timed_out_reason(*after),
