@@ -117,7 +117,9 @@ fn headline(report: &PublishReport) -> String {
         (true, ReleaseAction::Created) => {
             format!("dry run: would publish the new {kind} {tag} of {repo}")
         }
-        (true, ReleaseAction::Updated) => format!("dry run: would update the {kind} {tag} of {repo}"),
+        (true, ReleaseAction::Updated) => {
+            format!("dry run: would update the {kind} {tag} of {repo}")
+        }
         (true, ReleaseAction::Unchanged) => {
             format!("dry run: would leave the {kind} {tag} of {repo} unchanged")
         }
