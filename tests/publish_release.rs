@@ -1090,6 +1090,106 @@ fn gitlab_rerun_links_files_a_failed_run_left_and_adds_only_the_missing() {
     assert_eq!(gl.state.lock().unwrap().links.len(), 3);
 }
 
+/// The GitLab publish with its dotenv report, and what it wrote since `before`.
+fn gitlab_publish_release(
+    sb: &Sandbox,
+    gl: &FakeGitLab,
+    extra: &[&str],
+) -> (common::Run, Vec<String>) {
+    let before = gl.api.requests().len();
+    let run = gitlab_publish(sb, gl)
+        .args([
+            "--asset",
+            "dist/*.tar.gz",
+            "--notes-file",
+            "NOTES.md",
+            "--dotenv",
+            "release.env",
+        ])
+        .args(extra)
+        .run()
+        .success();
+    (run, writes(&gl.api.requests()[before..]))
+}
+
+#[test]
+fn gitlab_rerun_of_the_same_release_writes_nothing_and_reports_it_unchanged() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    let (_, first) = gitlab_publish_release(&sb, &gl, &[]);
+    assert_eq!(
+        first.last().unwrap(),
+        &format!("POST {GL_PROJECT}/releases")
+    );
+    let url = format!("{}/acme/tool/-/releases/v1.2.0", gl.api.url());
+
+    // GitLab has no pre-release flag: `--prerelease yes` changes nothing there either.
+    for extra in [&[][..], &["--prerelease", "yes"][..]] {
+        let (run, wrote) = gitlab_publish_release(&sb, &gl, extra);
+        assert_eq!(wrote, Vec::<String>::new(), "no PUT or POST ({extra:?})");
+        let kind = if extra.is_empty() {
+            "release"
+        } else {
+            "pre-release"
+        };
+        assert!(
+            run.stderr().contains(&format!(
+                "left the {kind} v1.2.0 of acme/tool unchanged: {url}\n"
+            )),
+            "{}",
+            run.stderr()
+        );
+        let env = common::outputs::parse_dotenv(&sb.read("release.env"));
+        assert_eq!(env["ACTION"], "unchanged");
+        assert_eq!(env["URL"], url);
+        assert_eq!(env["ID"], "v1.2.0");
+        let assets: Value = serde_json::from_str(&env["ASSETS"]).unwrap();
+        assert_eq!(
+            statuses(&json!({ "assets": assets })),
+            ["unchanged", "unchanged"]
+        );
+    }
+    assert_eq!(gl.state.lock().unwrap().links.len(), 2);
+}
+
+#[test]
+fn gitlab_rerun_with_other_notes_sends_exactly_one_update() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    gitlab_publish_release(&sb, &gl, &[]);
+
+    sb.write("NOTES.md", "## Tool 1.2.0\n\n- faster\n- smaller\n");
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--json"]);
+    assert_eq!(wrote, [format!("PUT {GL_PROJECT}/releases/v1.2.0")]);
+    let put = gl
+        .api
+        .requests_to("PUT", &format!("{GL_PROJECT}/releases/v1.2.0"))[0]
+        .json();
+    assert_eq!(
+        put,
+        json!({"name": "v1.2.0", "description": "## Tool 1.2.0\n\n- faster\n- smaller\n"})
+    );
+    let out = run.json();
+    assert_eq!(out["action"], "updated");
+    assert_eq!(statuses(&out), ["unchanged", "unchanged"]);
+    assert!(
+        run.stderr()
+            .contains("updated the release v1.2.0 of acme/tool: "),
+        "{}",
+        run.stderr()
+    );
+
+    // A new title is a change as well; then the release is left alone again.
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--name", "Tool 1.2.0", "--json"]);
+    assert_eq!(wrote, [format!("PUT {GL_PROJECT}/releases/v1.2.0")]);
+    assert_eq!(run.json()["action"], "updated");
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--json"]);
+    assert_eq!(wrote, Vec::<String>::new());
+    assert_eq!(run.json()["action"], "unchanged");
+}
+
 #[test]
 fn gitlab_refuses_other_content_under_a_linked_name() {
     let sb = Sandbox::new();
