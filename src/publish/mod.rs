@@ -705,4 +705,76 @@ mod tests {
         assert!(!tag_is_prerelease("v1.2.0"));
         assert!(!tag_is_prerelease("release-candidate"));
     }
+
+    #[test]
+    fn a_release_already_says_what_an_update_would_send() {
+        let release = Release {
+            id: "7".into(),
+            tag: "v1.2.0".into(),
+            name: "Tool 1.2.0".into(),
+            notes: "- faster\n".into(),
+            web_url: String::new(),
+            state: ReleaseState::Published,
+            prerelease: false,
+            assets: Vec::new(),
+            upload_url: None,
+        };
+        let spec = ReleaseSpec {
+            tag: "v1.2.0".into(),
+            name: "Tool 1.2.0".into(),
+            notes: Some("- faster\n".into()),
+            prerelease: false,
+            make_latest: MakeLatest::Auto,
+            package: "tool".into(),
+        };
+        let says = |r: &Release, s: &ReleaseSpec, p| already_says(r, s, p);
+        assert!(says(&release, &spec, Platform::GitHub));
+        // No --notes-file keeps the notes: nothing to compare.
+        let keep = ReleaseSpec {
+            notes: None,
+            ..spec.clone()
+        };
+        assert!(says(&release, &keep, Platform::GitHub));
+        let other = |f: fn(&mut ReleaseSpec)| {
+            let mut s = spec.clone();
+            f(&mut s);
+            s
+        };
+        assert!(!says(
+            &release,
+            &other(|s| s.notes = Some("- faster".into())),
+            Platform::GitHub
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.name = "v1.2.0".into()),
+            Platform::GitLab
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.prerelease = true),
+            Platform::GitHub
+        ));
+        // GitLab has no pre-release flag; the update never sends one.
+        assert!(says(
+            &release,
+            &other(|s| s.prerelease = true),
+            Platform::GitLab
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.make_latest = MakeLatest::Yes),
+            Platform::GitHub
+        ));
+        assert!(says(
+            &release,
+            &other(|s| s.make_latest = MakeLatest::No),
+            Platform::GitHub
+        ));
+        let draft = Release {
+            state: ReleaseState::Staged,
+            ..release.clone()
+        };
+        assert!(!says(&draft, &spec, Platform::GitHub));
+    }
 }
