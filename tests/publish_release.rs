@@ -382,7 +382,10 @@ fn a_rerun_with_other_notes_sends_exactly_one_update() {
     sb.write("NOTES.md", "## Tool 1.2.0\n\n- faster\n- smaller\n");
     let before = gh.api.requests().len();
     let run = github_publish_release(&sb, &gh, &["--json"]).success();
-    assert_eq!(writes(&gh.api.requests()[before..]), [patch.clone()]);
+    assert_eq!(
+        writes(&gh.api.requests()[before..]),
+        std::slice::from_ref(&patch)
+    );
     assert_eq!(
         gh.releases()[0].body,
         "## Tool 1.2.0\n\n- faster\n- smaller\n"
@@ -410,7 +413,7 @@ fn a_rerun_with_other_notes_sends_exactly_one_update() {
         let run = github_publish_release(&sb, &gh, &[extra, &["--json"]].concat()).success();
         assert_eq!(
             writes(&gh.api.requests()[before..]),
-            [patch.clone()],
+            std::slice::from_ref(&patch),
             "{extra:?}"
         );
         assert_eq!(run.json()["action"], "updated", "{extra:?}");
