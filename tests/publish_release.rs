@@ -289,6 +289,167 @@ fn a_rerun_uploads_only_the_missing_assets_and_updates_the_notes() {
     );
 }
 
+/// The publish of the first test, with its outputs and summary in files.
+fn github_publish_release(sb: &Sandbox, gh: &FakeGitHub, extra: &[&str]) -> common::Run {
+    let _ = std::fs::remove_file(sb.path().join("output"));
+    let _ = std::fs::remove_file(sb.path().join("summary.md"));
+    github_publish(sb, gh)
+        .args([
+            "--asset",
+            "dist/*.tar.gz",
+            "--checksums",
+            "sha256",
+            "--notes-file",
+            "NOTES.md",
+        ])
+        .args(extra)
+        .env("GITHUB_OUTPUT", sb.path().join("output"))
+        .env("GITHUB_STEP_SUMMARY", sb.path().join("summary.md"))
+        .run()
+}
+
+#[test]
+fn a_rerun_of_the_same_release_writes_nothing_and_reports_it_unchanged() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    github_publish_release(&sb, &gh, &[]).success();
+    let first = gh.releases();
+    let id = first[0].id;
+    let url = "https://github.com/acme/tool/releases/tag/v1.2.0";
+
+    // A retried release job: the same tag, title, notes, flag and files.
+    let before = gh.api.requests().len();
+    let run = github_publish_release(&sb, &gh, &[]).success();
+    assert_eq!(
+        writes(&gh.api.requests()[before..]),
+        Vec::<String>::new(),
+        "no POST, PATCH, PUT or DELETE"
+    );
+    assert_eq!(gh.releases()[0].body, first[0].body);
+    assert_eq!(
+        run.stderr().lines().last().unwrap_or_default(),
+        format!("left the release v1.2.0 of acme/tool unchanged: {url}"),
+        "{}",
+        run.stderr()
+    );
+    let outputs = common::outputs::parse_github_output(
+        &std::fs::read_to_string(sb.path().join("output")).unwrap(),
+    );
+    assert_eq!(outputs["action"], "unchanged");
+    assert_eq!(outputs["url"], url);
+    assert_eq!(outputs["id"], id.to_string());
+    let assets: Value = serde_json::from_str(&outputs["assets"]).unwrap();
+    assert_eq!(
+        statuses(&json!({ "assets": assets })),
+        ["unchanged", "unchanged", "unchanged"]
+    );
+    assert_eq!(
+        assets[0]["url"],
+        "https://github.com/acme/tool/releases/download/v1.2.0/tool-linux.tar.gz"
+    );
+    let summary = sb.read("summary.md");
+    assert!(
+        summary.starts_with(&format!(
+            "### left the release v1.2.0 of acme/tool unchanged — {url}\n"
+        )),
+        "{summary}"
+    );
+    assert_eq!(summary.matches("| unchanged |").count(), 3, "{summary}");
+
+    // The dry run of a re-run says the same, and writes nothing either.
+    let run = github_publish_release(&sb, &gh, &["--dry-run", "--json"]).success();
+    assert_eq!(writes(&gh.api.requests()[before..]), Vec::<String>::new());
+    assert_eq!(run.json()["action"], "unchanged");
+    assert!(
+        run.stderr().contains(&format!(
+            "dry run: would leave the release v1.2.0 of acme/tool unchanged: {url}"
+        )),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_rerun_with_other_notes_sends_exactly_one_update() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    github_publish_release(&sb, &gh, &[]).success();
+    let id = gh.releases()[0].id;
+    let patch = format!("PATCH /repos/acme/tool/releases/{id}");
+
+    sb.write("NOTES.md", "## Tool 1.2.0\n\n- faster\n- smaller\n");
+    let before = gh.api.requests().len();
+    let run = github_publish_release(&sb, &gh, &["--json"]).success();
+    assert_eq!(
+        writes(&gh.api.requests()[before..]),
+        std::slice::from_ref(&patch)
+    );
+    assert_eq!(
+        gh.releases()[0].body,
+        "## Tool 1.2.0\n\n- faster\n- smaller\n"
+    );
+    let out = run.json();
+    assert_eq!(out["action"], "updated");
+    assert_eq!(statuses(&out), ["unchanged", "unchanged", "unchanged"]);
+    assert!(
+        run.stderr()
+            .contains("updated the release v1.2.0 of acme/tool: https://github.com/acme/tool/releases/tag/v1.2.0"),
+        "{}",
+        run.stderr()
+    );
+    let summary = sb.read("summary.md");
+    assert!(summary.starts_with("### updated the release"), "{summary}");
+
+    // Each other thing the update sets counts too: the title, the pre-release flag, and
+    // `--make-latest yes` (a release does not say whether it is the latest).
+    for extra in [
+        &["--name", "Tool 1.2.0 (final)"][..],
+        &["--prerelease", "yes"][..],
+        &["--make-latest", "yes"][..],
+    ] {
+        let before = gh.api.requests().len();
+        let run = github_publish_release(&sb, &gh, &[extra, &["--json"]].concat()).success();
+        assert_eq!(
+            writes(&gh.api.requests()[before..]),
+            std::slice::from_ref(&patch),
+            "{extra:?}"
+        );
+        assert_eq!(run.json()["action"], "updated", "{extra:?}");
+    }
+    let r = &gh.releases()[0];
+    assert_eq!(
+        r.name, "Tool 1.2.0 (final)",
+        "a re-run keeps the title it finds"
+    );
+    assert!(!r.prerelease);
+    assert_eq!(r.make_latest.as_deref(), Some("true"));
+    // And once it says all that, it is left alone again.
+    let before = gh.api.requests().len();
+    let run = github_publish_release(&sb, &gh, &["--json"]).success();
+    assert_eq!(writes(&gh.api.requests()[before..]), Vec::<String>::new());
+    assert_eq!(run.json()["action"], "unchanged");
+}
+
+#[test]
+fn a_draft_of_the_tag_is_not_an_unchanged_release() {
+    // GitHub finds no draft by tag: the run publishes a new release as usual.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    gh.with_release(true, &[]);
+    let run = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(run.json()["action"], "created");
+    assert_eq!(
+        writes(&gh.api.requests())[0],
+        "POST /repos/acme/tool/releases"
+    );
+}
+
 #[test]
 fn an_asset_without_a_digest_is_downloaded_to_compare() {
     let sb = Sandbox::new();
@@ -305,17 +466,18 @@ fn an_asset_without_a_digest_is_downloaded_to_compare() {
         .args(["--asset", "dist/*.tar.gz", "--json"])
         .run()
         .success();
-    assert_eq!(
-        writes(&gh.api.requests()),
-        [format!("PATCH /repos/acme/tool/releases/{id}")]
-    );
+    // Both files are there with the same bytes and no notes are given: nothing to do.
+    assert_eq!(writes(&gh.api.requests()), Vec::<String>::new());
     assert_eq!(
         gh.api
             .requests_to("GET", "/repos/acme/tool/releases/assets/9000")
             .len(),
         1
     );
-    assert_eq!(run.json()["assets"][1]["status"], "unchanged");
+    let out = run.json();
+    assert_eq!(out["action"], "unchanged");
+    assert_eq!(statuses(&out), ["unchanged", "unchanged"]);
+    assert_eq!(out["id"], id.to_string());
 }
 
 #[test]
@@ -929,6 +1091,106 @@ fn gitlab_rerun_links_files_a_failed_run_left_and_adds_only_the_missing() {
         ]
     );
     assert_eq!(gl.state.lock().unwrap().links.len(), 3);
+}
+
+/// The GitLab publish with its dotenv report, and what it wrote since `before`.
+fn gitlab_publish_release(
+    sb: &Sandbox,
+    gl: &FakeGitLab,
+    extra: &[&str],
+) -> (common::Run, Vec<String>) {
+    let before = gl.api.requests().len();
+    let run = gitlab_publish(sb, gl)
+        .args([
+            "--asset",
+            "dist/*.tar.gz",
+            "--notes-file",
+            "NOTES.md",
+            "--dotenv",
+            "release.env",
+        ])
+        .args(extra)
+        .run()
+        .success();
+    (run, writes(&gl.api.requests()[before..]))
+}
+
+#[test]
+fn gitlab_rerun_of_the_same_release_writes_nothing_and_reports_it_unchanged() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    let (_, first) = gitlab_publish_release(&sb, &gl, &[]);
+    assert_eq!(
+        first.last().unwrap(),
+        &format!("POST {GL_PROJECT}/releases")
+    );
+    let url = format!("{}/acme/tool/-/releases/v1.2.0", gl.api.url());
+
+    // GitLab has no pre-release flag: `--prerelease yes` changes nothing there either.
+    for extra in [&[][..], &["--prerelease", "yes"][..]] {
+        let (run, wrote) = gitlab_publish_release(&sb, &gl, extra);
+        assert_eq!(wrote, Vec::<String>::new(), "no PUT or POST ({extra:?})");
+        let kind = if extra.is_empty() {
+            "release"
+        } else {
+            "pre-release"
+        };
+        assert!(
+            run.stderr().contains(&format!(
+                "left the {kind} v1.2.0 of acme/tool unchanged: {url}\n"
+            )),
+            "{}",
+            run.stderr()
+        );
+        let env = common::outputs::parse_dotenv(&sb.read("release.env"));
+        assert_eq!(env["ACTION"], "unchanged");
+        assert_eq!(env["URL"], url);
+        assert_eq!(env["ID"], "v1.2.0");
+        let assets: Value = serde_json::from_str(&env["ASSETS"]).unwrap();
+        assert_eq!(
+            statuses(&json!({ "assets": assets })),
+            ["unchanged", "unchanged"]
+        );
+    }
+    assert_eq!(gl.state.lock().unwrap().links.len(), 2);
+}
+
+#[test]
+fn gitlab_rerun_with_other_notes_sends_exactly_one_update() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    gitlab_publish_release(&sb, &gl, &[]);
+
+    sb.write("NOTES.md", "## Tool 1.2.0\n\n- faster\n- smaller\n");
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--json"]);
+    assert_eq!(wrote, [format!("PUT {GL_PROJECT}/releases/v1.2.0")]);
+    let put = gl
+        .api
+        .requests_to("PUT", &format!("{GL_PROJECT}/releases/v1.2.0"))[0]
+        .json();
+    assert_eq!(
+        put,
+        json!({"name": "v1.2.0", "description": "## Tool 1.2.0\n\n- faster\n- smaller\n"})
+    );
+    let out = run.json();
+    assert_eq!(out["action"], "updated");
+    assert_eq!(statuses(&out), ["unchanged", "unchanged"]);
+    assert!(
+        run.stderr()
+            .contains("updated the release v1.2.0 of acme/tool: "),
+        "{}",
+        run.stderr()
+    );
+
+    // A new title is a change as well; then the release is left alone again.
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--name", "Tool 1.2.0", "--json"]);
+    assert_eq!(wrote, [format!("PUT {GL_PROJECT}/releases/v1.2.0")]);
+    assert_eq!(run.json()["action"], "updated");
+    let (run, wrote) = gitlab_publish_release(&sb, &gl, &["--json"]);
+    assert_eq!(wrote, Vec::<String>::new());
+    assert_eq!(run.json()["action"], "unchanged");
 }
 
 #[test]

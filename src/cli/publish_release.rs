@@ -3,7 +3,9 @@
 
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Report, Session, summary};
 use crate::forge::MakeLatest;
-use crate::publish::{Checksums, Prerelease, PublishReport, PublishRequest, publish_release};
+use crate::publish::{
+    Checksums, Prerelease, PublishReport, PublishRequest, ReleaseAction, publish_release,
+};
 use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
@@ -13,10 +15,11 @@ use std::process::ExitCode;
 /// file uploaded with its checksum, then published; a failure deletes the draft.
 ///
 /// A re-run for a published release updates its notes and uploads only the files it
-/// lacks; a file of the same name with other content is an error. On GitLab the files
-/// go to the generic package registry and the release links them (permalinks
-/// /-/releases/permalink/latest/downloads/NAME work). With --from-ci-run the files are
-/// the artifacts of the CI run that built and tested the tagged commit.
+/// lacks; a file of the same name with other content is an error. A re-run that would
+/// change nothing (a retried job) writes nothing and reports the release unchanged. On
+/// GitLab the files go to the generic package registry and the release links them
+/// (permalinks /-/releases/permalink/latest/downloads/NAME work). With --from-ci-run the
+/// files are the artifacts of the CI run that built and tested the tagged commit.
 #[derive(Parser, Debug)]
 #[command(name = "publish-release", version, max_term_width = 100)]
 struct Cli {
@@ -109,17 +112,22 @@ fn headline(report: &PublishReport) -> String {
     } else {
         "release"
     };
-    match (report.dry_run, report.created) {
-        (true, true) => format!(
-            "dry run: would publish the new {kind} {} of {}",
-            report.tag, report.repo
-        ),
-        (true, false) => format!(
-            "dry run: would update the {kind} {} of {}",
-            report.tag, report.repo
-        ),
-        (false, true) => format!("published the {kind} {} of {}", report.tag, report.repo),
-        (false, false) => format!("updated the {kind} {} of {}", report.tag, report.repo),
+    let (tag, repo) = (&report.tag, &report.repo);
+    match (report.dry_run, report.action) {
+        (true, ReleaseAction::Created) => {
+            format!("dry run: would publish the new {kind} {tag} of {repo}")
+        }
+        (true, ReleaseAction::Updated) => {
+            format!("dry run: would update the {kind} {tag} of {repo}")
+        }
+        (true, ReleaseAction::Unchanged) => {
+            format!("dry run: would leave the {kind} {tag} of {repo} unchanged")
+        }
+        (false, ReleaseAction::Created) => format!("published the {kind} {tag} of {repo}"),
+        (false, ReleaseAction::Updated) => format!("updated the {kind} {tag} of {repo}"),
+        (false, ReleaseAction::Unchanged) => {
+            format!("left the {kind} {tag} of {repo} unchanged")
+        }
     }
 }
 
@@ -150,10 +158,14 @@ fn progress(report: &PublishReport) -> Vec<String> {
 
 fn outputs(report: &PublishReport) -> Outputs {
     let mut outputs = Outputs::new();
-    outputs.set("url", report.url()).set("id", report.id()).set(
-        "assets",
-        serde_json::to_value(&report.assets).unwrap_or_default(),
-    );
+    outputs
+        .set("url", report.url())
+        .set("id", report.id())
+        .set("action", report.action.as_str())
+        .set(
+            "assets",
+            serde_json::to_value(&report.assets).unwrap_or_default(),
+        );
     outputs
 }
 

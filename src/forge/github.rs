@@ -1410,6 +1410,8 @@ struct GhRelease {
     id: u64,
     tag_name: String,
     name: Option<String>,
+    /// The notes; `null` when the release has none.
+    body: Option<String>,
     html_url: String,
     upload_url: String,
     draft: bool,
@@ -1422,7 +1424,12 @@ impl GhRelease {
     fn into_release(self, assets: Vec<ReleaseAsset>) -> Release {
         Release {
             id: self.id.to_string(),
-            name: self.name.unwrap_or_else(|| self.tag_name.clone()),
+            // GitHub shows the tag where a release has no title.
+            name: self
+                .name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| self.tag_name.clone()),
+            notes: self.body.unwrap_or_default(),
             tag: self.tag_name,
             web_url: self.html_url,
             state: if self.draft {

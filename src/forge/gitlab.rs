@@ -623,6 +623,7 @@ impl Forge for GitLab {
             id: spec.tag.clone(),
             tag: spec.tag.clone(),
             name: spec.name.clone(),
+            notes: spec.notes.clone().unwrap_or_default(),
             web_url: String::new(),
             state: ReleaseState::Staged,
             prerelease: spec.prerelease,
@@ -1387,6 +1388,7 @@ impl GitLab {
         Ok(Release {
             id: release.tag_name.clone(),
             name: release.name.unwrap_or_else(|| release.tag_name.clone()),
+            notes: release.description.unwrap_or_default(),
             tag: release.tag_name,
             web_url: release.links.and_then(|l| l.this).unwrap_or_default(),
             state: ReleaseState::Published,
@@ -1408,6 +1410,8 @@ fn decode(segment: &str) -> String {
 struct GlRelease {
     tag_name: String,
     name: Option<String>,
+    /// The notes (Markdown); `null` when the release has none.
+    description: Option<String>,
     assets: Option<GlAssets>,
     #[serde(rename = "_links")]
     links: Option<GlReleaseLinks>,

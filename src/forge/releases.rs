@@ -16,9 +16,12 @@ pub struct Release {
     pub id: String,
     pub tag: String,
     pub name: String,
+    /// The release notes (GitHub's `body`, GitLab's `description`; empty when none).
+    pub notes: String,
     /// The release page.
     pub web_url: String,
     pub state: ReleaseState,
+    /// GitHub's pre-release flag; always false on GitLab, which has none.
     pub prerelease: bool,
     /// What the release holds: GitHub's assets, GitLab's asset links. Files uploaded
     /// for the release but not linked yet (GitLab) are listed with `attached: false`.

@@ -7,7 +7,9 @@
 //! other content is already in the release. Then the release is staged where nobody
 //! sees it (a GitHub draft; on GitLab nothing exists before the end), the files are
 //! uploaded, and the release is published; a failure on the way removes the staged
-//! release. A re-run for a release that exists uploads only the files it lacks.
+//! release. A re-run for a release that exists uploads only the files it lacks, and one
+//! that would change nothing (every file there, the same title, notes and pre-release
+//! flag) writes nothing at all.
 
 pub mod assets;
 
@@ -206,6 +208,28 @@ pub struct AssetOutcome {
     pub source: String,
 }
 
+/// What became of the release itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseAction {
+    /// The release is new.
+    Created,
+    /// The release existed; its title, notes or flags were rewritten, or files added.
+    Updated,
+    /// The release already said and held everything: nothing was written.
+    Unchanged,
+}
+
+impl ReleaseAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseAction::Created => "created",
+            ReleaseAction::Updated => "updated",
+            ReleaseAction::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// What publish-release did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
 pub struct PublishReport {
@@ -214,8 +238,8 @@ pub struct PublishReport {
     pub platform: Platform,
     /// The release as it stands afterwards; in a dry run, as it stood (or `None`).
     pub release: Option<Release>,
-    /// Whether the release is new (created by this run, or to be created).
-    pub created: bool,
+    /// What became (or, in a dry run, would become) of the release.
+    pub action: ReleaseAction,
     pub prerelease: bool,
     pub assets: Vec<AssetOutcome>,
     /// The CI runs whose artifacts were shipped.
@@ -239,6 +263,20 @@ pub fn tag_is_prerelease(tag: &str) -> bool {
     tag.find(|c: char| c.is_ascii_digit())
         .and_then(|at| Version::parse(&tag[at..]).ok())
         .is_some_and(|v| v.is_prerelease())
+}
+
+/// Whether the published `release` already says what `spec` would make it say, so that
+/// an update would change nothing. Only what the update sends is compared: the title,
+/// the notes (when given) and, on GitHub, the pre-release flag (GitLab has none).
+/// `--make-latest yes` on GitHub always counts as a change: a release does not say
+/// whether it is the latest, and the update is what makes it so.
+fn already_says(release: &Release, spec: &ReleaseSpec, platform: Platform) -> bool {
+    let github = platform == Platform::GitHub;
+    release.state == ReleaseState::Published
+        && release.name == spec.name
+        && spec.notes.as_ref().is_none_or(|n| *n == release.notes)
+        && (!github || release.prerelease == spec.prerelease)
+        && !(github && spec.make_latest == MakeLatest::Yes)
 }
 
 /// What to do with a file, decided before anything is written.
@@ -401,7 +439,16 @@ pub async fn publish_release(
         .into());
     }
 
-    let created = existing.is_none();
+    let action = match &existing {
+        None => ReleaseAction::Created,
+        Some(release)
+            if steps.iter().all(|s| matches!(s, Step::Keep(_)))
+                && already_says(release, &spec, settings.platform) =>
+        {
+            ReleaseAction::Unchanged
+        }
+        Some(_) => ReleaseAction::Updated,
+    };
     if request.dry_run {
         let assets = files
             .iter()
@@ -420,11 +467,33 @@ pub async fn publish_release(
             tag,
             platform: settings.platform,
             release: existing,
-            created,
+            action,
             prerelease,
             assets,
             runs,
             dry_run: true,
+        });
+    }
+    if action == ReleaseAction::Unchanged {
+        // A retried job: the release already is what this run would make it.
+        let assets = files
+            .iter()
+            .zip(&steps)
+            .filter_map(|(file, step)| match step {
+                Step::Keep(r) => Some(outcome(file, AssetStatus::Unchanged, r.url.clone())),
+                Step::Upload | Step::Attach(_) => None,
+            })
+            .collect();
+        return Ok(PublishReport {
+            repo,
+            tag,
+            platform: settings.platform,
+            release: existing,
+            action,
+            prerelease,
+            assets,
+            runs,
+            dry_run: false,
         });
     }
 
@@ -503,7 +572,7 @@ pub async fn publish_release(
         tag,
         platform: settings.platform,
         release: Some(published),
-        created,
+        action,
         prerelease,
         assets: outcomes,
         runs,
@@ -635,5 +704,77 @@ mod tests {
         assert!(tag_is_prerelease("1.0.0.dev2"));
         assert!(!tag_is_prerelease("v1.2.0"));
         assert!(!tag_is_prerelease("release-candidate"));
+    }
+
+    #[test]
+    fn a_release_already_says_what_an_update_would_send() {
+        let release = Release {
+            id: "7".into(),
+            tag: "v1.2.0".into(),
+            name: "Tool 1.2.0".into(),
+            notes: "- faster\n".into(),
+            web_url: String::new(),
+            state: ReleaseState::Published,
+            prerelease: false,
+            assets: Vec::new(),
+            upload_url: None,
+        };
+        let spec = ReleaseSpec {
+            tag: "v1.2.0".into(),
+            name: "Tool 1.2.0".into(),
+            notes: Some("- faster\n".into()),
+            prerelease: false,
+            make_latest: MakeLatest::Auto,
+            package: "tool".into(),
+        };
+        let says = |r: &Release, s: &ReleaseSpec, p| already_says(r, s, p);
+        assert!(says(&release, &spec, Platform::GitHub));
+        // No --notes-file keeps the notes: nothing to compare.
+        let keep = ReleaseSpec {
+            notes: None,
+            ..spec.clone()
+        };
+        assert!(says(&release, &keep, Platform::GitHub));
+        let other = |f: fn(&mut ReleaseSpec)| {
+            let mut s = spec.clone();
+            f(&mut s);
+            s
+        };
+        assert!(!says(
+            &release,
+            &other(|s| s.notes = Some("- faster".into())),
+            Platform::GitHub
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.name = "v1.2.0".into()),
+            Platform::GitLab
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.prerelease = true),
+            Platform::GitHub
+        ));
+        // GitLab has no pre-release flag; the update never sends one.
+        assert!(says(
+            &release,
+            &other(|s| s.prerelease = true),
+            Platform::GitLab
+        ));
+        assert!(!says(
+            &release,
+            &other(|s| s.make_latest = MakeLatest::Yes),
+            Platform::GitHub
+        ));
+        assert!(says(
+            &release,
+            &other(|s| s.make_latest = MakeLatest::No),
+            Platform::GitHub
+        ));
+        let draft = Release {
+            state: ReleaseState::Staged,
+            ..release.clone()
+        };
+        assert!(!says(&draft, &spec, Platform::GitHub));
     }
 }
