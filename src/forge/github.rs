@@ -280,7 +280,7 @@ impl Forge for GitHub {
         }))
     }
 
-    // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+    // For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
 
     async fn default_branch(&self, repo: &str) -> Result<String, ForgeError> {
         let what = format!("GET repository {repo}");
@@ -627,9 +627,7 @@ impl Forge for GitHub {
         Ok(comment.into())
     }
 
-    // ---- end auto-update ----
-
-    // ---- generate-changelog ----
+    // For generate-changelog.
     async fn compare_commits(
         &self,
         repo: &str,
@@ -639,7 +637,7 @@ impl Forge for GitHub {
         self.compare(repo, base, head).await
     }
 
-    // ---- publish-verify: publish-release, verify-release (issue 8) ----
+    // For publish-release and verify-release.
 
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
         let what = format!("GET release {tag} of {repo}");
@@ -890,9 +888,7 @@ impl Forge for GitHub {
         Ok(self.get(&path, &call).await?.body)
     }
 
-    // ---- end publish-verify ----
-
-    // ---- update-links ----
+    // For update-links.
     /// `PATCH /repos/{owner}/{repo}/git/refs/tags/{tag}` with `{sha, force: true}`
     /// ("Update a reference"), or `POST /repos/{owner}/{repo}/git/refs` with
     /// `{ref, sha}` ("Create a reference") for a new one. A create that finds the
@@ -1022,7 +1018,7 @@ impl Forge for GitHub {
     }
 }
 
-// ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+// For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
 
 /// The largest page GitHub serves.
 const PAGE_SIZE: usize = 100;
@@ -1253,9 +1249,7 @@ const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!) { \
     enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId}) { \
     pullRequest { number autoMergeRequest { enabledAt } } } }";
 
-// ---- end auto-update ----
-
-// ---- publish-verify: publish-release, verify-release (issue 8) ----
+// For publish-release and verify-release.
 
 /// A client rooted at the origin (scheme and host) of the API URL, with the same token;
 /// octocrab sends the token only to that host and `uploads.github.com`.
@@ -1511,8 +1505,6 @@ struct GhArtifact {
     #[serde(default)]
     expired: bool,
 }
-
-// ---- end publish-verify ----
 
 #[cfg(test)]
 mod auto_update_tests {

@@ -251,7 +251,7 @@ impl Forge for GitLab {
         }))
     }
 
-    // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+    // For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
 
     async fn default_branch(&self, repo: &str) -> Result<String, ForgeError> {
         let what = format!("GET project {repo}");
@@ -564,9 +564,7 @@ impl Forge for GitLab {
         Ok(self.comment(repo, issue, note))
     }
 
-    // ---- end auto-update ----
-
-    // ---- generate-changelog ----
+    // For generate-changelog.
     async fn compare_commits(
         &self,
         repo: &str,
@@ -576,7 +574,7 @@ impl Forge for GitLab {
         self.compare(repo, base, head).await
     }
 
-    // ---- publish-verify: publish-release, verify-release (issue 8) ----
+    // For publish-release and verify-release.
 
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
         let what = format!("GET release {tag} of {repo}");
@@ -899,9 +897,7 @@ impl Forge for GitLab {
         Ok(self.get(&endpoint, &call).await?.body)
     }
 
-    // ---- end publish-verify ----
-
-    // ---- update-links ----
+    // For update-links.
     /// GitLab cannot move a tag: `DELETE /projects/:id/repository/tags/:tag_name`,
     /// then `POST /projects/:id/repository/tags` with `{tag_name, ref}`. Between the
     /// two the tag does not exist; a failed creation is reported with the commit to
@@ -1002,7 +998,7 @@ impl Forge for GitLab {
     }
 }
 
-// ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+// For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
 
 /// The largest page GitLab serves.
 const PAGE_SIZE: usize = 100;
@@ -1203,9 +1199,7 @@ fn job_state(status: &str) -> JobState {
     }
 }
 
-// ---- end auto-update ----
-
-// ---- publish-verify: publish-release, verify-release (issue 8) ----
+// For publish-release and verify-release.
 
 fn json_body(value: &serde_json::Value) -> (&'static str, Vec<u8>) {
     ("application/json", value.to_string().into_bytes())
@@ -1486,5 +1480,3 @@ struct GlJobArtifact {
     file_type: String,
     size: Option<u64>,
 }
-
-// ---- end publish-verify ----

@@ -151,7 +151,7 @@ pub trait Forge: Send + Sync {
     /// The tag `name` of `repo` (`owner/name`), or `None` when it does not exist.
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError>;
 
-    // ---- auto-update: find-green-commit, propose-change, comment-on-issue (issue 7) ----
+    // For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
 
     /// The default branch of `repo`.
     async fn default_branch(&self, repo: &str) -> Result<String, ForgeError>;
@@ -231,7 +231,6 @@ pub trait Forge: Send + Sync {
         body: &str,
     ) -> Result<IssueComment, ForgeError>;
 
-    // ---- end auto-update ----
     // --- generate-changelog ---
     /// The commits `head` has and `base` lacks (`base...head`, from their merge base),
     /// oldest first as the compare APIs list them, every page read.
@@ -241,7 +240,7 @@ pub trait Forge: Send + Sync {
         base: &str,
         head: &str,
     ) -> Result<Vec<RemoteCommit>, ForgeError>;
-    // ---- publish-verify: publish-release, verify-release (issue 8) ----
+    // For publish-release and verify-release.
 
     /// The published release of `tag`, with the assets it shows, or `None`. (GitHub
     /// finds drafts by id only, never by tag.)
@@ -307,9 +306,7 @@ pub trait Forge: Send + Sync {
         artifact: &BuildArtifact,
     ) -> Result<bytes::Bytes, ForgeError>;
 
-    // ---- end publish-verify ----
-
-    // ---- update-links: floating tags ----
+    // For update-links: floating tags.
 
     /// Points the floating tag `name` of `repo` at `commit`, creating it when `exists`
     /// is false. Only update-links calls this, and only for tags the configuration
