@@ -6,6 +6,12 @@
 # is compared with the expected bytes and any file a tool got wrong is listed.
 #
 #   benches/bump.sh            # RUNS=3 FILES=1000 by default
+#
+# bump-versions replaces each file atomically (a new file, then a rename over the old
+# one); bump-my-version rewrites files in place. Creating 2,000 files is most of our
+# time, and on ext4 without a journal it is slower for a few minutes after many files
+# were deleted (the allocator skips recently freed inodes), e.g. right after this
+# script's own clean-up: leave a few minutes between runs for comparable figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${RUNS:-3}"
