@@ -3,7 +3,7 @@
 mod common;
 
 use common::issue_comments::{IssueComments, gitlab_note};
-use common::{MockApi, Sandbox};
+use common::{MockApi, MockResponse, Sandbox};
 use serde_json::json;
 
 const TOKEN: &str = "ghp_COMMENT_SECRET_0123";
@@ -215,4 +215,70 @@ fn bad_inputs_and_the_job_token_exit_2() {
         run.stderr()
     );
     assert!(writes(&api).is_empty());
+}
+
+#[test]
+fn a_gitlab_busy_at_the_connection_check_is_asked_again() {
+    let sb = Sandbox::new();
+    let api = MockApi::start();
+    // GitLab's documented answers while it is overloaded or rate limiting, then the
+    // user the token belongs to.
+    api.on(
+        "GET",
+        "/api/v4/user",
+        MockResponse::json(502, json!({"message": "502 Bad Gateway"})),
+    )
+    .on(
+        "GET",
+        "/api/v4/user",
+        MockResponse::json(429, json!({"message": "429 Too Many Requests"}))
+            .header("Retry-After", "1"),
+    )
+    .on(
+        "GET",
+        "/api/v4/user",
+        MockResponse::json(
+            200,
+            json!({"id": 1, "username": "release-bot", "state": "active"}),
+        ),
+    );
+    let notes = IssueComments::gitlab(&api, "acme/go");
+    let run = sb
+        .relay("comment-on-issue")
+        .args(["--repo", "acme/go", "--issue", "9", "--body", "released"])
+        .args(["--json"])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("CI_SERVER_URL", "https://gitlab.example.com")
+        .env("GITLAB_TOKEN", "glpat-BUSY-SECRET")
+        .run()
+        .success();
+    assert_eq!(run.json()["action"], "created");
+    assert_eq!(api.requests_to("GET", "/api/v4/user").len(), 3);
+    assert_eq!(notes.all().len(), 1);
+
+    // A GitLab that stays busy fails after the policy's attempts, naming the cause.
+    let api = MockApi::start();
+    api.on(
+        "GET",
+        "/api/v4/user",
+        MockResponse::json(500, json!({"message": "500 Internal Server Error"})),
+    );
+    let run = sb
+        .relay("comment-on-issue")
+        .args(["--repo", "acme/go", "--issue", "9", "--body", "released"])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("GITLAB_TOKEN", "glpat-BUSY-SECRET")
+        .run()
+        .expect_code(1);
+    assert_eq!(api.requests_to("GET", "/api/v4/user").len(), 5);
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "error: commenting on the issue: cannot connect to GitLab at {}/api/v4: api error: \
+             gitlab server error (500 Internal Server Error): 500 Internal Server Error\n",
+            api.url()
+        )
+    );
 }

@@ -64,14 +64,26 @@ impl GitLab {
         }
         builder.user_agent(concat!("release-relay/", env!("CARGO_PKG_VERSION")));
         let policy = Policy::default();
-        let client = tokio::time::timeout(policy.timeout, builder.build_async())
-            .await
-            .map_err(|_| ForgeError::Transport {
-                what: format!("connecting to GitLab at {api_url}"),
-                attempts: 1,
-                message: format!("no answer within {:?}", policy.timeout),
-            })?
-            .map_err(|e| setup_error(api_url, settings.token_kind, &e))?;
+        // The check is the first call of every run: a GitLab that is busy for a moment
+        // (5xx, 429) gets the same retries as every other call.
+        let mut attempt = 1;
+        let client = loop {
+            let built = tokio::time::timeout(policy.timeout, builder.build_async())
+                .await
+                .map_err(|_| ForgeError::Transport {
+                    what: format!("connecting to GitLab at {api_url}"),
+                    attempts: attempt,
+                    message: format!("no answer within {:?}", policy.timeout),
+                })?;
+            match built {
+                Ok(client) => break client,
+                Err(e) if attempt < policy.attempts && transient(&e) => {
+                    tokio::time::sleep(http::backoff(&policy, attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(setup_error(api_url, settings.token_kind, &e)),
+            }
+        };
         Ok(GitLab {
             client,
             policy,
@@ -117,6 +129,28 @@ impl GitLab {
             }
         })
         .await
+    }
+}
+
+/// Whether a failed connection check is worth another try: GitLab busy (5xx), rate
+/// limiting (429) or the connection itself failing.
+fn transient(error: &gitlab::GitlabError) -> bool {
+    use gitlab::api::ApiError;
+    let gitlab::GitlabError::Api { source } = error else {
+        return matches!(error, gitlab::GitlabError::Communication { .. });
+    };
+    match source {
+        ApiError::GitlabService { status, .. }
+        | ApiError::GitlabWithStatus { status, .. }
+        | ApiError::GitlabObjectWithStatus { status, .. }
+        | ApiError::GitlabUnrecognizedWithStatus { status, .. } => {
+            status.is_server_error() || status.as_u16() == 429
+        }
+        ApiError::GitlabRateLimited { .. } => true,
+        ApiError::Client {
+            source: gitlab::RestError::Communication { .. },
+        } => true,
+        _ => false,
     }
 }
 

@@ -187,7 +187,8 @@ where
     Err(last_error.expect("at least one attempt ran"))
 }
 
-fn backoff(policy: &Policy, attempt: u32) -> Duration {
+/// The wait before attempt `attempt + 1`: doubling from the policy's back-off.
+pub fn backoff(policy: &Policy, attempt: u32) -> Duration {
     policy.backoff * 2u32.saturating_pow(attempt.saturating_sub(1)).min(32)
 }
 
