@@ -369,15 +369,24 @@ mod tests {
         let missing = dir.path().join("gone").join("f12");
         let mut targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
         targets[12] = &missing;
-        let contents: Vec<NewContent> = targets
-            .iter()
-            .map(|path| NewContent {
-                path,
-                bytes: b"new",
-                existing: None,
-            })
-            .collect();
-        let failure = write_files(&contents, Flush::Skip).unwrap_err();
+        let new_contents = |targets: &[&Path]| -> Vec<(PathBuf, &'static [u8])> {
+            targets
+                .iter()
+                .map(|p| (p.to_path_buf(), &b"new"[..]))
+                .collect()
+        };
+        let write = |contents: Vec<(PathBuf, &[u8])>| {
+            let files: Vec<NewContent> = contents
+                .iter()
+                .map(|(path, bytes)| NewContent {
+                    path,
+                    bytes,
+                    existing: None,
+                })
+                .collect();
+            write_files(&files, Flush::Skip)
+        };
+        let failure = write(new_contents(&targets)).unwrap_err();
         assert_eq!(failure.index, 12);
         assert!(failure.written.is_empty());
         for path in &paths {
@@ -386,15 +395,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 20);
 
         targets[12] = &paths[12];
-        let contents: Vec<NewContent> = targets
-            .iter()
-            .map(|path| NewContent {
-                path,
-                bytes: b"new",
-                existing: None,
-            })
-            .collect();
-        write_files(&contents, Flush::Skip).unwrap();
+        write(new_contents(&targets)).unwrap();
         for path in &paths {
             assert_eq!(std::fs::read_to_string(path).unwrap(), "new");
         }

@@ -45,22 +45,11 @@ fn text(value: impl Into<String>) -> Want {
     Want::Text(value.into())
 }
 
-/// `release-type` → `RELEASE_TYPE` (as src/ci/outputs.rs folds names).
+/// `release-type` → `RELEASE_TYPE`: the outputs of these tools are named in lower case
+/// with hyphens.
 fn dotenv_key(name: &str) -> String {
-    let mut key: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if key.is_empty() || key.starts_with(|c: char| c.is_ascii_digit()) {
-        key.insert(0, '_');
-    }
-    key
+    assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// A run in a GitHub Actions job that also writes a dotenv report.
