@@ -13,6 +13,7 @@ mod common;
 use common::outputs::{GITLAB_DOTENV_LIMIT, parse_dotenv, parse_github_output};
 use common::workflow_commands::commands_run;
 use common::{Relay, Run, Sandbox};
+use relay::ci::outputs::dotenv_key;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -43,13 +44,6 @@ enum Want {
 
 fn text(value: impl Into<String>) -> Want {
     Want::Text(value.into())
-}
-
-/// `release-type` → `RELEASE_TYPE`: the outputs of these tools are named in lower case
-/// with hyphens.
-fn dotenv_key(name: &str) -> String {
-    assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// A run in a GitHub Actions job that also writes a dotenv report.
