@@ -584,22 +584,10 @@ impl Forge for GitHub {
         issue: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
-        let what = format!("POST comment on issue #{issue} in {repo}");
-        let call = Call {
-            what: &what,
-            permission: "issues: write",
-        };
         let path = format!("/repos/{}/issues/{issue}/comments", encode_path(repo));
-        let comment: GitHubComment = self
-            .write(
-                ::http::Method::POST,
-                &path,
-                &serde_json::json!({ "body": body }),
-                &call,
-            )
-            .await?
-            .json(&what)?;
-        Ok(comment.into())
+        let what = format!("POST comment on issue #{issue} in {repo}");
+        self.send_comment(::http::Method::POST, &path, &what, body)
+            .await
     }
 
     async fn update_issue_comment(
@@ -609,22 +597,10 @@ impl Forge for GitHub {
         id: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
-        let what = format!("PATCH comment {id} on issue #{issue} in {repo}");
-        let call = Call {
-            what: &what,
-            permission: "issues: write",
-        };
         let path = format!("/repos/{}/issues/comments/{id}", encode_path(repo));
-        let comment: GitHubComment = self
-            .write(
-                ::http::Method::PATCH,
-                &path,
-                &serde_json::json!({ "body": body }),
-                &call,
-            )
-            .await?
-            .json(&what)?;
-        Ok(comment.into())
+        let what = format!("PATCH comment {id} on issue #{issue} in {repo}");
+        self.send_comment(::http::Method::PATCH, &path, &what, body)
+            .await
     }
 
     // For generate-changelog.
@@ -1030,6 +1006,25 @@ const PULLS_WRITE: &str = "`pull-requests: write` (and `contents: write` to push
     (actions/create-github-app-token) so the pull request's checks run";
 
 impl GitHub {
+    /// Creates or updates an issue comment (`POST` / `PATCH` of `{body}`).
+    async fn send_comment(
+        &self,
+        method: ::http::Method,
+        path: &str,
+        what: &str,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError> {
+        let call = Call {
+            what,
+            permission: "issues: write",
+        };
+        let comment: GitHubComment = self
+            .write(method, path, &serde_json::json!({ "body": body }), &call)
+            .await?
+            .json(what)?;
+        Ok(comment.into())
+    }
+
     /// Sends `method path` with an optional JSON body under the retry policy.
     async fn send_json(
         &self,

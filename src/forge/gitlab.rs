@@ -555,22 +555,10 @@ impl Forge for GitLab {
         issue: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
-        let what = format!("POST note on issue #{issue} in {repo}");
-        let call = Call {
-            what: &what,
-            permission: "the `api` scope (CI_JOB_TOKEN cannot write notes)",
-        };
         let endpoint = format!("{}/issues/{issue}/notes", Self::project(repo));
-        let note: Note = self
-            .send_json(
-                ::http::Method::POST,
-                &endpoint,
-                Some(&serde_json::json!({ "body": body })),
-                &call,
-            )
-            .await?
-            .json(&what)?;
-        Ok(self.comment(repo, issue, note))
+        let what = format!("POST note on issue #{issue} in {repo}");
+        self.send_note(repo, issue, ::http::Method::POST, &endpoint, &what, body)
+            .await
     }
 
     async fn update_issue_comment(
@@ -580,22 +568,10 @@ impl Forge for GitLab {
         id: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
-        let what = format!("PUT note {id} on issue #{issue} in {repo}");
-        let call = Call {
-            what: &what,
-            permission: "the `api` scope (CI_JOB_TOKEN cannot write notes)",
-        };
         let endpoint = format!("{}/issues/{issue}/notes/{id}", Self::project(repo));
-        let note: Note = self
-            .send_json(
-                ::http::Method::PUT,
-                &endpoint,
-                Some(&serde_json::json!({ "body": body })),
-                &call,
-            )
-            .await?
-            .json(&what)?;
-        Ok(self.comment(repo, issue, note))
+        let what = format!("PUT note {id} on issue #{issue} in {repo}");
+        self.send_note(repo, issue, ::http::Method::PUT, &endpoint, &what, body)
+            .await
     }
 
     // For generate-changelog.
@@ -1117,6 +1093,32 @@ impl GitLab {
 
     fn project(repo: &str) -> String {
         format!("projects/{}", encode_segment(repo))
+    }
+
+    /// Creates or updates a note (`POST` / `PUT` of `{body}`) and returns it as a comment.
+    async fn send_note(
+        &self,
+        repo: &str,
+        issue: u64,
+        method: ::http::Method,
+        endpoint: &str,
+        what: &str,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError> {
+        let call = Call {
+            what,
+            permission: "the `api` scope (CI_JOB_TOKEN cannot write notes)",
+        };
+        let note: Note = self
+            .send_json(
+                method,
+                endpoint,
+                Some(&serde_json::json!({ "body": body })),
+                &call,
+            )
+            .await?
+            .json(what)?;
+        Ok(self.comment(repo, issue, note))
     }
 
     /// A note as a comment; the notes API has no page URL, so it is the issue's page
