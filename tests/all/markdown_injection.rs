@@ -7,13 +7,13 @@
 //! stays a code span (its content shows as written). One routine does it:
 //! `relay::ci::summary` (`escape_inline`, `code`, `table`).
 
-mod common;
+use crate::common;
 
-use common::change_requests::ChangeRequests;
-use common::github_releases::FakeGitHub;
-use common::issue_comments::IssueComments;
-use common::pages::github_pages;
-use common::{HttpGitServer, MockApi, MockResponse, Sandbox};
+use crate::common::change_requests::ChangeRequests;
+use crate::common::github_releases::FakeGitHub;
+use crate::common::issue_comments::IssueComments;
+use crate::common::pages::github_pages;
+use crate::common::{HttpGitServer, MockApi, MockResponse, Sandbox};
 use serde_json::{Value, json};
 
 /// Commit messages and the list item each must render as.

@@ -1,11 +1,11 @@
 //! find-green-commit against the GitHub and GitLab APIs (played by the mock with the
 //! documented payloads), as the first job of an auto-update pipeline runs it.
 
-mod common;
+use crate::common;
 
-use common::outputs::parse_dotenv;
-use common::pages::{github_pages, gitlab_pages};
-use common::{MockApi, MockResponse, Sandbox};
+use crate::common::outputs::parse_dotenv;
+use crate::common::pages::{github_pages, gitlab_pages};
+use crate::common::{MockApi, MockResponse, Sandbox};
 use serde_json::{Value, json};
 
 const REPO: &str = "acme/gitaly";

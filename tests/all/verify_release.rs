@@ -1,9 +1,9 @@
 //! verify-release against real repositories on a loopback git server, a loopback HTTP
 //! server for the URLs, and mocks of the GitHub and GitLab APIs.
 
-mod common;
+use crate::common;
 
-use common::{GitServer, MockApi, MockResponse, Sandbox};
+use crate::common::{GitServer, MockApi, MockResponse, Sandbox};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "ghp_SECRETverify0123456789";

@@ -2,10 +2,10 @@
 //! conventional and other commits, merges, prefixed tags and pre-releases; shallow
 //! clones of a loopback git server; the compare APIs played by a mock server.
 
-mod common;
+use crate::common;
 
-use common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
-use common::{GitServer, MockApi, MockResponse, Repo, Sandbox};
+use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
+use crate::common::{GitServer, MockApi, MockResponse, Repo, Sandbox};
 use serde_json::json;
 
 /// Commit ids differ between git versions' object formats only in theory; the

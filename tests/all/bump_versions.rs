@@ -2,17 +2,17 @@
 //! byte, every error a user can hit (with its message, and that no file changed),
 //! --check, --dry-run, the outputs and the action inputs.
 
-mod common;
+use crate::common;
 
-use common::Sandbox;
-use common::outputs::{parse_dotenv, parse_github_output};
+use crate::common::Sandbox;
+use crate::common::outputs::{parse_dotenv, parse_github_output};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bump")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/all/fixtures/bump")
 }
 
 /// Every file under `dir`, relative, with its bytes.

@@ -182,14 +182,14 @@ impl Sandbox {
     }
 }
 
-/// A fixture folder of the tests (`tests/fixtures/<rel>`).
+/// A fixture folder of the tests (`tests/all/fixtures/<rel>`).
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("tests/all/fixtures")
         .join(rel)
 }
 
-/// Compares `actual` with the golden file `tests/fixtures/<rel>`; with
+/// Compares `actual` with the golden file `tests/all/fixtures/<rel>`; with
 /// `RELAY_BLESS=1` writes it instead (then review the diff).
 pub fn assert_golden(rel: &str, actual: &str) {
     let path = fixture(rel);

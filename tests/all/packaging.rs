@@ -1,7 +1,7 @@
 //! The packaging contract: every tool has its action, template and README section, and
 //! every input they pass maps to a real flag of the tool.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,9 +1,9 @@
 //! read-tag-metadata, run as a tag pipeline runs it.
 
-mod common;
+use crate::common;
 
-use common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
-use common::{GitServer, MockApi, MockResponse, Sandbox};
+use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
+use crate::common::{GitServer, MockApi, MockResponse, Sandbox};
 use serde_json::json;
 
 const OPENSTACK_MESSAGE: &str = "api 1.2.0 release\n\n\

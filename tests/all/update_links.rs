@@ -1,12 +1,12 @@
 //! update-links, run as a release pipeline runs it: redirect maps and documents in a
-//! repository (golden files in tests/fixtures/links), floating tags on a real git
+//! repository (golden files in tests/all/fixtures/links), floating tags on a real git
 //! server on 127.0.0.1 or through the mocked GitHub/GitLab APIs, and a mocked link
 //! service.
 
-mod common;
+use crate::common;
 
-use common::outputs::{parse_dotenv, parse_github_output};
-use common::{GitServer, MockApi, MockResponse, Recorded, Sandbox, assert_golden, fixture};
+use crate::common::outputs::{parse_dotenv, parse_github_output};
+use crate::common::{GitServer, MockApi, MockResponse, Recorded, Sandbox, assert_golden, fixture};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

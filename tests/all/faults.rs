@@ -3,11 +3,11 @@
 //! that never answers, and git remotes that stop answering (or cut the connection)
 //! half-way through tagging, over git:// and smart HTTP.
 
-mod common;
+use crate::common;
 
-use common::outputs::parse_github_output;
-use common::proxy::{Fault, GitProxy};
-use common::{GitServer, HttpGitServer, MockApi, MockResponse, Run, Sandbox};
+use crate::common::outputs::parse_github_output;
+use crate::common::proxy::{Fault, GitProxy};
+use crate::common::{GitServer, HttpGitServer, MockApi, MockResponse, Run, Sandbox};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

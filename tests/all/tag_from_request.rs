@@ -2,10 +2,10 @@
 //! git server on 127.0.0.1 for the git transport; the GitHub and GitLab APIs played
 //! by the mock with their documented payloads and failures.
 
-mod common;
+use crate::common;
 
-use common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
-use common::{GitServer, MockApi, MockResponse, Sandbox};
+use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
+use crate::common::{GitServer, MockApi, MockResponse, Sandbox};
 use serde_json::json;
 use std::collections::BTreeMap;
 

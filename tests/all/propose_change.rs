@@ -4,10 +4,10 @@
 //! request API played by a stateful mock (a change request created by one run is found
 //! by the next).
 
-mod common;
+use crate::common;
 
-use common::change_requests::ChangeRequests;
-use common::{HttpGitServer, MockApi, Recorded, Repo, Sandbox};
+use crate::common::change_requests::ChangeRequests;
+use crate::common::{HttpGitServer, MockApi, Recorded, Repo, Sandbox};
 use serde_json::json;
 use std::path::PathBuf;
 

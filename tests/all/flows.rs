@@ -5,10 +5,10 @@
 //! `$GITHUB_OUTPUT` file or GitLab dotenv report, never taken from the test's own
 //! knowledge.
 
-mod common;
+use crate::common;
 
-use common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
-use common::{GitServer, Sandbox};
+use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
+use crate::common::{GitServer, Sandbox};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -7,10 +7,8 @@
 //! an accepted request (BOM, CRLF, `1.0.0+build`) ends in the preflight's exit 1 with
 //! nothing tagged, which proves the reader took it.
 
-mod common;
-
-use common::Sandbox;
-use common::archive::sha256_hex;
+use crate::common::Sandbox;
+use crate::common::archive::sha256_hex;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -2,11 +2,11 @@
 //! the way the real ones do (a draft is invisible by tag, an upload adds an asset with
 //! its digest, a package upload adds a package file with its sha256).
 
-mod common;
+use crate::common;
 
-use common::archive::{sha256_hex, zip_of};
-use common::github_releases::{FakeGitHub, SHA, github_runs};
-use common::{MockApi, MockResponse, Recorded, Sandbox};
+use crate::common::archive::{sha256_hex, zip_of};
+use crate::common::github_releases::{FakeGitHub, SHA, github_runs};
+use crate::common::{MockApi, MockResponse, Recorded, Sandbox};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 

@@ -8,11 +8,9 @@
 //! other output may appear. Nothing a value says may run as a workflow command when
 //! the tool prints it.
 
-mod common;
-
-use common::outputs::{GITLAB_DOTENV_LIMIT, parse_dotenv, parse_github_output};
-use common::workflow_commands::commands_run;
-use common::{Relay, Run, Sandbox};
+use crate::common::outputs::{GITLAB_DOTENV_LIMIT, parse_dotenv, parse_github_output};
+use crate::common::workflow_commands::commands_run;
+use crate::common::{Relay, Run, Sandbox};
 use relay::ci::outputs::dotenv_key;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

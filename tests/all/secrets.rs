@@ -6,11 +6,9 @@
 //! prints. Inside GitHub Actions the only workflow commands are the token's mask and
 //! the tool's own error.
 
-mod common;
-
-use common::change_requests::ChangeRequests;
-use common::workflow_commands::command_summary;
-use common::{HttpGitServer, MockApi, MockResponse, Relay, Run, Sandbox};
+use crate::common::change_requests::ChangeRequests;
+use crate::common::workflow_commands::command_summary;
+use crate::common::{HttpGitServer, MockApi, MockResponse, Relay, Run, Sandbox};
 use serde_json::json;
 
 const GITHUB_TOKEN: &str = "ghp_AuditGitHub0123456789SECRET";

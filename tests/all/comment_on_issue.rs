@@ -1,9 +1,9 @@
 //! comment-on-issue: the tracking-issue comment of a release, once per release.
 
-mod common;
+use crate::common;
 
-use common::issue_comments::{IssueComments, gitlab_note};
-use common::{MockApi, MockResponse, Sandbox};
+use crate::common::issue_comments::{IssueComments, gitlab_note};
+use crate::common::{MockApi, MockResponse, Sandbox};
 use serde_json::json;
 
 const TOKEN: &str = "ghp_COMMENT_SECRET_0123";

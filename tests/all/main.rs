@@ -1,0 +1,24 @@
+//! The integration tests, one binary: each module drives one tool (or one concern
+//! across tools) through the real binaries; `common` holds the sandbox, the loopback
+//! servers and the mock forges they share.
+
+mod common;
+
+mod bump_properties;
+mod bump_versions;
+mod comment_on_issue;
+mod faults;
+mod find_green_commit;
+mod flows;
+mod generate_changelog;
+mod hostile_inputs;
+mod markdown_injection;
+mod output_injection;
+mod packaging;
+mod propose_change;
+mod publish_release;
+mod read_tag_metadata;
+mod secrets;
+mod tag_from_request;
+mod update_links;
+mod verify_release;
