@@ -5,7 +5,12 @@
 //! when it is rendered (an unknown field, a document pattern that matches nothing) is
 //! reported at its `file:line:col`.
 
+use super::LinksError;
+use crate::config::ConfigSource;
+use crate::forge::Secret;
+use crate::{Error, Location, Result};
 use serde::Deserialize;
+use std::path::Path;
 use toml::Spanned;
 
 /// `[links]`: the floating names a release moves and the places they live.
@@ -171,5 +176,68 @@ token-env = "LINKS_TOKEN"
                 .starts_with("relay.toml:5:1: unknown field `urls`"),
             "{err}"
         );
+    }
+}
+
+/// The `[links]` section with the file it came from.
+#[derive(Debug)]
+pub struct LoadedLinks {
+    pub config: LinksConfig,
+    pub source: Option<ConfigSource>,
+}
+
+impl LoadedLinks {
+    /// Loads `--config FILE`, or `relay.toml` in `dir`; a missing `[links]` section is
+    /// bad input.
+    pub fn load(path: Option<&Path>, dir: &Path) -> Result<LoadedLinks> {
+        let (config, source) = crate::config::load_with_source(path, dir)?;
+        let config = config.links.ok_or_else(|| {
+            LinksError::NoSection(match &source {
+                Some(s) => format!(
+                    "{} has no [links] section; update-links needs one (see DESIGN.md)",
+                    s.path.display()
+                ),
+                None => format!(
+                    "no configuration: update-links needs a [links] section in {} (or --config FILE)",
+                    crate::config::default_path(dir).display()
+                ),
+            })
+        })?;
+        Ok(LoadedLinks { config, source })
+    }
+
+    /// The link service's token, from the variable `token-env` names. Set but empty or
+    /// missing is bad input: the service would refuse every call.
+    pub fn service_token(&self) -> Result<Option<Secret>> {
+        let Some(service) = &self.config.service else {
+            return Ok(None);
+        };
+        let Some(name) = &service.token_env else {
+            return Ok(None);
+        };
+        match std::env::var(name) {
+            Ok(value) if !value.is_empty() => Ok(Some(Secret::new(value))),
+            _ => Err(LinksError::Token(format!(
+                "[links.service] token-env names {name}, which is not set (or empty)"
+            ))
+            .into()),
+        }
+    }
+
+    pub(super) fn location<T>(&self, spanned: &Spanned<T>) -> Option<Location> {
+        // Point inside the quotes of a string value.
+        self.source.as_ref().map(|s| {
+            let start = spanned.span().start;
+            let quoted = s.text[start..].starts_with(['"', '\'']);
+            s.location(start + usize::from(quoted))
+        })
+    }
+
+    pub(super) fn bad<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> Error {
+        LinksError::Config {
+            location: self.location(spanned),
+            message: message.into(),
+        }
+        .into()
     }
 }

@@ -8,8 +8,13 @@
 //! overwritten. With a forge API the tags are read and moved through
 //! [`crate::forge::Forge::move_floating_tag`].
 
-use super::LinksError;
+use super::config::{LoadedLinks, TagsConfig};
+use super::template::{self, Extra, Release, render};
+use super::{LinkChange, LinkStatus, LinksError, Place, UpdateRequest};
+use crate::Result;
+use crate::ci::{CiContext, Platform};
 use crate::forge::Forge;
+use crate::forge::ForgeSettings;
 use crate::git::{Git, GitError};
 use std::collections::BTreeMap;
 
@@ -158,4 +163,225 @@ pub async fn move_forge(
             .map_err(|e| (done, e))?;
     }
     Ok(())
+}
+
+/// The release tag floating tags move to (`target`, default `v{version}`).
+pub(super) fn tag_target(
+    loaded: &LoadedLinks,
+    config: &TagsConfig,
+    release: &Release,
+) -> Result<String> {
+    match &config.target {
+        Some(target) => {
+            render(target.get_ref(), release, Extra::default()).map_err(|m| loaded.bad(target, m))
+        }
+        None => Ok(format!("v{}", release.version)),
+    }
+}
+
+/// The floating tag names for this release; refuses any that is not floating.
+pub(super) fn floating_tag_names(
+    loaded: &LoadedLinks,
+    release: &Release,
+    asked: &[String],
+) -> Result<Vec<String>> {
+    let Some(config) = &loaded.config.tags else {
+        if let Some(name) = asked.first() {
+            return Err(LinksError::NotFloating {
+                name: name.clone(),
+                reason: "the configuration has no [links.tags] section".into(),
+            }
+            .into());
+        }
+        return Ok(Vec::new());
+    };
+    let target = tag_target(loaded, config, release)?;
+    let configured = if release.prerelease {
+        &config.prerelease_names
+    } else {
+        &config.names
+    };
+    let mut names: Vec<String> = Vec::new();
+    for name in configured {
+        let rendered = render(name.get_ref(), release, Extra::default())
+            .map_err(|m| loaded.bad(name, format!("tag name {m}")))?;
+        if template::fields(name.get_ref()).contains(&"version") {
+            return Err(loaded.bad(
+                name,
+                format!(
+                    "tag `{rendered}` is not floating: `{}` names one release (it uses {{version}}), and release tags never move",
+                    name.get_ref()
+                ),
+            ));
+        }
+        if rendered == target {
+            return Err(loaded.bad(
+                name,
+                format!("tag `{rendered}` is the release tag itself, which never moves"),
+            ));
+        }
+        if rendered.is_empty() || rendered.contains(char::is_whitespace) {
+            return Err(loaded.bad(name, format!("`{rendered}` is no tag name")));
+        }
+        if !names.contains(&rendered) {
+            names.push(rendered);
+        }
+    }
+    if asked.is_empty() {
+        return Ok(names);
+    }
+    for name in asked {
+        if !names.contains(name) {
+            let floating = if names.is_empty() {
+                "none for this release".to_string()
+            } else {
+                names.join(", ")
+            };
+            return Err(LinksError::NotFloating {
+                name: name.clone(),
+                reason: format!(
+                    "the floating tags of [links.tags] {} are {floating}",
+                    if release.prerelease {
+                        "prerelease-names"
+                    } else {
+                        "names"
+                    }
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(names.into_iter().filter(|n| asked.contains(n)).collect())
+}
+
+/// The floating tags' current state, and how to move them.
+pub(super) struct TagPlan {
+    place: String,
+    target: String,
+    moves: Vec<TagMove>,
+    via: TagsVia,
+}
+
+impl TagPlan {
+    pub(super) fn changes(&self) -> impl Iterator<Item = LinkChange> + '_ {
+        self.moves.iter().map(|m| LinkChange {
+            place: Place::Tag,
+            location: self.place.clone(),
+            name: m.name.clone(),
+            target: m.commit.clone(),
+            previous: m.previous.clone(),
+            status: match &m.previous {
+                None => LinkStatus::Created,
+                Some(_) if m.is_unchanged() => LinkStatus::Unchanged,
+                Some(_) => LinkStatus::Updated,
+            },
+        })
+    }
+}
+
+enum TagsVia {
+    Git {
+        git: Git,
+        remote: String,
+    },
+    Forge {
+        settings: ForgeSettings,
+        repo: String,
+    },
+}
+
+pub(super) async fn plan_tags(
+    request: &UpdateRequest,
+    config: &TagsConfig,
+    target: &str,
+    names: &[String],
+    ctx: &CiContext,
+    forge: &ForgeSettings,
+) -> Result<TagPlan> {
+    if forge.platform == Platform::Git {
+        let git = Git::new(&request.repo_dir).with_credentials(forge.git_credentials());
+        git.require_repository()?;
+        let moves = plan_git(&git, &config.remote, target, names)?;
+        return Ok(TagPlan {
+            place: config.remote.clone(),
+            target: target.to_string(),
+            moves,
+            via: TagsVia::Git {
+                git,
+                remote: config.remote.clone(),
+            },
+        });
+    }
+    let repo = ctx
+        .repository(forge.platform)
+        .map(str::to_string)
+        .or_else(|| {
+            crate::metadata::read::repository_from_remote(
+                &Git::new(&request.repo_dir),
+                &config.remote,
+            )
+        })
+        .ok_or_else(|| {
+            LinksError::Repository(format!(
+                "moving floating tags through the {} API needs the repository (GITHUB_REPOSITORY or CI_PROJECT_PATH, or a remote `{}` with an owner/name URL)",
+                forge.platform, config.remote
+            ))
+        })?;
+    let client = crate::forge::connect(forge).await?;
+    let moves = plan_forge(client.as_ref(), &repo, target, names).await?;
+    Ok(TagPlan {
+        place: format!("{} {repo}", forge.platform),
+        target: target.to_string(),
+        moves,
+        via: TagsVia::Forge {
+            settings: forge.clone(),
+            repo,
+        },
+    })
+}
+
+/// Moves the tags that move; an error says which moved (returned) and which did not.
+pub(super) async fn move_tags(plan: &TagPlan) -> std::result::Result<(), (Vec<String>, String)> {
+    let moving: Vec<&TagMove> = plan.moves.iter().filter(|m| !m.is_unchanged()).collect();
+    if moving.is_empty() {
+        return Ok(());
+    }
+    let names = |ms: &[&TagMove]| {
+        ms.iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &plan.via {
+        TagsVia::Git { git, remote } => move_git(git, remote, &plan.target, &moving).map_err(|e| {
+            (
+                Vec::new(),
+                format!(
+                    "moving floating tags {} on `{remote}` (one atomic push: none moved): {e}",
+                    names(&moving)
+                ),
+            )
+        }),
+        TagsVia::Forge { settings, repo } => {
+            let client = crate::forge::connect(settings)
+                .await
+                .map_err(|e| (Vec::new(), format!("moving floating tags of {repo}: {e}")))?;
+            move_forge(client.as_ref(), repo, &moving)
+                .await
+                .map_err(|(done, e)| {
+                    (
+                        moving[..done].iter().map(|m| m.name.clone()).collect(),
+                        format!(
+                            "moving floating tags of {repo}: {e} (moved: {}; not moved: {})",
+                            if done == 0 {
+                                "none".into()
+                            } else {
+                                names(&moving[..done])
+                            },
+                            names(&moving[done..])
+                        ),
+                    )
+                })
+        }
+    }
 }
