@@ -42,7 +42,7 @@ impl Response {
         message.chars().take(300).collect()
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -134,57 +134,95 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Response, String>>,
 {
-    let mut last_error = None;
-    for n in 1..=policy.attempts {
-        let wait = match tokio::time::timeout(policy.timeout, attempt()).await {
-            Err(_) => {
-                last_error = Some(ForgeError::Transport {
-                    what: call.what.to_string(),
-                    attempts: n,
-                    message: format!("no answer within {:?}", policy.timeout),
-                });
-                backoff(policy, n)
+    let mut n = 1;
+    loop {
+        let outcome = tokio::time::timeout(policy.timeout, attempt())
+            .await
+            .map_err(|_| format!("no answer within {:?}", policy.timeout))
+            .and_then(|r| r);
+        match judge(policy, call, allowed, n, outcome) {
+            Verdict::Answer(response) => return Ok(response),
+            Verdict::Fail(error) => return Err(error),
+            Verdict::Retry { error, .. } if n >= policy.attempts => return Err(error),
+            Verdict::Retry { wait, .. } => {
+                tokio::time::sleep(wait).await;
+                n += 1;
             }
-            Ok(Err(message)) => {
-                last_error = Some(ForgeError::Transport {
-                    what: call.what.to_string(),
-                    attempts: n,
-                    message,
-                });
-                backoff(policy, n)
-            }
-            Ok(Ok(response)) if response.status < 400 || allowed.contains(&response.status) => {
-                return Ok(response);
-            }
-            Ok(Ok(response)) if response.is_rate_limited() => {
-                let asked = response.requested_wait();
-                last_error = Some(ForgeError::RateLimited {
-                    what: call.what.to_string(),
-                    attempts: n,
-                    retry_after: asked,
-                });
-                match asked {
-                    Some(s) if Duration::from_secs(s) > policy.max_wait => break,
-                    Some(s) => Duration::from_secs(s),
-                    None => backoff(policy, n),
-                }
-            }
-            Ok(Ok(response)) if matches!(response.status, 500 | 502 | 503 | 504) => {
-                last_error = Some(ForgeError::Server {
-                    what: call.what.to_string(),
-                    status: response.status,
-                    attempts: n,
-                    message: response.message(),
-                });
-                backoff(policy, n)
-            }
-            Ok(Ok(response)) => return Err(classify(call, &response)),
-        };
-        if n < policy.attempts {
-            tokio::time::sleep(wait).await;
         }
     }
-    Err(last_error.expect("at least one attempt ran"))
+}
+
+/// What one attempt's outcome means.
+#[derive(Debug)]
+pub enum Verdict {
+    /// The answer (2xx/3xx, or an allowed status).
+    Answer(Response),
+    /// Worth another attempt after `wait`; `error` is what to report if none is left.
+    /// `maybe_done`: the forge may have acted although no answer says so (no answer,
+    /// a 5xx), so a write that must not happen twice looks before it is sent again.
+    Retry {
+        wait: Duration,
+        error: ForgeError,
+        maybe_done: bool,
+    },
+    /// Final.
+    Fail(ForgeError),
+}
+
+/// Judges attempt `n` of `call`: a transport error (`Err`) or the forge's answer.
+pub fn judge(
+    policy: &Policy,
+    call: &Call<'_>,
+    allowed: &[u16],
+    n: u32,
+    outcome: Result<Response, String>,
+) -> Verdict {
+    match outcome {
+        Err(message) => Verdict::Retry {
+            wait: backoff(policy, n),
+            error: ForgeError::Transport {
+                what: call.what.to_string(),
+                attempts: n,
+                message,
+            },
+            maybe_done: true,
+        },
+        Ok(response) if response.status < 400 || allowed.contains(&response.status) => {
+            Verdict::Answer(response)
+        }
+        Ok(response) if response.is_rate_limited() => {
+            let asked = response.requested_wait();
+            let error = ForgeError::RateLimited {
+                what: call.what.to_string(),
+                attempts: n,
+                retry_after: asked,
+            };
+            match asked {
+                Some(s) if Duration::from_secs(s) > policy.max_wait => Verdict::Fail(error),
+                Some(s) => Verdict::Retry {
+                    wait: Duration::from_secs(s),
+                    error,
+                    maybe_done: false,
+                },
+                None => Verdict::Retry {
+                    wait: backoff(policy, n),
+                    error,
+                    maybe_done: false,
+                },
+            }
+        }
+        Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => Verdict::Retry {
+            wait: backoff(policy, n),
+            error: ForgeError::Server {
+                what: call.what.to_string(),
+                status: response.status,
+                attempts: n,
+                message: response.message(),
+            },
+            maybe_done: true,
+        },
+        Ok(response) => Verdict::Fail(classify(call, &response)),
+    }
 }
 
 /// The wait before attempt `attempt + 1`: doubling from the policy's back-off.

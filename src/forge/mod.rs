@@ -2,16 +2,19 @@
 //! (the `gitlab` crate) implement it, so the release logic never asks which one it
 //! talks to.
 //!
-//! Both clients are used as authenticated HTTP transports; [`http`] owns retries
-//! (5xx, 429 and GitHub's secondary rate limit, honouring `Retry-After`), time-outs
-//! and the mapping of statuses to [`ForgeError`]s that say which permission is missing.
+//! The trait is split by area ([`TagApi`], [`ChangeRequestApi`], [`CiApi`],
+//! [`ReleaseApi`], [`CommentApi`]); a client file per area holds that area's
+//! endpoints and wire types. Beneath both clients lies one [`transport`]: the token,
+//! redirects, paging, writes that must not happen twice, and, through [`http`],
+//! retries, rate limits and the mapping of statuses to [`ForgeError`]s that say which
+//! permission is missing.
 
 pub mod changes;
 mod github;
 mod gitlab;
 pub mod http;
-// publish-verify (issue 8)
 pub mod releases;
+pub mod transport;
 
 pub use changes::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
@@ -19,7 +22,6 @@ pub use changes::{
 };
 pub use github::GitHub;
 pub use gitlab::GitLab;
-// publish-verify (issue 8)
 pub use releases::{
     AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, MakeLatest, Release,
     ReleaseAsset, ReleaseSpec, ReleaseState,
@@ -143,15 +145,44 @@ pub struct RemoteTag {
     pub annotation: Option<Annotation>,
 }
 
-/// What the tools need from a forge.
-#[async_trait::async_trait]
-pub trait Forge: Send + Sync {
+/// What the tools need from a forge: every area below, and which forge it is.
+pub trait Forge: TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi {
     fn platform(&self) -> Platform;
+}
 
+/// Tags, refs and commits: tag-from-request, read-tag-metadata, update-links'
+/// floating tags, generate-changelog's compare, find-green-commit's history.
+#[async_trait::async_trait]
+pub trait TagApi: Send + Sync {
     /// The tag `name` of `repo` (`owner/name`), or `None` when it does not exist.
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError>;
 
-    // For the auto-update flow: find-green-commit, propose-change, comment-on-issue.
+    /// Whether `sha` names a commit of `repo`.
+    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError>;
+
+    /// Creates the annotated tag `name` of `repo` on `commit` with `message`. A tag of
+    /// that name that already exists is left as it is and reported as
+    /// [`TagCreation::AlreadyExists`] (read it with [`TagApi::tag`]); nothing is moved.
+    async fn create_annotated_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<TagCreation, ForgeError>;
+
+    /// Points the floating tag `name` of `repo` at `commit`, creating it when `exists`
+    /// is false. Only update-links calls this, and only for tags the configuration
+    /// names as floating: every other tag is never moved. GitHub moves the ref in one
+    /// forced update; GitLab has no such call, so the tag is deleted and created again
+    /// (not atomic: if the creation fails the tag is gone, and the error says so).
+    async fn move_floating_tag(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+        exists: bool,
+    ) -> Result<(), ForgeError>;
 
     /// The default branch of `repo`.
     async fn default_branch(&self, repo: &str) -> Result<String, ForgeError>;
@@ -165,10 +196,19 @@ pub trait Forge: Send + Sync {
         limit: usize,
     ) -> Result<Vec<RemoteCommit>, ForgeError>;
 
-    /// The CI state of commit `sha`: GitHub's check runs and commit statuses, GitLab's
-    /// newest pipeline for the commit and its jobs.
-    async fn commit_ci(&self, repo: &str, sha: &str) -> Result<CommitCi, ForgeError>;
+    /// The commits `head` has and `base` lacks (`base...head`, from their merge base),
+    /// oldest first as the compare APIs list them, every page read.
+    async fn compare_commits(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<RemoteCommit>, ForgeError>;
+}
 
+/// Change requests (GitHub pull requests, GitLab merge requests): propose-change.
+#[async_trait::async_trait]
+pub trait ChangeRequestApi: Send + Sync {
     /// The open change requests whose source is `branch` of `repo` itself.
     async fn open_change_requests(
         &self,
@@ -209,39 +249,36 @@ pub trait Forge: Send + Sync {
 
     /// Approves the change request as the token's user.
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError>;
+}
 
-    /// The comments of issue `issue`, oldest first.
-    async fn issue_comments(&self, repo: &str, issue: u64)
-    -> Result<Vec<IssueComment>, ForgeError>;
+/// CI state and the runs that built a commit: find-green-commit, publish-release and
+/// verify-release.
+#[async_trait::async_trait]
+pub trait CiApi: Send + Sync {
+    /// The CI state of commit `sha`: GitHub's check runs and commit statuses, GitLab's
+    /// newest pipeline for the commit and its jobs.
+    async fn commit_ci(&self, repo: &str, sha: &str) -> Result<CommitCi, ForgeError>;
 
-    /// Adds a comment to issue `issue`.
-    async fn create_issue_comment(
+    /// The CI runs that built `query.commit`, newest run per workflow (GitHub), or the
+    /// tag's pipeline (GitLab), with the artifacts of those that succeeded.
+    async fn build_runs(
         &self,
         repo: &str,
-        issue: u64,
-        body: &str,
-    ) -> Result<IssueComment, ForgeError>;
+        query: &BuildRunQuery<'_>,
+    ) -> Result<Vec<BuildRun>, ForgeError>;
 
-    /// Replaces the text of comment `id` on issue `issue`.
-    async fn update_issue_comment(
+    /// The zip archive of an artifact (a redirect to the storage host is followed
+    /// without the token).
+    async fn download_build_artifact(
         &self,
         repo: &str,
-        issue: u64,
-        id: u64,
-        body: &str,
-    ) -> Result<IssueComment, ForgeError>;
+        artifact: &BuildArtifact,
+    ) -> Result<bytes::Bytes, ForgeError>;
+}
 
-    // --- generate-changelog ---
-    /// The commits `head` has and `base` lacks (`base...head`, from their merge base),
-    /// oldest first as the compare APIs list them, every page read.
-    async fn compare_commits(
-        &self,
-        repo: &str,
-        base: &str,
-        head: &str,
-    ) -> Result<Vec<RemoteCommit>, ForgeError>;
-    // For publish-release and verify-release.
-
+/// Releases and their files: publish-release and verify-release.
+#[async_trait::async_trait]
+pub trait ReleaseApi: Send + Sync {
     /// The published release of `tag`, with the assets it shows, or `None`. (GitHub
     /// finds drafts by id only, never by tag.)
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError>;
@@ -256,11 +293,11 @@ pub trait Forge: Send + Sync {
     ) -> Result<Vec<ReleaseAsset>, ForgeError>;
 
     /// Prepares a new release that nobody sees yet: a GitHub draft; on GitLab nothing
-    /// is created before [`Forge::publish_release`].
+    /// is created before [`ReleaseApi::publish_release`].
     async fn stage_release(&self, repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError>;
 
     /// Uploads one file for `release`: into the GitHub release (draft or not), or to
-    /// GitLab's generic package registry (attached by [`Forge::publish_release`]).
+    /// GitLab's generic package registry (attached by [`ReleaseApi::publish_release`]).
     async fn upload_release_asset(
         &self,
         repo: &str,
@@ -289,56 +326,34 @@ pub trait Forge: Send + Sync {
         repo: &str,
         asset: &ReleaseAsset,
     ) -> Result<bytes::Bytes, ForgeError>;
-
-    /// The CI runs that built `query.commit`, newest run per workflow (GitHub), or the
-    /// tag's pipeline (GitLab), with the artifacts of those that succeeded.
-    async fn build_runs(
-        &self,
-        repo: &str,
-        query: &BuildRunQuery<'_>,
-    ) -> Result<Vec<BuildRun>, ForgeError>;
-
-    /// The zip archive of an artifact (GitHub follows the redirect to the storage host
-    /// without the token).
-    async fn download_build_artifact(
-        &self,
-        repo: &str,
-        artifact: &BuildArtifact,
-    ) -> Result<bytes::Bytes, ForgeError>;
-
-    // For update-links: floating tags.
-
-    /// Points the floating tag `name` of `repo` at `commit`, creating it when `exists`
-    /// is false. Only update-links calls this, and only for tags the configuration
-    /// names as floating: every other tag is never moved. GitHub moves the ref in one
-    /// forced update; GitLab has no such call, so the tag is deleted and created again
-    /// (not atomic: if the creation fails the tag is gone, and the error says so).
-    async fn move_floating_tag(
-        &self,
-        repo: &str,
-        name: &str,
-        commit: &str,
-        exists: bool,
-    ) -> Result<(), ForgeError>;
-
-    // --- tag-from-request: commits and annotated tags -------------------------------
-
-    /// Whether `sha` names a commit of `repo`.
-    async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError>;
-
-    /// Creates the annotated tag `name` of `repo` on `commit` with `message`. A tag of
-    /// that name that already exists is left as it is and reported as
-    /// [`TagCreation::AlreadyExists`] (read it with [`Forge::tag`]); nothing is moved.
-    async fn create_annotated_tag(
-        &self,
-        repo: &str,
-        name: &str,
-        commit: &str,
-        message: &str,
-    ) -> Result<TagCreation, ForgeError>;
 }
 
-/// What [`Forge::create_annotated_tag`] did.
+/// Issue comments (GitHub issue comments, GitLab issue notes): comment-on-issue.
+#[async_trait::async_trait]
+pub trait CommentApi: Send + Sync {
+    /// The comments of issue `issue`, oldest first.
+    async fn issue_comments(&self, repo: &str, issue: u64)
+    -> Result<Vec<IssueComment>, ForgeError>;
+
+    /// Adds a comment to issue `issue`.
+    async fn create_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError>;
+
+    /// Replaces the text of comment `id` on issue `issue`.
+    async fn update_issue_comment(
+        &self,
+        repo: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<IssueComment, ForgeError>;
+}
+
+/// What [`TagApi::create_annotated_tag`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagCreation {
     Created,

@@ -276,8 +276,8 @@ fn a_gitlab_busy_at_the_connection_check_is_asked_again() {
     assert_eq!(
         run.stderr(),
         format!(
-            "error: commenting on the issue: cannot connect to GitLab at {}/api/v4: api error: \
-             gitlab server error (500 Internal Server Error): 500 Internal Server Error\n",
+            "error: commenting on the issue: connecting to GitLab at {}/api/v4: server error \
+             500 after 5 attempts: 500 Internal Server Error\n",
             api.url()
         )
     );

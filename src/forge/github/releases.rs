@@ -1,0 +1,222 @@
+//! Releases and their assets: drafts, uploads, publishing, downloads.
+
+use super::{GitHub, PAGE_SIZE};
+use crate::forge::releases::{sha256_of_digest, strip_uri_template};
+use crate::forge::transport::{Items, Request};
+use crate::forge::{
+    AssetUpload, ForgeError, MakeLatest, Release, ReleaseApi, ReleaseAsset, ReleaseSpec,
+    ReleaseState, encode_segment,
+};
+use serde::Deserialize;
+
+/// A release (`GET /repos/{owner}/{repo}/releases/tags/{tag}`, `POST …/releases`,
+/// `PATCH …/releases/{id}`).
+#[derive(Deserialize)]
+struct GhRelease {
+    id: u64,
+    tag_name: String,
+    name: Option<String>,
+    /// The notes; `null` when the release has none.
+    body: Option<String>,
+    html_url: String,
+    upload_url: String,
+    draft: bool,
+    prerelease: bool,
+    #[serde(default)]
+    assets: Vec<GhAsset>,
+}
+
+impl GhRelease {
+    fn into_release(self, assets: Vec<ReleaseAsset>) -> Release {
+        Release {
+            id: self.id.to_string(),
+            // GitHub shows the tag where a release has no title.
+            name: self
+                .name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| self.tag_name.clone()),
+            notes: self.body.unwrap_or_default(),
+            tag: self.tag_name,
+            web_url: self.html_url,
+            state: if self.draft {
+                ReleaseState::Staged
+            } else {
+                ReleaseState::Published
+            },
+            prerelease: self.prerelease,
+            assets,
+            upload_url: Some(strip_uri_template(&self.upload_url).to_string()),
+        }
+    }
+}
+
+/// A release asset (`GET /repos/{owner}/{repo}/releases/{id}/assets`, the upload's
+/// answer). `digest` is `sha256:…` on github.com since 2025; older servers omit it.
+#[derive(Deserialize)]
+struct GhAsset {
+    id: u64,
+    name: String,
+    size: u64,
+    digest: Option<String>,
+    browser_download_url: String,
+}
+
+impl GhAsset {
+    fn to_asset(&self) -> ReleaseAsset {
+        ReleaseAsset {
+            id: self.id.to_string(),
+            name: self.name.clone(),
+            size: Some(self.size),
+            sha256: sha256_of_digest(self.digest.as_deref()),
+            url: self.browser_download_url.clone(),
+            attached: true,
+        }
+    }
+}
+
+impl GitHub {
+    /// Every asset of release `id`, every page.
+    async fn release_assets(&self, repo: &str, id: u64) -> Result<Vec<ReleaseAsset>, ForgeError> {
+        let request = Request::get(GitHub::repo_path(repo, &format!("/releases/{id}/assets")))
+            .query("per_page", PAGE_SIZE)
+            .what(format!("GET assets of release {id} of {repo}"))
+            .needs("contents: read");
+        let listed: Vec<GhAsset> = self.api.pages(&request, usize::MAX, Items::Array).await?;
+        Ok(listed.iter().map(GhAsset::to_asset).collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ReleaseApi for GitHub {
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
+        let request = Request::get(GitHub::repo_path(
+            repo,
+            &format!("/releases/tags/{}", encode_segment(tag)),
+        ))
+        .what(format!("GET release {tag} of {repo}"))
+        .needs("contents: read");
+        let Some(release) = self.api.optional::<GhRelease>(&request).await? else {
+            return Ok(None);
+        };
+        let assets = self.release_assets(repo, release.id).await?;
+        Ok(Some(release.into_release(assets)))
+    }
+
+    async fn unattached_release_files(
+        &self,
+        _repo: &str,
+        _spec: &ReleaseSpec,
+    ) -> Result<Vec<ReleaseAsset>, ForgeError> {
+        Ok(Vec::new())
+    }
+
+    async fn stage_release(&self, repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError> {
+        let request = Request::post(GitHub::repo_path(repo, "/releases"))
+            .what(format!("POST draft release {} of {repo}", spec.tag))
+            .needs("contents: write")
+            .json(&serde_json::json!({
+                "tag_name": spec.tag,
+                "name": spec.name,
+                "body": spec.notes.clone().unwrap_or_default(),
+                "draft": true,
+                "prerelease": spec.prerelease,
+            }));
+        let release: GhRelease = self.api.json(&request).await?;
+        let assets = release.assets.iter().map(GhAsset::to_asset).collect();
+        Ok(release.into_release(assets))
+    }
+
+    async fn upload_release_asset(
+        &self,
+        repo: &str,
+        release: &Release,
+        _spec: &ReleaseSpec,
+        upload: &AssetUpload<'_>,
+    ) -> Result<ReleaseAsset, ForgeError> {
+        let what = format!(
+            "POST asset {} to release {} of {repo}",
+            upload.name, release.tag
+        );
+        let base = release
+            .upload_url
+            .as_deref()
+            .ok_or_else(|| ForgeError::Decode {
+                what: what.clone(),
+                message: "the release has no upload_url".into(),
+            })?;
+        let request = Request::post(base)
+            .query("name", upload.name)
+            .what(what)
+            .needs("contents: write")
+            .bytes(upload.content_type, upload.bytes.clone());
+        let asset: GhAsset = self.api.json(&request).await?;
+        Ok(asset.to_asset())
+    }
+
+    async fn publish_release(
+        &self,
+        repo: &str,
+        release: &Release,
+        spec: &ReleaseSpec,
+        _attach: &[ReleaseAsset],
+    ) -> Result<Release, ForgeError> {
+        let what = match release.state {
+            ReleaseState::Staged => format!("PATCH publish release {} of {repo}", spec.tag),
+            ReleaseState::Published => format!("PATCH release {} of {repo}", spec.tag),
+        };
+        let mut body = serde_json::json!({
+            "name": spec.name,
+            "prerelease": spec.prerelease,
+        });
+        if release.state == ReleaseState::Staged {
+            body["draft"] = false.into();
+        }
+        if let Some(notes) = &spec.notes {
+            body["body"] = notes.as_str().into();
+        }
+        // GitHub refuses to make a pre-release the latest one.
+        if !spec.prerelease {
+            body["make_latest"] = match spec.make_latest {
+                MakeLatest::Auto => "legacy",
+                MakeLatest::Yes => "true",
+                MakeLatest::No => "false",
+            }
+            .into();
+        }
+        let request = Request::patch(GitHub::repo_path(
+            repo,
+            &format!("/releases/{}", release.id),
+        ))
+        .what(what)
+        .needs("contents: write")
+        .json(&body);
+        let published: GhRelease = self.api.json(&request).await?;
+        let assets = self.release_assets(repo, published.id).await?;
+        Ok(published.into_release(assets))
+    }
+
+    async fn discard_release(&self, repo: &str, release: &Release) -> Result<(), ForgeError> {
+        let request = Request::delete(GitHub::repo_path(
+            repo,
+            &format!("/releases/{}", release.id),
+        ))
+        .what(format!("DELETE draft release {} of {repo}", release.id))
+        .needs("contents: write");
+        self.api.send(&request).await.map(|_| ())
+    }
+
+    async fn download_release_asset(
+        &self,
+        repo: &str,
+        asset: &ReleaseAsset,
+    ) -> Result<bytes::Bytes, ForgeError> {
+        let request = Request::get(GitHub::repo_path(
+            repo,
+            &format!("/releases/assets/{}", asset.id),
+        ))
+        .accept("application/octet-stream")
+        .what(format!("GET release asset {} of {repo}", asset.name))
+        .needs("contents: read");
+        Ok(self.api.send(&request).await?.body)
+    }
+}
