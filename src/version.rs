@@ -31,6 +31,8 @@ pub enum PreKind {
 pub struct Prerelease {
     /// As written, without a leading `-` or `.` (`rc.1`, `rc1`, `beta`).
     pub text: String,
+    /// The separator written before it: `-` (SemVer), `.` (`.dev3`) or nothing (`rc1`).
+    pub separator: String,
     pub kind: PreKind,
     pub number: Option<u64>,
 }
@@ -141,6 +143,15 @@ impl Version {
         self.pre.as_ref().map_or("", |p| p.text.as_str())
     }
 
+    /// The pre-release with the separator it was written with (`-rc.1`, `rc1`,
+    /// `.dev3`), or "": what `{prerelease}` renders, so that
+    /// `{major}.{minor}.{patch}{prerelease}` gives back `1.4.0-rc.1`.
+    pub fn prerelease_suffix(&self) -> String {
+        self.pre
+            .as_ref()
+            .map_or(String::new(), |p| format!("{}{}", p.separator, p.text))
+    }
+
     /// Renders a template with `{version}`, `{major}`, `{minor}`, `{patch}`,
     /// `{prerelease}`. Unknown fields are an error naming the field.
     pub fn render(&self, template: &str) -> Result<String, String> {
@@ -158,7 +169,7 @@ impl Version {
                 "major" => self.major().to_string(),
                 "minor" => self.minor().to_string(),
                 "patch" => self.patch().to_string(),
-                "prerelease" => self.prerelease().to_string(),
+                "prerelease" => self.prerelease_suffix(),
                 other => {
                     return Err(format!(
                         "`{template}`: unknown field `{{{other}}}` (known: {{version}}, {{major}}, {{minor}}, {{patch}}, {{prerelease}})"
@@ -194,6 +205,7 @@ fn parse_suffix(rest: &str) -> Option<(Option<Prerelease>, Option<u64>)> {
         return None;
     }
     let semver_style = pre_text.starts_with('-');
+    let separator = pre_text[..pre_text.len() - text.len()].to_string();
     if semver_style {
         // SemVer: dot-separated identifiers of alphanumerics and hyphens.
         if !text
@@ -236,6 +248,7 @@ fn parse_suffix(rest: &str) -> Option<(Option<Prerelease>, Option<u64>)> {
     Some((
         Some(Prerelease {
             text: text.to_string(),
+            separator,
             kind,
             number,
         }),
@@ -370,8 +383,16 @@ mod tests {
         assert_eq!(version.render("v{major}.{minor}").unwrap(), "v1.4");
         assert_eq!(
             version.render("{version}|{patch}|{prerelease}").unwrap(),
-            "1.4.2-rc.1|2|rc.1"
+            "1.4.2-rc.1|2|-rc.1"
         );
+        for written in ["1.4.0-rc.1", "1.4.0rc1", "1.4.0.dev3", "1.4.0-beta", "1.4.0"] {
+            assert_eq!(
+                v(written)
+                    .render("{major}.{minor}.{patch}{prerelease}")
+                    .unwrap(),
+                written
+            );
+        }
         assert!(
             version
                 .render("{nope}")

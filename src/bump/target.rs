@@ -425,6 +425,22 @@ fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
     Ok(re)
 }
 
+/// The `version` groups of a target regex in `text`, one per match. A match of no text
+/// at all is no place in the file (`(?P<version>.*)` also matches after the final
+/// newline, and `[0-9.]*` between any two characters), so it is skipped.
+pub fn version_groups<'t>(
+    re: &regex::Regex,
+    text: &'t str,
+) -> impl Iterator<Item = regex::Match<'t>> {
+    re.captures_iter(text).filter_map(|caps| {
+        let whole = caps.get(0)?;
+        if whole.is_empty() {
+            return None;
+        }
+        caps.name("version")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,7 +88,14 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             Event::Scalar(value, style, anchor, tag) => {
                 let path = value_path(&mut stack);
                 let mut token_start = skip_properties(text, start, end);
-                let mut end = end;
+                // A quoted scalar's span runs on over the blanks and comment after its
+                // closing quote; the token ends at that quote.
+                let mut end = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        quoted_end(text, token_start).min(end)
+                    }
+                    _ => end,
+                };
                 if value.is_empty() && style == ScalarStyle::Plain && token_start == end {
                     // An empty value (`key:`) is reported before its `:`; the place to
                     // write a value is after it.
@@ -216,6 +223,22 @@ fn tagged_kind(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Scalar
         }
         _ => ScalarKind::String,
     }
+}
+
+/// The byte after the closing quote of the quoted scalar that starts at `start`.
+fn quoted_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' if quote == b'"' => at += 2,
+            b'\'' if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') => at += 2,
+            b if b == quote => return at + 1,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// The start of the scalar token itself: a span starts at the node's anchor (`&a`)

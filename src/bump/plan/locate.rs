@@ -4,7 +4,7 @@
 use super::super::BumpError;
 use super::super::document::{Format, Lookup, NodeKind, lookup};
 use super::super::kinds::{Defaults, defaults, format_of};
-use super::super::target::{KeyPath, Selector, TargetSpec, Template};
+use super::super::target::{KeyPath, Selector, TargetSpec, Template, version_groups};
 use super::cargo_lock::cargo_lock;
 use super::expand::expand;
 use super::files::Files;
@@ -21,10 +21,7 @@ pub(super) fn locate_regex(
 ) -> Result<(), BumpError> {
     let text = &files.loaded[id].text;
     let before = out.len();
-    for caps in re.captures_iter(text) {
-        let Some(m) = caps.name("version") else {
-            continue;
-        };
+    for m in version_groups(re, text) {
         let n = out.len() - before + 1;
         out.push(Located {
             file: id,

@@ -2,7 +2,7 @@
 
 use super::super::BumpError;
 use super::super::document::{Lookup, lookup, verify_only_changed};
-use super::super::target::KeyPath;
+use super::super::target::{KeyPath, version_groups};
 use super::files::Files;
 use super::{Address, Located};
 use std::path::Path;
@@ -63,13 +63,9 @@ pub(super) fn verify(
             continue;
         }
         checked.push(re.as_str());
-        let before = re
-            .captures_iter(&files.loaded[id].text)
-            .filter(|c| c.name("version").is_some())
-            .count();
-        let groups: Vec<String> = re
-            .captures_iter(after)
-            .filter_map(|c| c.name("version").map(|m| m.as_str().to_string()))
+        let before = version_groups(re, &files.loaded[id].text).count();
+        let groups: Vec<String> = version_groups(re, after)
+            .map(|m| m.as_str().to_string())
             .collect();
         if groups.len() != before || groups.iter().any(|g| *g != item.1) {
             return Err(fail(format!(
