@@ -184,6 +184,26 @@ impl Version {
     }
 }
 
+/// The version named by `text`, which may be a tag name: with a tag prefix (`v`),
+/// `v1.4.0` reads as `1.4.0`, as a pipeline's tag (`github.ref_name`) gives it. Text
+/// without the prefix, or whose rest is no version, stays as given.
+pub fn strip_tag_prefix<'a>(text: &'a str, prefix: &str) -> &'a str {
+    if prefix.is_empty() {
+        return text;
+    }
+    text.strip_prefix(prefix)
+        .filter(|rest| Version::parse(rest).is_ok())
+        .unwrap_or(text)
+}
+
+/// The prefix before a version that `text` starts with (`v` of `v1.4.0`, `release-` of
+/// `release-2.0`), when the rest is a version: a tag name given where a version was
+/// expected.
+pub fn tag_prefix_of(text: &str) -> Option<&str> {
+    let digit = text.find(|c: char| c.is_ascii_digit())?;
+    (digit > 0 && Version::parse(&text[digit..]).is_ok()).then(|| &text[..digit])
+}
+
 /// `-rc.1`, `rc1`, `a1`, `b2`, `-beta`, `.dev3`, `.post1`, `rc1.post2`…
 fn parse_suffix(rest: &str) -> Option<(Option<Prerelease>, Option<u64>)> {
     if rest.is_empty() {
@@ -378,6 +398,18 @@ mod tests {
     }
 
     #[test]
+    fn tag_names_read_as_versions_with_their_prefix() {
+        assert_eq!(strip_tag_prefix("v1.4.0", "v"), "1.4.0");
+        assert_eq!(strip_tag_prefix("1.4.0", "v"), "1.4.0");
+        assert_eq!(strip_tag_prefix("v1.4.0", ""), "v1.4.0");
+        assert_eq!(strip_tag_prefix("vnext", "v"), "vnext");
+        assert_eq!(tag_prefix_of("v1.4.0"), Some("v"));
+        assert_eq!(tag_prefix_of("release-2.0"), Some("release-"));
+        assert_eq!(tag_prefix_of("1.4.0"), None);
+        assert_eq!(tag_prefix_of("a4c9e1d2b3"), None);
+    }
+
+    #[test]
     fn renders_templates() {
         let version = v("1.4.2-rc.1");
         assert_eq!(version.render("v{major}.{minor}").unwrap(), "v1.4");
@@ -385,7 +417,13 @@ mod tests {
             version.render("{version}|{patch}|{prerelease}").unwrap(),
             "1.4.2-rc.1|2|-rc.1"
         );
-        for written in ["1.4.0-rc.1", "1.4.0rc1", "1.4.0.dev3", "1.4.0-beta", "1.4.0"] {
+        for written in [
+            "1.4.0-rc.1",
+            "1.4.0rc1",
+            "1.4.0.dev3",
+            "1.4.0-beta",
+            "1.4.0",
+        ] {
             assert_eq!(
                 v(written)
                     .render("{major}.{minor}.{patch}{prerelease}")

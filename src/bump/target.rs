@@ -248,16 +248,46 @@ impl Template {
     /// version's parts.
     pub fn render(&self, version: &str, parsed: Option<&Version>) -> Result<String, String> {
         if self.needs_parts {
-            let parsed = parsed.ok_or_else(|| {
-                format!(
+            let parsed = parsed.ok_or_else(|| match crate::version::tag_prefix_of(version) {
+                Some(prefix) => format!(
+                    "template `{}` uses the parts of the version, which is a tag name; \
+                     pass --tag-prefix {prefix} (the version is then `{}`)",
+                    self.text,
+                    &version[prefix.len()..]
+                ),
+                None => format!(
                     "template `{}` uses the parts of the version, but `{version}` is not a version such as 1.2.0",
                     self.text
-                )
+                ),
             })?;
             parsed.render(&self.text)
         } else {
+            self.refuse_doubled_prefix(version)?;
             Ok(self.text.replace("{version}", version))
         }
+    }
+
+    /// A tag name given as the version, into a template that adds the tag prefix
+    /// itself (`v{version}` with `v1.4.0`), would write `vv1.4.0`.
+    fn refuse_doubled_prefix(&self, version: &str) -> Result<(), String> {
+        let Some(prefix) = crate::version::tag_prefix_of(version) else {
+            return Ok(());
+        };
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find("{version}") {
+            if rest[..at].ends_with(prefix) {
+                return Err(format!(
+                    "template `{}` would write `{}`: the version is a tag name that \
+                     already starts with `{prefix}`; pass --tag-prefix {prefix} (the \
+                     version is then `{}`) or drop `{prefix}` from the template",
+                    self.text,
+                    self.text.replace("{version}", version),
+                    &version[prefix.len()..]
+                ));
+            }
+            rest = &rest[at + "{version}".len()..];
+        }
+        Ok(())
     }
 }
 

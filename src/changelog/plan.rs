@@ -108,14 +108,10 @@ pub async fn prepare(
 ) -> Result<Plan> {
     // A tag name is accepted as the version when the tag prefix is known
     // (`--version v1.2.0 --tag-prefix v`, as `github.ref_name` gives it).
-    let version_text = match request.tag_prefix.as_deref() {
-        Some(prefix) if !prefix.is_empty() => request
-            .version
-            .strip_prefix(prefix)
-            .filter(|rest| Version::parse(rest).is_ok())
-            .unwrap_or(&request.version),
-        _ => &request.version,
-    };
+    let version_text = crate::version::strip_tag_prefix(
+        &request.version,
+        request.tag_prefix.as_deref().unwrap_or(""),
+    );
     let version = Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
         flag: "--version",
         invalid: source,

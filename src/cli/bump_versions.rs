@@ -22,6 +22,10 @@ struct Cli {
     /// {major}, {minor}, {patch} or {prerelease}
     #[arg(long, value_name = "VERSION")]
     version: String,
+    /// The tag prefix, e.g. v: a tag name such as v1.4.0 (github.ref_name) is then read
+    /// as the version 1.4.0
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    tag_prefix: String,
     #[arg(
         long = "file",
         value_name = "SPEC",
@@ -98,7 +102,7 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
     };
     let request = BumpRequest {
         root: root.to_path_buf(),
-        version: cli.version.clone(),
+        version: crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
         targets,
         mode,
     };
@@ -174,6 +178,7 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
         }
     }
     let mut outputs = crate::ci::Outputs::new();
+    outputs.set("version", serde_json::json!(report.version));
     outputs.set("changed-files", serde_json::json!(report.changed_files()));
     outputs.set(
         "previous-values",

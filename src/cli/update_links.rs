@@ -20,6 +20,10 @@ struct Cli {
     /// The release's version (1.4.2, 1.22.3-fips)
     #[arg(long, value_name = "V")]
     version: String,
+    /// The tag prefix, e.g. v: a tag name such as v1.4.2 (github.ref_name) is then read
+    /// as the version 1.4.2
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    tag_prefix: String,
     /// Configuration file [default: relay.toml in --repo]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -56,7 +60,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         session.hide(token.expose());
     }
     let request = UpdateRequest {
-        version: cli.version.clone(),
+        version: crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
         repo_dir: cli.repo.clone(),
         manifest: cli.manifest.clone(),
         tags: cli.tag.clone(),

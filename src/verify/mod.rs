@@ -255,12 +255,10 @@ pub async fn verify_release(
 ) -> Result<VerifyReport> {
     let text = request
         .version
-        .clone()
+        .as_deref()
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            ctx.pipeline_tag()
-                .map(|t| t.strip_prefix(&request.tag_prefix).unwrap_or(t).to_string())
-        })
+        .or_else(|| ctx.pipeline_tag())
+        .map(|t| crate::version::strip_tag_prefix(t.trim(), &request.tag_prefix).to_string())
         .ok_or(VerifyError::NoVersion)?;
     let version = Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?;
     let mut repos = Vec::new();

@@ -288,6 +288,72 @@ fn all_or_nothing_lists_every_failed_target_and_writes_no_file() {
     );
 }
 
+/// A tag pipeline hands the tag name (`github.ref_name`, `CI_COMMIT_TAG`): with the tag
+/// prefix it is the version; without it, a template that adds the prefix itself would
+/// write `vv1.4.0`, and is refused.
+#[test]
+fn a_tag_name_is_the_version_with_its_prefix_and_never_doubles_it() {
+    let sb = Sandbox::new();
+    release_files(&sb);
+    for (template, version, message) in [
+        (
+            "Chart.yaml:appVersion=v{version}",
+            "v1.4.0",
+            "error: bumping versions: --version `v1.4.0`: template `v{version}` would write `vv1.4.0`: the version is a tag name that already starts with `v`; pass --tag-prefix v (the version is then `1.4.0`) or drop `v` from the template\n",
+        ),
+        (
+            "Chart.yaml:appVersion=release-{version}",
+            "release-1.4.0",
+            "error: bumping versions: --version `release-1.4.0`: template `release-{version}` would write `release-release-1.4.0`: the version is a tag name that already starts with `release-`; pass --tag-prefix release- (the version is then `1.4.0`) or drop `release-` from the template\n",
+        ),
+        (
+            "Chart.yaml:appVersion={major}.{minor}",
+            "v1.4.0",
+            "error: bumping versions: --version `v1.4.0`: template `{major}.{minor}` uses the parts of the version, which is a tag name; pass --tag-prefix v (the version is then `1.4.0`)\n",
+        ),
+    ] {
+        let stderr = bad_input(&sb, &["--version", version, "--file", template]);
+        assert_eq!(stderr, message, "{template}");
+    }
+
+    let output = sb.path().join("github_output");
+    sb.relay("bump-versions")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .env("INPUT_VERSION", "v1.4.0")
+        .env("INPUT_TAG-PREFIX", "v")
+        .env(
+            "INPUT_FILE",
+            "Chart.yaml\nChart.yaml:appVersion=v{version}\nVERSION\n",
+        )
+        .run()
+        .success();
+    assert_eq!(
+        sb.read("Chart.yaml"),
+        "apiVersion: v2\nname: api\n# bumped\nversion: 1.4.0\nappVersion: \"v1.4.0\"\n"
+    );
+    assert_eq!(sb.read("VERSION"), "1.4.0\n");
+    let github = parse_github_output(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(github["version"], "1.4.0");
+    // A version given without the prefix is taken as it is.
+    let out = sb
+        .relay("bump-versions")
+        .args([
+            "--version",
+            "1.4.1",
+            "--tag-prefix",
+            "v",
+            "--json",
+            "--file",
+            "VERSION",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["version"], "1.4.1");
+    assert_eq!(sb.read("VERSION"), "1.4.1\n");
+}
+
 #[test]
 fn a_template_with_version_parts_needs_a_real_version() {
     let sb = Sandbox::new();

@@ -121,6 +121,15 @@ fn upserts_a_sorted_json_map_in_place() {
 }
 
 #[test]
+fn a_tag_name_with_the_tag_prefix_is_the_version() {
+    let by_tag = golden("json", "v1.4.0", &["links.json"], &["--tag-prefix", "v"]);
+    assert_eq!(
+        statuses(&by_tag)[0],
+        ("created".into(), "tool/1.4/linux".into())
+    );
+}
+
+#[test]
 fn appends_to_an_unsorted_yaml_map_keeping_its_styles() {
     let out = golden("yaml", "1.4.0", &["redirects.yaml"], &[]);
     assert_eq!(

@@ -656,6 +656,18 @@ fn takes_the_version_from_the_pipeline_tag() {
         out["checks"],
         json!([check("file", "VERSION", "2.0.0", "2.0.0")])
     );
+    // The tag name given as --version (`github.ref_name`) reads the same way.
+    let out = sb
+        .relay("verify-release")
+        .args(["--forge", "git", "--tag-prefix", "v", "--version", "v2.0.0"])
+        .args(["--expect-file", "VERSION", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        out["checks"],
+        json!([check("file", "VERSION", "2.0.0", "2.0.0")])
+    );
 }
 
 #[test]
