@@ -142,10 +142,16 @@ pub fn stage(file: NewContent<'_>, flush: Flush) -> std::io::Result<Staged> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".relay-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".relay-").suffix(".tmp");
+    // A new file gets the mode any program gives it (0666 less the umask), not the
+    // temporary file's 0600: a later job running as another user reads it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if flush == Flush::BeforeRename {
         tmp.as_file().sync_all()?;
@@ -420,6 +426,22 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "1.1.0\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_gets_the_mode_of_the_umask_like_any_other() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        // What this process's umask makes of a new file (std creates files 0666).
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let expected = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+        let path = dir.path().join("outputs.env.NOTES");
+        write_atomic(&path, b"notes").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected);
+        assert_ne!(mode, 0o600, "the umask of a test run is not 077");
     }
 
     #[test]

@@ -5,8 +5,14 @@
 //! kept). Rather than teach every flag an `env` name, the inputs are turned into the
 //! flags they stand for and appended to the command line, so clap validates both the
 //! same way. GitLab variable names cannot hold hyphens, so `INPUT_DRY_RUN` is read
-//! too (the GitLab templates set their inputs that way, never through a shell). A flag given on the command line wins over the input of the same name;
-//! an empty input means "not given"; a multi-valued option takes one value per line.
+//! too (the GitLab templates set their inputs that way, never through a shell). A flag
+//! given on the command line wins over the input of the same name; an empty input means
+//! "not given"; a multi-valued option takes one value per line; a switch takes `true` or
+//! `false` and nothing else (a typo must not turn a dry run into a real one).
+//!
+//! `INPUT_TOOL` names the tool the inputs are meant for (the root action's `tool`
+//! input; every GitLab template sets it). A job's variables reach every command of its
+//! script, so another tool run in the same script leaves them alone.
 
 use clap::{Command, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
@@ -18,15 +24,32 @@ pub fn parse<C: CommandFactory + FromArgMatches>(args: Vec<OsString>) -> C {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
     let mut cmd = C::command();
-    let argv = with_inputs(&cmd, args, &vars);
+    let argv = with_inputs(&cmd, args, &vars).unwrap_or_else(|e| e.format(&mut cmd).exit());
     let matches = cmd
         .try_get_matches_from_mut(argv)
         .unwrap_or_else(|e| e.exit());
     C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
 }
 
-/// The command line extended with the flags that `INPUT_*` variables stand for.
-pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]) -> Vec<OsString> {
+/// Whether the `INPUT_*` variables are meant for the tool `cmd` is: `INPUT_TOOL` is
+/// unset, empty, or names it.
+pub fn inputs_are_for(cmd: &Command, vars: &[(String, String)]) -> bool {
+    vars.iter()
+        .find(|(k, _)| k == "INPUT_TOOL")
+        .map(|(_, v)| v.trim())
+        .is_none_or(|tool| tool.is_empty() || tool == cmd.get_name())
+}
+
+/// The command line extended with the flags that `INPUT_*` variables stand for; an
+/// error (clap's, exit code 2) for a switch whose input is neither `true` nor `false`.
+pub fn with_inputs(
+    cmd: &Command,
+    args: Vec<OsString>,
+    vars: &[(String, String)],
+) -> Result<Vec<OsString>, clap::Error> {
+    if !inputs_are_for(cmd, vars) {
+        return Ok(args);
+    }
     let given: Vec<String> = args
         .iter()
         .filter_map(|a| a.to_str())
@@ -49,11 +72,11 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
         }
         let name = format!("INPUT_{}", long.to_ascii_uppercase());
         let snake = name.replace('-', "_");
-        let Some(value) = vars
+        let Some((variable, value)) = vars
             .iter()
             .find(|(k, _)| *k == name)
             .or_else(|| vars.iter().find(|(k, _)| *k == snake))
-            .map(|(_, v)| v.trim())
+            .map(|(k, v)| (k, v.trim()))
         else {
             continue;
         };
@@ -61,10 +84,19 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
             continue;
         }
         if !arg.get_action().takes_values() {
-            // A switch: action inputs are strings, so "true" turns it on.
-            match value.to_ascii_lowercase().as_str() {
-                "false" | "no" | "0" | "off" => {}
-                _ => argv.push(format!("--{long}").into()),
+            // A switch. Action inputs are strings; these are the spellings GitHub's
+            // own boolean inputs accept (YAML 1.2 core schema).
+            match value {
+                "true" | "True" | "TRUE" => argv.push(format!("--{long}").into()),
+                "false" | "False" | "FALSE" => {}
+                _ => {
+                    return Err(clap::Error::raw(
+                        clap::error::ErrorKind::InvalidValue,
+                        format!(
+                            "input `{long}` ({variable}) is `{value}`, not a boolean: expected true or false\n"
+                        ),
+                    ));
+                }
             }
             continue;
         }
@@ -83,7 +115,7 @@ pub fn with_inputs(cmd: &Command, args: Vec<OsString>, vars: &[(String, String)]
             argv.push(format!("--{long}={v}").into());
         }
     }
-    argv
+    Ok(argv)
 }
 
 #[cfg(test)]
@@ -92,6 +124,7 @@ mod tests {
     use clap::Parser;
 
     #[derive(Parser, Debug)]
+    #[command(name = "demo")]
     struct Demo {
         #[arg(long)]
         tag: Option<String>,
@@ -110,7 +143,7 @@ mod tests {
             .chain(args.iter().copied())
             .map(OsString::from)
             .collect();
-        Demo::try_parse_from(with_inputs(&Demo::command(), args, &vars)).unwrap()
+        Demo::try_parse_from(with_inputs(&Demo::command(), args, &vars).unwrap()).unwrap()
     }
 
     #[derive(Parser, Debug)]
@@ -124,7 +157,7 @@ mod tests {
     fn a_version_option_of_the_tool_is_an_input() {
         let args = vec![OsString::from("demo")];
         let vars = [("INPUT_VERSION".to_string(), "1.2.0".to_string())];
-        let argv = with_inputs(&WithVersion::command(), args, &vars);
+        let argv = with_inputs(&WithVersion::command(), args, &vars).unwrap();
         assert_eq!(WithVersion::try_parse_from(argv).unwrap().version, "1.2.0");
     }
 
@@ -170,13 +203,65 @@ mod tests {
         }
         let args = vec![OsString::from("demo")];
         let vars = [("INPUT_VERSION".to_string(), "1.2.0".to_string())];
-        let argv = with_inputs(&WithVersion::command(), args.clone(), &vars);
+        let argv = with_inputs(&WithVersion::command(), args.clone(), &vars).unwrap();
         let d = WithVersion::try_parse_from(argv).unwrap();
         assert_eq!(d.version.as_deref(), Some("1.2.0"));
         #[derive(Parser, Debug)]
         #[command(version)]
         struct Plain {}
-        assert_eq!(with_inputs(&Plain::command(), args.clone(), &vars), args);
+        assert_eq!(
+            with_inputs(&Plain::command(), args.clone(), &vars).unwrap(),
+            args
+        );
+    }
+
+    #[test]
+    fn a_switch_takes_true_or_false_and_nothing_else() {
+        assert!(parse_with(&[], &[("INPUT_DRY_RUN", "TRUE")]).dry_run);
+        assert!(!parse_with(&[], &[("INPUT_DRY_RUN", "False")]).dry_run);
+        let args = vec![OsString::from("demo")];
+        for typo in ["ture", "yes", "1", "on", "no"] {
+            let vars = [("INPUT_DRY_RUN".to_string(), typo.to_string())];
+            let err = with_inputs(&Demo::command(), args.clone(), &vars).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "error: input `dry-run` (INPUT_DRY_RUN) is `{typo}`, not a boolean: expected true or false\n"
+                )
+            );
+            assert_eq!(err.exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn inputs_named_for_another_tool_are_left_alone() {
+        let tool = |name: &str| ("INPUT_TOOL", name.to_string());
+        let for_other = [tool("propose-change")];
+        let vars = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+            let mut v = vec![
+                ("INPUT_DRY_RUN", "true".to_string()),
+                ("INPUT_TAG", "x".into()),
+            ];
+            v.extend_from_slice(extra);
+            v
+        };
+        let run = |extra: &[(&'static str, String)]| {
+            let vars: Vec<(String, String)> = vars(extra)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            let args = vec![OsString::from("demo")];
+            Demo::try_parse_from(with_inputs(&Demo::command(), args, &vars).unwrap()).unwrap()
+        };
+        let other = run(&for_other);
+        assert!(!other.dry_run);
+        assert_eq!(other.tag, None);
+        let own = run(&[tool("demo")]);
+        assert!(own.dry_run);
+        assert_eq!(own.tag.as_deref(), Some("x"));
+        let unnamed = run(&[tool("")]);
+        assert!(unnamed.dry_run);
     }
 
     #[test]

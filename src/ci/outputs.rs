@@ -91,8 +91,23 @@ impl Outputs {
         // (key, text, kept in a side file)
         let mut entries: Vec<(String, String, bool)> = Vec::new();
         let mut names: Vec<&str> = Vec::new();
+        // GitLab refuses the upload of a report with more variables (400), failing the
+        // job: the last outputs stay out of it instead.
+        let mut left_out: Vec<&str> = Vec::new();
         for (name, value) in &self.entries {
             let key = dotenv_key(name);
+            if is_reserved_variable(&key) {
+                warnings.push(format!(
+                    "output `{name}` is left out of {}: its dotenv key {key} is a variable the \
+                     CI platform, git or the shell uses",
+                    path.display()
+                ));
+                continue;
+            }
+            if entries.len() == GITLAB_DOTENV_MAX_VARIABLES {
+                left_out.push(name.as_str());
+                continue;
+            }
             if let Some(i) = entries.iter().position(|(k, _, _)| *k == key) {
                 // Two names that fold to one key (`a-b`, `a_b`): the first wins.
                 warnings.push(format!(
@@ -150,16 +165,51 @@ impl Outputs {
                 GITLAB_DOTENV_MAX_BYTES
             ));
         }
-        if entries.len() > GITLAB_DOTENV_MAX_VARIABLES {
+        if !left_out.is_empty() {
             warnings.push(format!(
-                "{} defines {} variables; GitLab's default limit is {}",
+                "{} holds GitLab's limit of {GITLAB_DOTENV_MAX_VARIABLES} variables; left out: {} \
+                 (read them from --json or $GITHUB_OUTPUT)",
                 path.display(),
-                entries.len(),
-                GITLAB_DOTENV_MAX_VARIABLES
+                left_out.join(", ")
             ));
         }
         Ok(warnings)
     }
+}
+
+/// Whether a dotenv variable named `key` would take a name the CI platform, git, the
+/// shell or the tools' own inputs use. A dotenv variable outranks the job's variables
+/// on GitLab, so the next job's tool would trust it (its API URL, TLS checks, inputs).
+pub fn is_reserved_variable(key: &str) -> bool {
+    const PREFIXES: [&str; 13] = [
+        "CI_", "GITLAB_", "GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "RELAY_", "GIT_", "FF_",
+        "DOCKER_", "LD_", "SSL_", "SSH_",
+    ];
+    const NAMES: [&str; 22] = [
+        "CI",
+        "GITLAB_CI",
+        "PATH",
+        "HOME",
+        "SHELL",
+        "ENV",
+        "BASH_ENV",
+        "IFS",
+        "PS4",
+        "PROMPT_COMMAND",
+        "CDPATH",
+        "TMPDIR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "CURL_CA_BUNDLE",
+        "GNUPGHOME",
+        "LANG",
+        "LC_ALL",
+        "NODE_OPTIONS",
+        "PYTHONPATH",
+    ];
+    NAMES.contains(&key) || PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 /// An output's text: strings as they are, everything else as compact JSON.
@@ -314,20 +364,45 @@ mod tests {
     }
 
     #[test]
-    fn dotenv_warns_past_gitlab_limits() {
+    fn dotenv_keeps_to_gitlab_s_limit_of_variables_and_names_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.env");
         let mut outputs = Outputs::new();
-        for i in 0..300 {
-            outputs.set(format!("k{i}"), "v".repeat(30));
+        for i in 0..23 {
+            outputs.set(format!("k{i}"), "v");
         }
         let warnings = outputs.write_dotenv(&path).unwrap();
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(
-            warnings[0].contains("GitLab rejects dotenv reports of 5120 bytes or more"),
-            "{warnings:?}"
+        let report = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(report.lines().count(), GITLAB_DOTENV_MAX_VARIABLES);
+        assert!(report.starts_with("K0=v\n") && report.ends_with("K19=v\n"));
+        assert_eq!(
+            warnings,
+            [format!(
+                "{} holds GitLab's limit of 20 variables; left out: k20, k21, k22 (read them \
+                 from --json or $GITHUB_OUTPUT)",
+                path.display()
+            )]
         );
-        assert!(warnings[1].contains("defines 300 variables"));
+    }
+
+    #[test]
+    fn dotenv_never_writes_a_variable_the_platform_or_git_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.env");
+        let mut outputs = Outputs::new();
+        outputs
+            .set("ci-api-v4-url", "https://evil.example")
+            .set("git_ssl_no_verify", "1")
+            .set("bash-env", "/tmp/x")
+            .set("input-dry-run", "false")
+            .set("series", "2026.1");
+        let warnings = outputs.write_dotenv(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "SERIES=2026.1\n");
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings[0].starts_with("output `ci-api-v4-url` is left out of"));
+        assert!(warnings[0].ends_with(
+            "its dotenv key CI_API_V4_URL is a variable the CI platform, git or the shell uses"
+        ));
     }
 
     #[test]

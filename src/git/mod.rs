@@ -19,6 +19,8 @@
 //! (`http.lowSpeedLimit`/`http.lowSpeedTime`), so that git's HTTP helper, which a
 //! stopped git leaves behind, ends too.
 
+#[cfg(unix)]
+pub mod owner;
 mod tag;
 
 pub use tag::{Annotation, TagObject, TagRef, Tagger, parse_tag_object, split_signature};
@@ -208,6 +210,10 @@ impl Git {
         // An HTTP transfer that moves less than a byte a second for the time-out gives
         // up by itself (git's HTTP helper outlives a git that was stopped).
         config.push(("http.lowSpeedLimit".into(), "1".into()));
+        // Housekeeping a fetch starts runs before git returns, not in a detached
+        // process that would still be writing when the files are handed back.
+        config.push(("gc.autoDetach".into(), "false".into()));
+        config.push(("maintenance.autoDetach".into(), "false".into()));
         config.push((
             "http.lowSpeedTime".into(),
             self.network_limit().as_secs().max(1).to_string(),
@@ -240,19 +246,45 @@ impl Git {
             .map(|a| a.as_ref().to_os_string())
             .collect();
         let mut cmd = self.command(&args);
-        if !talks_to_a_remote(&args) {
-            return cmd.output().map_err(GitError::Spawn);
+        let output = if talks_to_a_remote(&args) {
+            let limit = self.network_limit();
+            let child = cmd
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(GitError::Spawn)?;
+            output_within(child, limit).ok_or_else(|| GitError::TimedOut {
+                args: join_args(&args),
+                after: limit,
+            })??
+        } else {
+            cmd.output().map_err(GitError::Spawn)?
+        };
+        self.hand_back_after(&args);
+        Ok(output)
+    }
+
+    #[cfg(not(unix))]
+    fn hand_back_after(&self, _args: &[OsString]) {}
+
+    /// After a command that writes, what this (root) process wrote into a repository
+    /// someone else owns goes back to that owner ([`owner`]).
+    #[cfg(unix)]
+    fn hand_back_after(&self, args: &[OsString]) {
+        let writes = subcommand(args)
+            .is_some_and(|s| owner::WRITING_COMMANDS.iter().any(|w| OsStr::new(w) == s));
+        if !writes || !owner::needs_handing_back(&self.dir) {
+            return;
         }
-        let limit = self.network_limit();
-        let child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(GitError::Spawn)?;
-        output_within(child, limit).ok_or_else(|| GitError::TimedOut {
-            args: join_args(&args),
-            after: limit,
-        })?
+        let git_dir = self
+            .command(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim_end()));
+        if let Some(git_dir) = git_dir.filter(|d| owner::needs_handing_back(d)) {
+            let _ = owner::hand_back(&git_dir);
+        }
     }
 
     /// Runs git; a non-zero exit is an error carrying the arguments and stderr.
@@ -330,6 +362,7 @@ impl Git {
             each(&record);
         }
         let status = child.wait().map_err(GitError::Spawn)?;
+        self.hand_back_after(&args);
         let stderr = stderr.join().unwrap_or_default();
         if !status.success() {
             return Err(GitError::Failed {

@@ -7,7 +7,7 @@
 //! `CI_COMMIT_TAG_MESSAGE`, and through the forge API; the first annotation wins.
 
 use super::{MetadataError, TagMetadata};
-use crate::ci::{CiContext, Outputs, outputs::output_name};
+use crate::ci::{CiContext, Outputs};
 use crate::forge::{ForgeSettings, RemoteTag};
 use crate::git::{Annotation, Git, TagRef};
 use crate::{Error, Result};
@@ -56,7 +56,7 @@ pub struct TagMetadataReport {
     pub searched: Vec<String>,
 }
 
-/// The fixed outputs; a metadata key of the same name loses (with a warning).
+/// The fixed outputs.
 pub const FIXED_OUTPUTS: [&str; 8] = [
     "tag",
     "commit",
@@ -67,6 +67,44 @@ pub const FIXED_OUTPUTS: [&str; 8] = [
     "message",
     "metadata",
 ];
+
+/// The keys of the tag format (DESIGN.md): each is an output of its own name.
+pub const WELL_KNOWN_KEYS: [&str; 8] = [
+    "version",
+    "team",
+    "diff-start",
+    "series",
+    "branch",
+    "release-type",
+    "pypi",
+    "first",
+];
+
+/// The output of any other metadata key is named with this prefix (`announce` →
+/// `meta-announce`, dotenv `META_ANNOUNCE`). Metadata comes from whoever wrote the tag
+/// or the merged request; a dotenv variable outranks the job's own variables on
+/// GitLab, so no key may become a name the platform, git, the shell or our inputs use.
+pub const OTHER_KEY_PREFIX: &str = "meta-";
+
+/// The output name of metadata key `key`, or `None` when the key gets none (it is
+/// still in `metadata`). Keys are matched without regard to case, as git matches
+/// trailers (`Release-Type` is `release-type`); past that, only letters, digits and
+/// single inner hyphens name an output, so no key is renamed into another's name
+/// (`release:Code-Review+2`, `release_type` get none).
+pub fn output_of_key(key: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase();
+    if WELL_KNOWN_KEYS.contains(&key.as_str()) {
+        return Some(key);
+    }
+    let plain = key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    plain.then(|| format!("{OTHER_KEY_PREFIX}{key}"))
+}
 
 impl TagMetadataReport {
     pub fn subject(&self) -> String {
@@ -105,21 +143,41 @@ impl TagMetadataReport {
                 serde_json::Value::Object(self.metadata.to_json()),
             );
         let mut warnings = Vec::new();
-        for key in self.metadata.keys() {
-            let name = output_name(key);
-            if FIXED_OUTPUTS.contains(&name.as_str()) {
-                warnings.push(format!(
-                    "metadata key `{key}` has the name of a fixed output; read it from `metadata`"
-                ));
-                continue;
+        let mut unnamed = Vec::new();
+        let mut keys = self.metadata.keys();
+        // The well-known keys first (when a dotenv report reaches GitLab's limit of
+        // variables, the last outputs are left out), and a key in the case of its
+        // output name before one that differs only in case.
+        keys.sort_by_key(|k| {
+            let known = WELL_KNOWN_KEYS.contains(&k.to_ascii_lowercase().as_str());
+            (!known, k.to_ascii_lowercase() != *k)
+        });
+        let mut named: Vec<(String, &str)> = Vec::new();
+        for key in keys {
+            match output_of_key(key) {
+                Some(name) => match named.iter().find(|(n, _)| *n == name) {
+                    Some((_, first)) => warnings.push(format!(
+                        "metadata key `{key}` has the output name `{name}` of key `{first}`; \
+                         it is only in `metadata`"
+                    )),
+                    None => {
+                        outputs.set(name.as_str(), self.metadata.get(key).unwrap_or_default());
+                        named.push((name, key));
+                    }
+                },
+                None => unnamed.push(format!("`{key}`")),
             }
-            if outputs.contains(&name) {
-                warnings.push(format!(
-                    "metadata key `{key}` folds to the output name `{name}` of another key; read it from `metadata`"
-                ));
-                continue;
-            }
-            outputs.set(name, self.metadata.get(key).unwrap_or_default());
+        }
+        if !unnamed.is_empty() {
+            warnings.push(format!(
+                "metadata {} only in `metadata`: an output of its own needs a key of letters, \
+                 digits and single hyphens",
+                if unnamed.len() == 1 {
+                    format!("key {} is", unnamed[0])
+                } else {
+                    format!("keys {} are", unnamed.join(", "))
+                },
+            ));
         }
         (outputs, warnings)
     }
@@ -339,4 +397,54 @@ pub(crate) fn repository_from_remote(git: &Git, remote: &str) -> Option<String> 
         .or_else(|| url.split_once(':').map(|(_, p)| p))?;
     let path = path.trim_end_matches('/').trim_end_matches(".git");
     path.contains('/').then(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_keys_keep_their_names_and_others_get_the_prefix() {
+        assert_eq!(output_of_key("series").as_deref(), Some("series"));
+        assert_eq!(
+            output_of_key("release-type").as_deref(),
+            Some("release-type")
+        );
+        assert_eq!(output_of_key("announce").as_deref(), Some("meta-announce"));
+        assert_eq!(output_of_key("sbom2").as_deref(), Some("meta-sbom2"));
+        // What a hostile tag would set in the next job, were keys their own names.
+        for key in [
+            "ci-api-v4-url",
+            "git-ssl-no-verify",
+            "bash-env",
+            "input-dry-run",
+        ] {
+            assert_eq!(output_of_key(key), Some(format!("meta-{key}")));
+        }
+    }
+
+    #[test]
+    fn keys_that_would_fold_get_no_output_of_their_own() {
+        assert_eq!(
+            output_of_key("Release-Type").as_deref(),
+            Some("release-type")
+        );
+        assert_eq!(output_of_key("Announce").as_deref(), Some("meta-announce"));
+        assert_eq!(
+            output_of_key("Signed-off-by").as_deref(),
+            Some("meta-signed-off-by")
+        );
+        for key in [
+            "release_type",
+            "release:Code-Review+2",
+            "a--b",
+            "-a",
+            "a-",
+            "1st",
+            "",
+            "CI_API_V4_URL",
+        ] {
+            assert_eq!(output_of_key(key), None, "{key}");
+        }
+    }
 }

@@ -22,3 +22,4 @@ mod secrets;
 mod tag_from_request;
 mod update_links;
 mod verify_release;
+mod workspace;

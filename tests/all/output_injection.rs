@@ -117,99 +117,82 @@ fn assert_no_injected_commands(run: &Run) {
 
 // ---- read-tag-metadata: values from a tag message ----
 
-/// `output_name` of src/ci/outputs.rs.
-fn output_name(key: &str) -> String {
-    let mut name: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        name.insert(0, '_');
-    }
-    name
-}
-
 #[test]
 fn read_tag_metadata_carries_hostile_tag_text_as_exactly_one_output_each() {
     let sb = Sandbox::new();
     let repo = sb.repo("work");
     let sha = repo.commit("a.txt", "a", "first");
-    let mut message = String::from(
-        "api 1.0.0 release\n\nEOF\nghadelimiter_00000000000000000000000000000000\n\
-         injected=yes\n::set-output name=injected::yes\n  ::add-mask::2026.1\n\
-         ##[set-output name=injected]yes\n%0Ainjected=yes\n\n",
-    );
-    message.push_str("meta:series: 2026.1\n");
-    for (i, value) in HOSTILE.iter().enumerate() {
-        message.push_str(&format!("meta:h{i}: {value}\n"));
-    }
-    // A key that is itself hostile, after one it folds onto: the tool warns with it.
-    let hostile_key = "##[set-output name=injected]yes";
-    message.push_str(&format!("meta:{}: first\n", output_name(hostile_key)));
-    message.push_str(&format!("meta:{hostile_key}: second\n"));
-    repo.git([
-        "-c",
-        "user.name=Bot ##[set-output name=injected]yes",
-        "tag",
-        "-a",
-        "--cleanup=verbatim",
-        "1.0.0",
-        "-m",
-        &message,
-    ]);
-    let run = job(&sb, sb.relay("read-tag-metadata"))
-        .args(["--tag", "1.0.0", "--json"])
-        .current_dir(repo.path())
-        .run()
-        .success();
-
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("series".into(), json!("2026.1"));
-    let mut want: Vec<(String, Want)> = vec![
-        ("tag".into(), text("1.0.0")),
-        ("commit".into(), text(&sha)),
-        (
-            "tagger-name".into(),
-            text("Bot ##[set-output name=injected]yes"),
-        ),
-        ("tagger-email".into(), text("bot@example.org")),
-        ("date".into(), text("2026-01-15T12:00:00+00:00")),
-        ("subject".into(), text("api 1.0.0 release")),
-        ("message".into(), text(message.trim_end())),
-        ("series".into(), text("2026.1")),
-    ];
-    for (i, value) in HOSTILE.iter().enumerate() {
-        want.push((format!("h{i}"), text(*value)));
-        metadata.insert(format!("h{i}"), json!(value));
-    }
-    want.push((output_name(hostile_key), text("first")));
-    metadata.insert(output_name(hostile_key), json!("first"));
-    metadata.insert(hostile_key.into(), json!("second"));
-    want.push(("metadata".into(), Want::Json(Value::Object(metadata))));
-    let want: Vec<(&str, Want)> = want.iter().map(|(n, w)| (n.as_str(), w.clone())).collect();
-    assert_outputs(&sb, &want);
-    let json = run.json();
-    for (name, value) in &want {
-        match value {
-            Want::Text(t) => assert_eq!(json[*name], json!(t), "--json {name}"),
-            Want::Json(v) => assert_eq!(&json[*name], v, "--json {name}"),
+    // Two tags, so that each report stays within GitLab's 20 variables.
+    for (part, values) in HOSTILE.chunks(8).enumerate() {
+        let tag = format!("1.0.{part}");
+        let mut message = format!(
+            "api {tag} release\n\nEOF\nghadelimiter_00000000000000000000000000000000\n\
+             injected=yes\n::set-output name=injected::yes\n  ::add-mask::2026.1\n\
+             ##[set-output name=injected]yes\n%0Ainjected=yes\n\n"
+        );
+        message.push_str("meta:series: 2026.1\n");
+        for (i, value) in values.iter().enumerate() {
+            message.push_str(&format!("meta:h{i}: {value}\n"));
         }
+        // A key that is itself hostile gets no output: it is only in `metadata`.
+        let hostile_key = "##[set-output name=injected]yes";
+        message.push_str(&format!("meta:{hostile_key}: second\n"));
+        repo.git([
+            "-c",
+            "user.name=Bot ##[set-output name=injected]yes",
+            "tag",
+            "-a",
+            "--cleanup=verbatim",
+            &tag,
+            "-m",
+            &message,
+        ]);
+        let _ = std::fs::remove_file(sb.path().join("github_output"));
+        let run = job(&sb, sb.relay("read-tag-metadata"))
+            .args(["--tag", &tag, "--json"])
+            .current_dir(repo.path())
+            .run()
+            .success();
+
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("series".into(), json!("2026.1"));
+        let mut want: Vec<(String, Want)> = vec![
+            ("tag".into(), text(tag.as_str())),
+            ("commit".into(), text(&sha)),
+            (
+                "tagger-name".into(),
+                text("Bot ##[set-output name=injected]yes"),
+            ),
+            ("tagger-email".into(), text("bot@example.org")),
+            ("date".into(), text("2026-01-15T12:00:00+00:00")),
+            ("subject".into(), text(format!("api {tag} release"))),
+            ("message".into(), text(message.trim_end())),
+            ("series".into(), text("2026.1")),
+        ];
+        for (i, value) in values.iter().enumerate() {
+            want.push((format!("meta-h{i}"), text(*value)));
+            metadata.insert(format!("h{i}"), json!(value));
+        }
+        metadata.insert(hostile_key.into(), json!("second"));
+        want.push(("metadata".into(), Want::Json(Value::Object(metadata))));
+        let want: Vec<(&str, Want)> = want.iter().map(|(n, w)| (n.as_str(), w.clone())).collect();
+        assert_outputs(&sb, &want);
+        let json = run.json();
+        for (name, value) in &want {
+            match value {
+                Want::Text(t) => assert_eq!(json[*name], json!(t), "--json {name}"),
+                Want::Json(v) => assert_eq!(&json[*name], v, "--json {name}"),
+            }
+        }
+        assert_no_injected_commands(&run);
+        assert!(
+            run.stderr().contains(
+                "warning: metadata key `##[set-output name=injected]yes` is only in `metadata`"
+            ),
+            "{}",
+            run.stderr()
+        );
     }
-    assert_no_injected_commands(&run);
-    assert!(
-        run.stderr().contains(&format!(
-            "warning: metadata key `{hostile_key}` folds to the output name `{}` of another key",
-            output_name(hostile_key)
-        )),
-        "{}",
-        run.stderr()
-    );
 }
 
 #[test]
@@ -233,7 +216,7 @@ fn a_dotenv_report_over_gitlab_s_limit_moves_its_longest_values_beside_it() {
     let side = format!("{}.METADATA", sb.path().join("out.env").display());
     assert!(report.contains(&format!("\nMETADATA={side}\n")), "{report}");
     let env = parse_dotenv(&report);
-    assert_eq!(env["LONG3"], "3$".repeat(150));
+    assert_eq!(env["META_LONG3"], "3$".repeat(150));
     let metadata: Value = serde_json::from_str(&std::fs::read_to_string(side).unwrap()).unwrap();
     assert_eq!(metadata["long7"], json!("7$".repeat(150)));
     assert!(!run.stderr().contains("warning"), "{}", run.stderr());

@@ -125,12 +125,22 @@ fn every_template_input_variable_is_a_flag_of_its_tool() {
         let flags = flags_of(tool);
         let text =
             std::fs::read_to_string(root().join(format!("ci-templates/{tool}.yml"))).unwrap();
+        assert!(
+            text.lines().any(
+                |l| l.trim().split('#').next().unwrap().trim() == format!("INPUT_TOOL: {tool}")
+            ),
+            "ci-templates/{tool}.yml: INPUT_TOOL must name {tool}, so that the other tools \
+             of a job's script leave its inputs alone"
+        );
         for line in text.lines() {
             if let Some(name) = line
                 .trim()
                 .strip_prefix("INPUT_")
                 .and_then(|l| l.split(':').next())
             {
+                if name == "TOOL" {
+                    continue;
+                }
                 let flag = name.to_ascii_lowercase().replace('_', "-");
                 assert!(
                     flags.contains(&flag),

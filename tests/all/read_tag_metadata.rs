@@ -58,7 +58,8 @@ fn reads_openstack_metadata_from_a_local_annotated_tag() {
     assert_eq!(out["series"], "2026.1");
     assert_eq!(out["release-type"], "release");
     assert_eq!(out["pypi"], "yes");
-    assert_eq!(out["release-Code-Review-2"], "Jane Doe <jane@example.org>");
+    // A key with characters an output name cannot hold is only in `metadata`.
+    assert_eq!(out.get("release-Code-Review-2"), None);
     assert_eq!(
         out["metadata"],
         json!({"version": "1.2.0", "series": "2026.1", "branch": "main", "diff-start": "1.1.0",
@@ -83,7 +84,11 @@ fn reads_git_trailers() {
         out["metadata"],
         json!({"Release-Type": "release", "Series": "2026.2", "Announce": "yes"})
     );
-    assert_eq!(out["Announce"], "yes");
+    // Trailer keys match without regard to case, as git matches them.
+    assert_eq!(out["release-type"], "release");
+    assert_eq!(out["series"], "2026.2");
+    assert_eq!(out["meta-announce"], "yes");
+    assert_eq!(out.get("Announce"), None);
 }
 
 #[test]
@@ -437,8 +442,8 @@ fn hostile_metadata_comes_out_as_exactly_one_output_each() {
             "commit",
             "date",
             "message",
+            "meta-note",
             "metadata",
-            "note",
             "series",
             "subject",
             "tag",
@@ -448,14 +453,14 @@ fn hostile_metadata_comes_out_as_exactly_one_output_each() {
     );
     assert_eq!(outputs["message"], message.trim_end());
     assert_eq!(
-        outputs["note"],
+        outputs["meta-note"],
         "a=b ::warning::x %0A <script>alert(1)</script> | cell"
     );
 
     let env = parse_dotenv(&std::fs::read_to_string(&dotenv).unwrap());
     assert!(!env.contains_key("INJECTED"));
     assert_eq!(
-        env["NOTE"],
+        env["META_NOTE"],
         "a=b ::warning::x %0A <script>alert(1)</script> | cell"
     );
     assert_eq!(dotenv_value(&env, "MESSAGE"), message.trim_end());
@@ -515,7 +520,7 @@ fn reads_an_ssh_signed_tag_without_its_signature() {
 }
 
 #[test]
-fn a_metadata_key_named_like_a_fixed_output_is_only_in_metadata() {
+fn a_metadata_key_named_like_a_fixed_output_gets_the_prefix() {
     let sb = Sandbox::new();
     let (repo, sha) = tagged_repo(
         &sb,
@@ -531,10 +536,69 @@ fn a_metadata_key_named_like_a_fixed_output_is_only_in_metadata() {
     let out = run.json();
     assert_eq!(out["commit"], sha);
     assert_eq!(out["tag"], "1.0");
+    assert_eq!(out["meta-commit"], "fake");
+    assert_eq!(out["meta-tag"], "other");
     assert_eq!(out["metadata"]["commit"], "fake");
+    assert!(!run.stderr().contains("warning"), "{}", run.stderr());
+}
+
+#[test]
+fn metadata_never_sets_a_variable_the_platform_git_or_the_tools_use() {
+    // A tag (or a merged request's `metadata:`) written to take over the next job:
+    // its API URL, git's TLS checks, the shell's start-up file, a tool's input.
+    let sb = Sandbox::new();
+    let (repo, _) = tagged_repo(
+        &sb,
+        "1.0",
+        "x 1.0 release\n\nmeta:series: 2026.1\n\
+         meta:CI_API_V4_URL: https://evil.example/api/v4\n\
+         meta:ci-api-v4-url: https://evil.example/api/v4\n\
+         meta:GIT_SSL_NO_VERIFY: 1\nmeta:bash-env: /tmp/evil\n\
+         meta:INPUT_DRY_RUN: false\nmeta:input-dry-run: false\n\
+         meta:Series: 1999.1\nmeta:release:Code-Review+2: Jane <j@x>\n",
+    );
+    let dotenv = sb.path().join("tag.env");
+    let run = sb
+        .relay("read-tag-metadata")
+        .args(["--tag", "1.0", "--dotenv", dotenv.to_str().unwrap()])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let env = parse_dotenv(&std::fs::read_to_string(&dotenv).unwrap());
+    let keys: Vec<&str> = env.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "COMMIT",
+            "DATE",
+            "MESSAGE",
+            "METADATA",
+            "META_BASH_ENV",
+            "META_CI_API_V4_URL",
+            "META_INPUT_DRY_RUN",
+            "SERIES",
+            "SUBJECT",
+            "TAG",
+            "TAGGER_EMAIL",
+            "TAGGER_NAME"
+        ]
+    );
+    assert_eq!(env["SERIES"], "2026.1");
+    let stderr = run.stderr();
     assert!(
-        run.stderr()
-            .contains("warning: metadata key `commit` has the name of a fixed output")
+        stderr.contains(
+            "warning: metadata key `Series` has the output name `series` of key `series`; \
+             it is only in `metadata`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: metadata keys `CI_API_V4_URL`, `GIT_SSL_NO_VERIFY`, `INPUT_DRY_RUN`, \
+             `release:Code-Review+2` are only in `metadata`: an output of its own needs a key \
+             of letters, digits and single hyphens"
+        ),
+        "{stderr}"
     );
 }
 
