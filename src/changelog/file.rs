@@ -5,9 +5,49 @@
 //! byte of the file stays as it was (line endings included). A file with a code fence
 //! that is never closed is refused ([`unclosed_fence`]): everything after it is code.
 
+use super::ChangelogError;
 use crate::fsio::{SpanEdit, apply_edits};
 use crate::version::Version;
+use crate::{Location, Result};
 use std::ops::Range;
+use std::path::Path;
+
+/// Reads the changelog; `None` when it does not exist.
+pub(super) fn read(path: &Path) -> Result<Option<String>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ChangelogError::Read {
+                path: path.to_path_buf(),
+                error: source,
+            }
+            .into());
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => match unclosed_fence(&text) {
+            None => Ok(Some(text)),
+            Some(at) => {
+                let marker = text[at..].chars().next().unwrap_or('`');
+                let run = text[at..].chars().take_while(|&c| c == marker).count();
+                Err(ChangelogError::UnclosedFence {
+                    location: Location::at_offset(path, &text, at),
+                    fence: marker.to_string().repeat(run),
+                }
+                .into())
+            }
+        },
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            Err(ChangelogError::NotText {
+                location: Location::at_offset(path, &text, valid),
+            }
+            .into())
+        }
+    }
+}
 
 /// What the edit does to the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -24,6 +24,8 @@ pub mod spec;
 pub mod template;
 
 mod plan;
+mod repos;
+mod sections;
 
 pub use context::{Artifact, Commit, CommitGroup, CommitSource, RenderContext, RepoSection};
 pub use file::FileAction;
