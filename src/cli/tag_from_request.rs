@@ -1,5 +1,5 @@
 //! tag-from-request: tag every repository of a release request, with the request's
-//! metadata in each annotated tag.
+//! metadata in each annotated tag, and create the branches it asks for.
 
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::tagging::{TagOutcome, TagReport, TagRequest, TagStatus, tag_from_request};
@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Tag every repository a release request lists at its commit, with the request's
-/// metadata in the annotated tag (read back by read-tag-metadata).
+/// metadata in the annotated tag (read back by read-tag-metadata), and create the
+/// branches its `branches` section asks for.
 ///
-/// Every request file is validated first. Before any write, every remote is checked:
-/// the commit exists, and the tag is absent or already on that commit. A problem
-/// anywhere stops the run with nothing tagged, unless --keep-going. An existing tag is
-/// never moved or deleted; one on the right commit is reported `exists`, so a re-run
-/// completes a partial release.
+/// Every request file is validated first (--check stops there: every problem of every
+/// file, no remote asked). Before any write, every remote is checked: the commit
+/// exists, and the tag or branch is absent or already on that commit. A problem
+/// anywhere stops the run with nothing written, unless --keep-going. An existing tag
+/// or branch is never moved or deleted; one on the right commit is reported `exists`,
+/// so a re-run completes a partial release.
 #[derive(Parser, Debug)]
 #[command(name = "tag-from-request", version, max_term_width = 100)]
 struct Cli {
@@ -49,6 +51,9 @@ struct Cli {
     /// Run the preflight and print the plan; write nothing
     #[arg(long)]
     dry_run: bool,
+    /// Validate the request files and print the plan; ask no remote, write nothing (exit 2 lists every problem)
+    #[arg(long, conflicts_with_all = ["dry_run", "keep_going", "sign"])]
+    check: bool,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
@@ -70,51 +75,116 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         sign: cli.sign,
         concurrency: usize::from(cli.concurrency),
         keep_going: cli.keep_going,
-        dry_run: cli.dry_run,
+        dry_run: cli.dry_run || cli.check,
         remote_url_template: cli.remote_url_template.clone().filter(|t| !t.is_empty()),
     };
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
-    let dry_run = cli.dry_run;
+    let dry_run = request.dry_run;
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut line = format!("[{n}] {}", progress_line(outcome));
-        if dry_run && outcome.status == TagStatus::Planned {
-            for message_line in outcome.tag.message.lines() {
-                line.push('\n');
-                if !message_line.is_empty() {
-                    line.push_str(&format!("      {message_line}"));
-                }
+        // A closed stderr (piped into `head`) must not stop the tagging half-way.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            redact(&format!("[{n}] {}", progress_block(outcome, dry_run)))
+        );
+    });
+    let result = if cli.check {
+        crate::tagging::check(&request).inspect(|report| {
+            for outcome in &report.outcomes {
+                progress(outcome);
+            }
+        })
+    } else {
+        crate::tagging::runtime().block_on(tag_from_request(&request, &settings, progress))
+    }
+    .context(if cli.check {
+        "checking the release requests"
+    } else {
+        "tagging from the release request"
+    })
+    .map(|report| {
+        for skipped in &report.skipped {
+            session.progress(&skipped_line(skipped));
+        }
+        session.progress(&closing_line(&report, cli.check));
+        to_report(&report)
+    });
+    session.finish(result)
+}
+
+/// The last line: what the run made, found and left.
+fn closing_line(report: &TagReport, checked: bool) -> String {
+    let tags = report.tags().count();
+    let branches = report.branches().count();
+    let what = if branches == 0 {
+        format!("{tags} tag{}", plural(tags))
+    } else {
+        format!(
+            "{tags} tag{} and {branches} branch{}",
+            plural(tags),
+            if branches == 1 { "" } else { "es" }
+        )
+    };
+    let files = format!(
+        "from {} request file{}",
+        report.files.len(),
+        plural(report.files.len())
+    );
+    let skipped = if report.skipped.is_empty() {
+        String::new()
+    } else {
+        format!(", {} skipped", report.skipped.len())
+    };
+    if checked {
+        return format!(
+            "{what} {files}{skipped}: every file is valid (checked only: no remote asked, nothing written)"
+        );
+    }
+    let missing = report.not_made().len();
+    format!(
+        "{what} {files}: {} created, {} existing, {missing} not {}{skipped}{}",
+        report.count(TagStatus::Created),
+        report.count(TagStatus::Exists),
+        if branches == 0 { "tagged" } else { "made" },
+        if report.dry_run {
+            format!(
+                ", {} planned (dry run: nothing written)",
+                report.count(TagStatus::Planned)
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn skipped_line(skipped: &crate::tagging::Skipped) -> String {
+    match &skipped.branch {
+        Some(branch) => format!(
+            "skipped: branch {branch} of {}: {}",
+            skipped.request.display(),
+            skipped.reason
+        ),
+        None => format!("skipped: {}: {}", skipped.request.display(), skipped.reason),
+    }
+}
+
+/// One outcome, and in a dry run a planned tag's message below it.
+fn progress_block(outcome: &TagOutcome, dry_run: bool) -> String {
+    let mut block = progress_line(outcome);
+    if dry_run
+        && outcome.status == TagStatus::Planned
+        && let Some(message) = outcome.item.message()
+    {
+        for message_line in message.lines() {
+            block.push('\n');
+            if !message_line.is_empty() {
+                block.push_str(&format!("      {message_line}"));
             }
         }
-        // A closed stderr (piped into `head`) must not stop the tagging half-way.
-        let _ = writeln!(std::io::stderr(), "{}", redact(&line));
-    });
-    let result = crate::tagging::runtime()
-        .block_on(tag_from_request(&request, &settings, progress))
-        .context("tagging from the release request")
-        .map(|report| {
-            session.progress(&format!(
-                "{} tag{} from {} request file{}: {} created, {} existing, {} not tagged{}",
-                report.outcomes.len(),
-                plural(report.outcomes.len()),
-                report.files.len(),
-                plural(report.files.len()),
-                report.count(TagStatus::Created),
-                report.count(TagStatus::Exists),
-                report.not_tagged().len(),
-                if report.dry_run {
-                    format!(
-                        ", {} planned (dry run: nothing written)",
-                        report.count(TagStatus::Planned)
-                    )
-                } else {
-                    String::new()
-                }
-            ));
-            to_report(&report)
-        });
-    session.finish(result)
+    }
+    block
 }
 
 fn plural(n: usize) -> &'static str {
@@ -122,10 +192,11 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn progress_line(outcome: &TagOutcome) -> String {
-    let t = &outcome.tag;
+    let t = &outcome.item;
     let short = &t.commit[..t.commit.len().min(12)];
     let status = match outcome.status {
         TagStatus::Planned => "planned (not written)".to_string(),
+        TagStatus::Stopped => "stopped (not written: the preflight found problems)".to_string(),
         other => other.to_string(),
     };
     let detail = outcome
@@ -133,28 +204,57 @@ fn progress_line(outcome: &TagOutcome) -> String {
         .as_deref()
         .map(|d| format!(": {d}"))
         .unwrap_or_default();
-    format!("{} {} → {short}: {status}{detail}", t.repo, t.tag)
+    format!("{} {} → {short}: {status}{detail}", t.repo, t.label())
 }
 
 fn to_report(report: &TagReport) -> Report {
     let tags: Vec<serde_json::Value> = report
-        .outcomes
-        .iter()
+        .tags()
         .map(|o| {
             serde_json::json!({
-                "repo": o.tag.repo,
-                "tag": o.tag.tag,
-                "commit": o.tag.commit,
+                "repo": o.item.repo,
+                "tag": o.item.name,
+                "commit": o.item.commit,
                 "status": o.status,
+                "detail": o.detail,
+                "request": o.item.request,
+                "message": o.item.message(),
+            })
+        })
+        .collect();
+    let branches: Vec<serde_json::Value> = report
+        .branches()
+        .map(|o| {
+            serde_json::json!({
+                "repo": o.item.repo,
+                "branch": o.item.name,
+                "commit": o.item.commit,
+                "status": o.status,
+                "detail": o.detail,
+                "version": o.item.version,
+                "request": o.item.request,
+            })
+        })
+        .collect();
+    let skipped: Vec<serde_json::Value> = report
+        .skipped
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "request": s.request,
+                "branch": s.branch,
+                "reason": s.reason,
             })
         })
         .collect();
     let mut outputs = crate::ci::Outputs::new();
     outputs
         .set("tags", serde_json::Value::Array(tags))
+        .set("branches", serde_json::Value::Array(branches))
+        .set("skipped", serde_json::Value::Array(skipped))
         .set("created", report.count(TagStatus::Created))
         .set("existing", report.count(TagStatus::Exists))
-        .set("failed", report.not_tagged().len())
+        .set("failed", report.not_made().len())
         .set("planned", report.count(TagStatus::Planned));
     Report {
         outputs,
@@ -170,9 +270,13 @@ fn summary_markdown(report: &TagReport) -> String {
         .iter()
         .map(|o| {
             vec![
-                summary::escape_inline(&o.tag.repo),
-                summary::code(&o.tag.tag),
-                summary::code(&o.tag.commit[..o.tag.commit.len().min(12)]),
+                summary::escape_inline(&o.item.repo),
+                if o.item.is_tag() {
+                    summary::code(&o.item.name)
+                } else {
+                    format!("branch {}", summary::code(&o.item.name))
+                },
+                summary::code(&o.item.commit[..o.item.commit.len().min(12)]),
                 o.status.to_string(),
                 summary::escape_inline(o.detail.as_deref().unwrap_or("")),
             ]
@@ -181,7 +285,7 @@ fn summary_markdown(report: &TagReport) -> String {
     let note = if report.dry_run {
         "Dry run: nothing was written.\n\n"
     } else if report.aborted {
-        "The preflight found problems: nothing was tagged.\n\n"
+        "The preflight found problems: nothing was written.\n\n"
     } else {
         ""
     };

@@ -1,11 +1,17 @@
-//! The tag message format (DESIGN.md "Tag metadata format"), shared with OpenStack's
-//! release jobs so that tags made by either are read by both:
+//! The tag message format (README "Tag message"), shared with OpenStack's release
+//! jobs so that tags made by either are read by both:
 //!
 //! ```text
 //! <project> <version> <kind>
 //!
 //! meta:version: <version>
+//! meta:team: <team>
+//! meta:diff-start: <diff-start or ->
 //! meta:series: <series>
+//! meta:branch: <branch>
+//! meta:release-type: <kind>
+//! meta:pypi: <yes|no>
+//! meta:first: <yes|no>
 //! meta:<key>: <value>
 //! ```
 //!
@@ -142,8 +148,12 @@ fn is_trailer_token(token: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// What a version is: a release, a release candidate (`rcN`) or a development
-/// milestone (`aN`, `bN`, `alpha`, `beta`).
+/// What a version is, as OpenStack's `release.sh` says it: a development milestone
+/// (`.0b1`, `.0a2`), a release candidate (`.0rc1`), else a release (series-end tags
+/// such as `2023.1-eom` included). Forms `release.sh` never meets are read as versions:
+/// a SemVer or PEP 440 pre-release is a release candidate when it says `rc` (or
+/// PEP 440's `c`, `pre`, `preview`), otherwise a development milestone (`.dev3`,
+/// `-alpha.1`, `-beta`, `-nightly.2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ReleaseKind {
     #[serde(rename = "release")]
@@ -156,26 +166,30 @@ pub enum ReleaseKind {
 
 impl ReleaseKind {
     pub fn of(version: &str) -> ReleaseKind {
-        let lower = version.to_ascii_lowercase();
-        // The part after the numeric release: `1.0.0rc1`, `1.0.0-rc.1`, `2.0.0b3`.
-        let suffix = lower.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == 'v');
-        let suffix = suffix.split('+').next().unwrap_or("");
-        if suffix.contains("rc") {
-            ReleaseKind::Candidate
-        } else if suffix.contains("alpha")
-            || suffix.contains("beta")
-            || suffix
-                .trim_start_matches(['-', '.'])
-                .starts_with(['a', 'b'])
-                && suffix
-                    .trim_start_matches(['-', '.'])
-                    .chars()
-                    .nth(1)
-                    .is_none_or(|c| c.is_ascii_digit() || c == '.')
+        use std::sync::LazyLock;
+        // `release.sh`'s own patterns, searched anywhere in the version.
+        static MILESTONE: LazyLock<regex::Regex> =
+            LazyLock::new(|| regex::Regex::new(r"\.[0-9]+[ab][0-9]+").expect("a valid pattern"));
+        static CANDIDATE: LazyLock<regex::Regex> =
+            LazyLock::new(|| regex::Regex::new(r"\.[0-9]+rc[0-9]+").expect("a valid pattern"));
+        if MILESTONE.is_match(version) {
+            return ReleaseKind::Milestone;
+        }
+        if CANDIDATE.is_match(version) {
+            return ReleaseKind::Candidate;
+        }
+        // A series-end tag (`2023.1-eom`) is not a SemVer pre-release.
+        if crate::request::version::series_end(version).is_some() {
+            return ReleaseKind::Release;
+        }
+        let unprefixed = version.strip_prefix(['v', 'V']).unwrap_or(version);
+        match crate::version::Version::parse(unprefixed)
+            .ok()
+            .and_then(|v| v.pre)
         {
-            ReleaseKind::Milestone
-        } else {
-            ReleaseKind::Release
+            Some(pre) if pre.kind == crate::version::PreKind::Rc => ReleaseKind::Candidate,
+            Some(_) => ReleaseKind::Milestone,
+            None => ReleaseKind::Release,
         }
     }
 
@@ -198,16 +212,25 @@ impl std::fmt::Display for ReleaseKind {
     }
 }
 
-/// The message tag-from-request writes.
+/// The message tag-from-request writes: byte for byte what OpenStack's `release.sh`
+/// writes for the same entry (README "Tag message"), so that tags made by either are
+/// read by both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TagMessage {
     pub project: String,
     pub version: String,
-    pub series: String,
-    pub branch: String,
+    /// `meta:team`, written when known.
+    pub team: Option<String>,
+    /// `meta:diff-start`: the entry's `diff-start`, `-` when it has none.
     pub diff_start: Option<String>,
+    pub series: String,
+    /// `meta:branch`: the branch the release is made from, `-` when unknown.
+    pub branch: String,
+    /// `meta:pypi`, written when known (`yes`/`no`).
+    pub pypi: Option<String>,
     pub first: bool,
-    /// The request's own metadata keys, in the request's order.
+    /// The request's own metadata keys, in the request's order, then the approval
+    /// trail (`release:Author`, …).
     pub extra: Vec<(String, String)>,
 }
 
@@ -216,18 +239,28 @@ impl TagMessage {
         ReleaseKind::of(&self.version)
     }
 
+    /// The subject line, a blank line, and the `meta:` lines in `release.sh`'s order.
+    /// Values are single lines without trailing white space (what `git tag -m`'s
+    /// clean-up leaves of `release.sh`'s message).
     pub fn render(&self) -> String {
         let kind = self.kind();
         let mut out = format!("{} {} {}\n\n", self.project, self.version, kind);
-        let one_line = |v: &str| v.replace(['\r', '\n'], " ");
         let mut line = |key: &str, value: &str| {
-            out.push_str(&format!("meta:{key}: {}\n", one_line(value)));
+            let value = value.replace(['\r', '\n'], " ");
+            out.push_str(format!("meta:{key}: {value}").trim_end());
+            out.push('\n');
         };
         line("version", &self.version);
+        if let Some(team) = &self.team {
+            line("team", team);
+        }
+        line("diff-start", self.diff_start.as_deref().unwrap_or("-"));
         line("series", &self.series);
         line("branch", &self.branch);
-        line("diff-start", self.diff_start.as_deref().unwrap_or("-"));
         line("release-type", kind.as_str());
+        if let Some(pypi) = &self.pypi {
+            line("pypi", pypi);
+        }
         line("first", if self.first { "yes" } else { "no" });
         for (key, value) in &self.extra {
             line(key, value);
@@ -287,31 +320,66 @@ mod tests {
             ("2.0.0-beta.1", ReleaseKind::Milestone),
             ("3.0.0-alpha", ReleaseKind::Milestone),
             ("1.0.0+build.5", ReleaseKind::Release),
+            ("6.0.0.0rc1", ReleaseKind::Candidate),
+            ("6.1.1.0b1", ReleaseKind::Milestone),
+            ("1.0.0a1", ReleaseKind::Milestone),
+            ("2023.1-eom", ReleaseKind::Release),
+            ("victoria-em", ReleaseKind::Release),
+            ("juno-eol", ReleaseKind::Release),
+            ("v0.4.0", ReleaseKind::Release),
+            ("1.0.0.dev3", ReleaseKind::Milestone),
+            ("1.0.0-pre.1", ReleaseKind::Candidate),
+            ("1.0.0-nightly.2", ReleaseKind::Milestone),
+            ("1.0.0rc1.post1", ReleaseKind::Candidate),
         ] {
             assert_eq!(ReleaseKind::of(v), k, "{v}");
         }
     }
 
     #[test]
-    fn a_rendered_message_reads_back() {
+    fn a_rendered_message_is_release_shs_and_reads_back() {
+        // The entry of openstack/oslo.i18n's real tag 2023.1-eom (signature and
+        // Gerrit lines left out).
         let msg = TagMessage {
+            project: "oslo.i18n".into(),
+            version: "2023.1-eom".into(),
+            team: Some("oslo".into()),
+            diff_start: None,
+            series: "antelope".into(),
+            branch: "stable/2023.1".into(),
+            pypi: Some("yes".into()),
+            first: false,
+            extra: Vec::new(),
+        };
+        assert_eq!(
+            msg.render(),
+            "oslo.i18n 2023.1-eom release\n\nmeta:version: 2023.1-eom\nmeta:team: oslo\n\
+             meta:diff-start: -\nmeta:series: antelope\nmeta:branch: stable/2023.1\n\
+             meta:release-type: release\nmeta:pypi: yes\nmeta:first: no\n"
+        );
+        let ours = TagMessage {
             project: "api".into(),
             version: "1.2.0rc1".into(),
+            team: None,
+            diff_start: Some("1.1.0".into()),
             series: "2026.1".into(),
             branch: "main".into(),
-            diff_start: None,
+            pypi: None,
             first: false,
             extra: vec![
-                ("pypi".into(), "yes".into()),
-                ("note".into(), "a\nb".into()),
+                ("note".into(), "a\nb  ".into()),
+                ("release:Author".into(), "Jane <j@x>".into()),
             ],
         };
-        let text = msg.render();
-        assert!(text.starts_with("api 1.2.0rc1 release candidate\n\nmeta:version: 1.2.0rc1\n"));
+        let text = ours.render();
+        assert_eq!(
+            text,
+            "api 1.2.0rc1 release candidate\n\nmeta:version: 1.2.0rc1\nmeta:diff-start: 1.1.0\n\
+             meta:series: 2026.1\nmeta:branch: main\nmeta:release-type: release candidate\n\
+             meta:first: no\nmeta:note: a b\nmeta:release:Author: Jane <j@x>\n"
+        );
         let m = TagMetadata::parse(&text);
         assert_eq!(m.get("release-type").as_deref(), Some("release candidate"));
-        assert_eq!(m.get("diff-start").as_deref(), Some("-"));
-        assert_eq!(m.get("first").as_deref(), Some("no"));
-        assert_eq!(m.get("note").as_deref(), Some("a b"));
+        assert_eq!(m.get("release:Author").as_deref(), Some("Jane <j@x>"));
     }
 }

@@ -1,7 +1,8 @@
 //! What a merge added to the request files: the files changed since a revision of the
 //! repository that holds them (`git diff --name-only REV -- files`), and in each the
-//! release entries whose versions the file did not have at that revision (its content
-//! there, `git show REV:path`). This is what a post-merge pipeline tags.
+//! release entries whose versions, and the branch entries whose names, the file did
+//! not have at that revision (its content there, `git show REV:path`). This is what a
+//! post-merge pipeline makes.
 
 use super::yaml::{self, Value};
 use super::{RequestError, Selection};
@@ -25,13 +26,8 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, RequestError> {
             out.push(path.clone());
         }
     }
-    let mut seen = Vec::new();
-    out.retain(|p| {
-        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        let fresh = !seen.contains(&key);
-        seen.push(key);
-        fresh
-    });
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
@@ -120,48 +116,69 @@ pub fn changed_since(
             .output(["cat-file", "-e", &format!("{rev}:{relative}")])
             .map(|o| o.status.success())
             .unwrap_or(false);
-        let old_versions = if before {
+        let old = if before {
             let text = git
                 .run(["show", &format!("{rev}:{relative}")])
                 .map_err(|e| RequestError::Revision(e.to_string()))?;
-            versions(&text)
+            Entries::of(&text)
         } else {
-            Vec::new()
+            Entries::default()
         };
-        let new: Vec<String> = versions(&current)
-            .into_iter()
-            .filter(|v| !old_versions.contains(v))
-            .collect();
-        out.push((path.clone(), Selection::Versions(new)));
+        let now = Entries::of(&current);
+        let new = |list: Vec<String>, known: &[String]| {
+            let known: std::collections::HashSet<&String> = known.iter().collect();
+            list.into_iter().filter(|v| !known.contains(v)).collect()
+        };
+        out.push((
+            path.clone(),
+            Selection::New {
+                versions: new(now.versions, &old.versions),
+                branches: new(now.branches, &old.branches),
+            },
+        ));
     }
     Ok(out)
 }
 
-/// The `releases[].version` texts of a request file, read leniently: an old revision
-/// of a file only has to say which versions it already had.
-fn versions(text: &str) -> Vec<String> {
-    let Ok(Some(root)) = yaml::parse(text) else {
-        return Vec::new();
-    };
-    let Value::Map(entries) = &root.value else {
-        return Vec::new();
-    };
-    let Some((_, releases)) = entries.iter().find(|(k, _)| k.text() == Some("releases")) else {
-        return Vec::new();
-    };
-    let Value::Seq(items) = &releases.value else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|item| match &item.value {
-            Value::Map(fields) => fields
+/// The `releases[].version` and `branches[].name` texts of a request file, read
+/// leniently: an old revision of a file only has to say what it already had.
+#[derive(Debug, Default, PartialEq)]
+struct Entries {
+    versions: Vec<String>,
+    branches: Vec<String>,
+}
+
+impl Entries {
+    fn of(text: &str) -> Entries {
+        let Ok(Some(root)) = yaml::parse(text) else {
+            return Entries::default();
+        };
+        let Value::Map(entries) = &root.value else {
+            return Entries::default();
+        };
+        let field_of = |list: &str, field: &str| -> Vec<String> {
+            let Some((_, node)) = entries.iter().find(|(k, _)| k.text() == Some(list)) else {
+                return Vec::new();
+            };
+            let Value::Seq(items) = &node.value else {
+                return Vec::new();
+            };
+            items
                 .iter()
-                .find(|(k, _)| k.text() == Some("version"))
-                .and_then(|(_, v)| v.text().map(str::to_string)),
-            _ => None,
-        })
-        .collect()
+                .filter_map(|item| match &item.value {
+                    Value::Map(fields) => fields
+                        .iter()
+                        .find(|(k, _)| k.text() == Some(field))
+                        .and_then(|(_, v)| v.text().map(str::to_string)),
+                    _ => None,
+                })
+                .collect()
+        };
+        Entries {
+            versions: field_of("releases", "version"),
+            branches: field_of("branches", "name"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -169,14 +186,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_versions_leniently() {
+    fn reads_versions_and_branch_names_leniently() {
         assert_eq!(
-            versions("releases:\n  - version: 1.0.0\n  - version: 1.1.0\n    junk: [\n"),
-            Vec::<String>::new()
+            Entries::of("releases:\n  - version: 1.0.0\n  - version: 1.1.0\n    junk: [\n"),
+            Entries::default()
         );
-        assert_eq!(
-            versions("team: x\nreleases:\n  - version: 1.0.0\n  - {version: 1.10}\n  - 3\n"),
-            ["1.0.0", "1.10"]
+        let entries = Entries::of(
+            "team: x\nbranches:\n  - {name: stable/x, location: 1.0.0}\n  - 7\n\
+             releases:\n  - version: 1.0.0\n  - {version: 1.10}\n  - 3\n",
         );
+        assert_eq!(entries.versions, ["1.0.0", "1.10"]);
+        assert_eq!(entries.branches, ["stable/x"]);
     }
 }

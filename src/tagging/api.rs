@@ -2,7 +2,7 @@
 //! tag object and a `refs/tags/X` ref, on GitLab the repository tags API with a
 //! message. Retries, time-outs and 401/403 hints are the forge layer's.
 
-use super::{Check, Group, PlannedTag, TagPlan, TagStatus, TaggingError};
+use super::{Check, Group, PlannedRef, TagPlan, TagStatus, TaggingError};
 use crate::forge::{Forge, ForgeError, ForgeSettings, TagCreation};
 use std::sync::Arc;
 
@@ -41,7 +41,7 @@ pub(crate) async fn groups(
 ) -> Result<Vec<ApiGroup>, TaggingError> {
     let mut groups: Vec<ApiGroup> = Vec::new();
     let mut paths = Vec::new();
-    for tag in &plan.tags {
+    for tag in &plan.refs {
         let path = project_path(&tag.repo, &settings.server_url).map_err(|message| {
             TaggingError::Invalid {
                 location: tag.location.clone(),
@@ -50,7 +50,7 @@ pub(crate) async fn groups(
         })?;
         paths.push(path);
     }
-    if plan.tags.is_empty() {
+    if plan.refs.is_empty() {
         return Ok(groups);
     }
     let forge: Arc<dyn Forge> = Arc::from(crate::forge::connect(settings).await?);
@@ -79,7 +79,7 @@ impl Group for ApiGroup {
         &self.members
     }
 
-    async fn preflight(self, tags: Vec<PlannedTag>) -> (Self, Vec<Check>) {
+    async fn preflight(self, tags: Vec<PlannedRef>) -> (Self, Vec<Check>) {
         let mut checks = Vec::new();
         for tag in &tags {
             checks.push(
@@ -91,7 +91,7 @@ impl Group for ApiGroup {
         (self, checks)
     }
 
-    async fn create(self, tags: Vec<PlannedTag>) -> Vec<(TagStatus, Option<String>)> {
+    async fn create(self, tags: Vec<PlannedRef>) -> Vec<(TagStatus, Option<String>)> {
         let mut out = Vec::new();
         for tag in &tags {
             out.push(
@@ -105,10 +105,16 @@ impl Group for ApiGroup {
 }
 
 impl ApiGroup {
-    async fn check(&self, tag: &PlannedTag) -> Result<Check, ForgeError> {
+    async fn check(&self, tag: &PlannedRef) -> Result<Check, ForgeError> {
+        if !tag.is_tag() {
+            return Ok(Check::Done(
+                TagStatus::Failed,
+                Some("branches are made through the git transport (--forge git)".into()),
+            ));
+        }
         // Both questions at once: one round trip instead of two per repository.
         let (found, commit_exists) = tokio::join!(
-            self.forge.tag(&self.repo, &tag.tag),
+            self.forge.tag(&self.repo, &tag.name),
             self.forge.commit_exists(&self.repo, &tag.commit)
         );
         if let Some(found) = found? {
@@ -131,15 +137,16 @@ impl ApiGroup {
         })
     }
 
-    async fn make(&self, tag: &PlannedTag) -> Result<(TagStatus, Option<String>), ForgeError> {
+    async fn make(&self, tag: &PlannedRef) -> Result<(TagStatus, Option<String>), ForgeError> {
+        let message = tag.message().unwrap_or_default();
         match self
             .forge
-            .create_annotated_tag(&self.repo, &tag.tag, &tag.commit, &tag.message)
+            .create_annotated_tag(&self.repo, &tag.name, &tag.commit, message)
             .await?
         {
             TagCreation::Created => Ok((TagStatus::Created, None)),
             // Made by someone else since the preflight: report it as it is.
-            TagCreation::AlreadyExists => match self.forge.tag(&self.repo, &tag.tag).await? {
+            TagCreation::AlreadyExists => match self.forge.tag(&self.repo, &tag.name).await? {
                 Some(found) if found.commit == tag.commit => Ok((
                     TagStatus::Exists,
                     Some("made by someone else during this run".into()),

@@ -1,15 +1,18 @@
 //! The git transport: no clone. Per remote, a scratch bare repository; the remote's
-//! tags are read with `git ls-remote`, only the needed commit is fetched
-//! (`git fetch --depth=1 --filter=tree:0 URL SHA`, which protocol v2 servers allow for
-//! any reachable commit; without filter support the commit's tree comes too), the
-//! annotated tag is made there (`git tag -a`, or `-s` with the user's own gpg or ssh
-//! signing setup) and only that tag is pushed (`refs/tags/X`, never forced, so an
-//! existing tag is never moved; `push.negotiate` so that the commit is not sent back).
+//! tags (and branches, when the plan makes some) are read with `git ls-remote`, only
+//! the needed commit is fetched (`git fetch --depth=1 --filter=tree:0 URL SHA`, which
+//! protocol v2 servers allow for any reachable commit; without filter support the
+//! commit's tree comes too), the annotated tag is made there (`git tag -a`, or `-s`
+//! with the user's own gpg or ssh signing setup) and only that tag is pushed
+//! (`refs/tags/X`, never forced, so an existing tag is never moved; `push.negotiate`
+//! so that the commit is not sent back). A branch is pushed as `SHA:refs/heads/X`
+//! with a lease that the branch does not exist, so a branch made meanwhile is never
+//! moved, not even forward.
 //!
 //! A token reaches git only through [`Git::with_credentials`] and only for remotes on
 //! the forge's own host, so a request file cannot send it elsewhere.
 
-use super::{Check, Group, PlannedTag, TagRequest, TagStatus, TaggingError};
+use super::{Check, Group, PlannedRef, RefKind, TagRequest, TagStatus, TaggingError};
 use crate::forge::ForgeSettings;
 use crate::git::{Credentials, Git, GitError, strip_userinfo};
 use std::collections::HashMap;
@@ -109,26 +112,33 @@ pub(crate) fn groups(
     let credentials = settings.git_credentials();
     let server_host = http_host(&settings.server_url);
     let mut groups: Vec<GitGroup> = Vec::new();
-    for (index, tag) in plan.tags.iter().enumerate() {
+    let mut by_url: HashMap<String, usize> = HashMap::new();
+    for (index, planned) in plan.refs.iter().enumerate() {
         let url = remote_url(
-            &tag.repo,
+            &planned.repo,
             request.remote_url_template.as_deref(),
             &settings.server_url,
         )
         .map_err(|message| TaggingError::Invalid {
-            location: tag.location.clone(),
+            location: planned.location.clone(),
             message,
         })?;
-        match groups.iter_mut().find(|g| g.url == url) {
-            Some(group) => group.members.push(index),
+        match by_url.get(&url) {
+            Some(&at) => {
+                groups[at].members.push(index);
+                groups[at].branches |= !planned.is_tag();
+            }
             None => {
                 let trusted = http_host(&url).is_some() && http_host(&url) == server_host;
+                by_url.insert(url.clone(), groups.len());
                 groups.push(GitGroup {
                     display: strip_userinfo(&url),
                     credentials: credentials.clone().filter(|_| trusted),
+                    forge_host: settings.server_url.clone(),
                     url,
                     sign: request.sign,
                     members: vec![index],
+                    branches: !planned.is_tag(),
                     scratch: None,
                 });
             }
@@ -142,13 +152,18 @@ pub(crate) struct GitGroup {
     url: String,
     /// The URL without any user:password part, for messages.
     display: String,
+    /// Sent to this remote only when it is on the forge's own host.
     credentials: Option<Credentials>,
+    /// The forge's server, named when a remote asks for credentials it is not sent.
+    forge_host: String,
     sign: bool,
     members: Vec<usize>,
+    /// Whether the plan makes branches here (the remote's branches are read too).
+    branches: bool,
     scratch: Option<tempfile::TempDir>,
 }
 
-/// A remote tag: the object the ref names and, for an annotated tag, its commit.
+/// A remote ref: the object it names and, for an annotated tag, its commit.
 #[derive(Debug, Default, Clone)]
 struct RemoteRef {
     oid: String,
@@ -166,7 +181,7 @@ impl Group for GitGroup {
         &self.members
     }
 
-    async fn preflight(mut self, tags: Vec<PlannedTag>) -> (Self, Vec<Check>) {
+    async fn preflight(mut self, tags: Vec<PlannedRef>) -> (Self, Vec<Check>) {
         tokio::task::spawn_blocking(move || {
             let checks = self.check(&tags);
             (self, checks)
@@ -175,10 +190,17 @@ impl Group for GitGroup {
         .expect("the preflight of a remote does not panic")
     }
 
-    async fn create(self, tags: Vec<PlannedTag>) -> Vec<(TagStatus, Option<String>)> {
-        tokio::task::spawn_blocking(move || tags.iter().map(|t| self.make(t)).collect())
-            .await
-            .expect("tagging a remote does not panic")
+    async fn create(self, refs: Vec<PlannedRef>) -> Vec<(TagStatus, Option<String>)> {
+        tokio::task::spawn_blocking(move || {
+            refs.iter()
+                .map(|r| match r.kind {
+                    RefKind::Tag { .. } => self.make(r),
+                    RefKind::Branch => self.branch(r),
+                })
+                .collect()
+        })
+        .await
+        .expect("tagging a remote does not panic")
     }
 }
 
@@ -192,28 +214,32 @@ impl GitGroup {
         Git::new(dir).with_credentials(self.credentials.clone())
     }
 
-    /// Every tag of the remote, by name.
-    fn remote_tags(&self) -> Result<HashMap<String, RemoteRef>, GitError> {
-        let listing = self
-            .git()
-            .run(["ls-remote", "--tags", "--end-of-options", &self.url])?;
-        let mut tags: HashMap<String, RemoteRef> = HashMap::new();
+    /// Every tag of the remote (and every branch, when the plan makes some), by full
+    /// ref name.
+    fn remote_refs(&self) -> Result<HashMap<String, RemoteRef>, GitError> {
+        let mut args = vec!["ls-remote", "--tags"];
+        if self.branches {
+            args.push("--heads");
+        }
+        args.extend(["--end-of-options", &self.url]);
+        let listing = self.git().run(args)?;
+        let mut refs: HashMap<String, RemoteRef> = HashMap::new();
         for line in listing.lines() {
             let Some((oid, name)) = line.split_once('\t') else {
                 continue;
             };
-            let Some(name) = name.strip_prefix("refs/tags/") else {
+            if !(name.starts_with("refs/tags/") || name.starts_with("refs/heads/")) {
                 continue;
-            };
+            }
             match name.strip_suffix("^{}") {
-                Some(name) => tags.entry(name.to_string()).or_default().peeled = Some(oid.into()),
-                None => tags.entry(name.to_string()).or_default().oid = oid.into(),
+                Some(name) => refs.entry(name.to_string()).or_default().peeled = Some(oid.into()),
+                None => refs.entry(name.to_string()).or_default().oid = oid.into(),
             }
         }
-        Ok(tags)
+        Ok(refs)
     }
 
-    fn check(&mut self, tags: &[PlannedTag]) -> Vec<Check> {
+    fn check(&mut self, tags: &[PlannedRef]) -> Vec<Check> {
         let failed =
             |detail: String| vec![Check::Done(TagStatus::Failed, Some(detail)); tags.len()];
         let scratch = match tempfile::Builder::new().prefix("relay-tag-").tempdir() {
@@ -238,31 +264,34 @@ impl GitGroup {
                 return failed(format!("cannot make a scratch repository: {e}"));
             }
         }
-        let remote = match self.remote_tags() {
+        let remote = match self.remote_refs() {
             Ok(remote) => remote,
             Err(e) => {
                 let reason = git_reason(&e);
-                let hint = if credentials_refused(&reason) {
-                    " — the remote refused the credentials: the token needs `contents: read` \
-                     (GitHub) or `read_repository` (GitLab), and `contents: write` / \
-                     `write_repository` to push the tags"
+                let what = if self.branches {
+                    "tags and branches"
                 } else {
-                    ""
+                    "tags"
                 };
                 return failed(format!(
-                    "cannot read the tags of {}: {reason}{hint}",
+                    "cannot read the {what} of {}: {reason}{}",
                     self.display,
+                    self.credentials_hint(&reason),
                 ));
             }
         };
         let mut checks: Vec<Check> = Vec::new();
         let mut needed: Vec<&str> = Vec::new();
         for tag in tags {
-            checks.push(match remote.get(&tag.tag) {
+            checks.push(match remote.get(&tag.full_name()) {
                 Some(found) if found.commit() == tag.commit => Check::Done(TagStatus::Exists, None),
                 Some(found) => Check::Done(
                     TagStatus::Conflict,
-                    Some(format!("the remote's tag is on {}", found.commit())),
+                    Some(format!(
+                        "the remote's {} is on {}",
+                        tag.noun(),
+                        found.commit()
+                    )),
                 ),
                 None => {
                     if !needed.contains(&tag.commit.as_str()) {
@@ -296,7 +325,7 @@ impl GitGroup {
                 }
                 if unreachable.is_none()
                     && !missing.is_empty()
-                    && let Err(e) = self.remote_tags()
+                    && let Err(e) = self.remote_refs()
                 {
                     unreachable = Some(git_reason(&e));
                 }
@@ -342,13 +371,38 @@ impl GitGroup {
         self.git().run(args).map(|_| ())
     }
 
+    /// What to tell a reader whose remote refused: what the token needs where it was
+    /// sent, and where it goes where it was not.
+    fn credentials_hint(&self, reason: &str) -> String {
+        if !credentials_refused(reason) {
+            return String::new();
+        }
+        if self.credentials.is_some() {
+            " — the remote refused the credentials: the token needs `contents: read` \
+             (GitHub) or `read_repository` (GitLab), and `contents: write` / \
+             `write_repository` to push the tags"
+                .to_string()
+        } else {
+            format!(
+                " — the remote asks for credentials, and none are sent to it: the token goes \
+                 only to the forge's own host ({}); name the repository as owner/name there, \
+                 or give the runner its own access to this remote",
+                strip_userinfo(&self.forge_host)
+            )
+        }
+    }
+
     /// Makes one tag in the scratch repository and pushes it.
-    fn make(&self, tag: &PlannedTag) -> (TagStatus, Option<String>) {
+    fn make(&self, tag: &PlannedRef) -> (TagStatus, Option<String>) {
         let git = self.git();
+        let RefKind::Tag { message, unsigned } = &tag.kind else {
+            unreachable!("make is called for tags");
+        };
+        let sign = self.sign && !unsigned;
         let message_file = git
             .dir()
-            .join(format!("TAG_MESSAGE_{}", tag.tag.replace('/', "_")));
-        if let Err(e) = std::fs::write(&message_file, &tag.message) {
+            .join(format!("TAG_MESSAGE_{}", tag.name.replace('/', "_")));
+        if let Err(e) = std::fs::write(&message_file, message) {
             return (
                 TagStatus::Failed,
                 Some(format!("cannot write the tag message: {e}")),
@@ -373,23 +427,23 @@ impl GitGroup {
         args.extend(
             [
                 "tag",
-                if self.sign { "--sign" } else { "--annotate" },
+                if sign { "--sign" } else { "--annotate" },
                 "--cleanup=verbatim",
                 "--file",
             ]
             .map(String::from),
         );
         args.push(message_file.to_string_lossy().into_owned());
-        args.push(tag.tag.clone());
+        args.push(tag.name.clone());
         args.push(tag.commit.clone());
         if let Err(e) = git.run(&args) {
-            let what = if self.sign { "sign" } else { "make" };
+            let what = if sign { "sign" } else { "make" };
             return (
                 TagStatus::Failed,
                 Some(format!("cannot {what} the tag: {}", git_reason(&e))),
             );
         }
-        let refspec = format!("refs/tags/{0}:refs/tags/{0}", tag.tag);
+        let refspec = format!("refs/tags/{0}:refs/tags/{0}", tag.name);
         // The remote has the commit but does not advertise it; negotiating first
         // tells git so, and only the tag object travels.
         let push = [
@@ -407,13 +461,10 @@ impl GitGroup {
                 // The push is never forced: a tag that appeared since the preflight
                 // is reported as it is, not replaced. The very tag object this run
                 // made means the push landed and only the remote's answer was lost.
-                if let Ok(remote) = self.remote_tags()
-                    && let Some(found) = remote.get(&tag.tag)
+                if let Ok(remote) = self.remote_refs()
+                    && let Some(found) = remote.get(&tag.full_name())
                 {
-                    let ours = git
-                        .resolve(&format!("refs/tags/{}", tag.tag))
-                        .ok()
-                        .flatten();
+                    let ours = git.resolve(&tag.full_name()).ok().flatten();
                     return if ours.as_deref() == Some(found.oid.as_str()) {
                         (
                             TagStatus::Created,
@@ -437,25 +488,67 @@ impl GitGroup {
                         )
                     };
                 }
-                let hint = if http_host(&self.url).is_some() {
-                    " — pushing a tag needs `contents: write` (GitHub) or `write_repository` (GitLab)"
-                } else {
-                    ""
-                };
-                (
-                    TagStatus::Failed,
-                    Some(format!(
-                        "cannot push to {}: {}{hint}",
-                        self.display,
-                        git_reason(&e)
-                    )),
-                )
+                (TagStatus::Failed, Some(self.push_failure(&e)))
             }
+        }
+    }
+
+    /// Why a push failed, with what the token needs where it was sent.
+    fn push_failure(&self, error: &GitError) -> String {
+        let hint = if http_host(&self.url).is_some() && self.credentials.is_some() {
+            " — pushing a tag needs `contents: write` (GitHub) or `write_repository` (GitLab)"
+                .to_string()
+        } else {
+            self.credentials_hint(&git_reason(error))
+        };
+        format!(
+            "cannot push to {}: {}{hint}",
+            self.display,
+            git_reason(error)
+        )
+    }
+
+    /// Creates one branch at its commit (fetched by the preflight), only where it is
+    /// absent: the lease with an empty value makes the remote refuse the push when
+    /// the branch exists, so it is never moved.
+    fn branch(&self, branch: &PlannedRef) -> (TagStatus, Option<String>) {
+        let git = self.git();
+        let full = branch.full_name();
+        let lease = format!("--force-with-lease={full}:");
+        let refspec = format!("{}:{full}", branch.commit);
+        let push = [
+            "-c",
+            "push.negotiate=true",
+            "push",
+            "--quiet",
+            &lease,
+            "--end-of-options",
+            "origin",
+            &refspec,
+        ];
+        match git.run(push) {
+            Ok(_) => (TagStatus::Created, None),
+            Err(e) => match self.remote_refs().ok().and_then(|r| r.get(&full).cloned()) {
+                Some(found) if found.oid == branch.commit => (
+                    TagStatus::Exists,
+                    Some(
+                        "made by someone else during this run, or the push's answer was lost"
+                            .into(),
+                    ),
+                ),
+                Some(found) => (
+                    TagStatus::Conflict,
+                    Some(format!(
+                        "the remote's branch is on {} (made during this run)",
+                        found.oid
+                    )),
+                ),
+                None => (TagStatus::Failed, Some(self.push_failure(&e))),
+            },
         }
     }
 }
 
-/// The part of a git error a reader needs: git's last words (its `fatal:` line).
 /// Whether git's reason says the remote wanted other credentials than it was given
 /// (none, a wrong or expired token, one without the permission).
 fn credentials_refused(reason: &str) -> bool {
@@ -471,16 +564,26 @@ fn credentials_refused(reason: &str) -> bool {
     .any(|sign| reason.contains(sign))
 }
 
+/// The part of a git error a reader needs: everything git said but its hints, as
+/// one line (git spreads one sentence over several: "Could not read from remote
+/// repository.\n\nPlease make sure … and the repository exists."), without
+/// credentials.
 fn git_reason(error: &GitError) -> String {
     match error {
         GitError::TimedOut { after, .. } => crate::git::timed_out_reason(*after),
         GitError::Failed { stderr, .. } => {
-            let line = stderr
+            let text = stderr
                 .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("git failed");
-            strip_userinfo_in(line.trim())
+                .map(str::trim)
+                .filter(|l| !l.starts_with("hint:") && !l.starts_with("To "))
+                .flat_map(str::split_whitespace)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if text.is_empty() {
+                "git failed and said nothing".to_string()
+            } else {
+                strip_userinfo_in(&text)
+            }
         }
         other => other.to_string(),
     }
@@ -563,6 +666,28 @@ mod tests {
         );
         assert_eq!(http_host("git@github.com:acme/api.git"), None);
         assert_eq!(http_host("git://127.0.0.1:9/a.git"), None);
+    }
+
+    #[test]
+    fn git_reasons_are_whole_sentences() {
+        let failed = |stderr: &str| GitError::Failed {
+            args: "ls-remote".into(),
+            status: "exit status: 128".into(),
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            git_reason(&failed(
+                "fatal: '/srv/x.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n"
+            )),
+            "fatal: '/srv/x.git' does not appear to be a git repository fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists."
+        );
+        assert_eq!(
+            git_reason(&failed(
+                "To https://u:tok@h/a.git\n ! [rejected]        x -> x (stale info)\nerror: failed to push some refs to 'https://u:tok@h/a.git'\nhint: Updates were rejected\n"
+            )),
+            "! [rejected] x -> x (stale info) error: failed to push some refs to 'https://h/a.git'"
+        );
+        assert_eq!(git_reason(&failed("\n")), "git failed and said nothing");
     }
 
     #[test]

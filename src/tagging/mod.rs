@@ -1,27 +1,31 @@
-//! tag-from-request: a release request becomes annotated tags in every repository it
-//! lists, each carrying the request's metadata (DESIGN.md tag format).
+//! tag-from-request: a release request becomes annotated tags (and the branches it
+//! asks for) in every repository it lists, each tag carrying the request's metadata
+//! in OpenStack's format (README "Tag message").
 //!
 //! The run has three steps. [`TagPlan::build`] reads and validates the request files
-//! and lists the tags (bad input stops here, exit 2). The preflight asks every remote,
-//! concurrently, whether the commit exists and whether the tag is absent or already
-//! on that commit; any problem aborts the run before a single write unless
-//! `keep_going`. Then the tags are created, concurrently across repositories. An
-//! existing tag is never moved or deleted: a tag on the right commit is `exists`, one
-//! on another commit is `conflict`, whatever the options.
+//! and lists the tags and branches (bad input stops here, exit 2, every problem
+//! named; `--check` stops here too). The preflight asks every remote, concurrently,
+//! whether the commit exists and whether the tag or branch is absent or already on
+//! that commit; any problem aborts the run before a single write unless
+//! `keep_going`. Then the refs are created, concurrently across repositories. An
+//! existing tag or branch is never moved or deleted: one on the right commit is
+//! `exists`, one on another commit is `conflict`, whatever the options.
 //!
 //! Two transports do the remote work: [`git`](mod@git) (a scratch repository per
-//! remote, a depth-1 fetch of the one commit, a push of the one tag) and
+//! remote, a depth-1 fetch of the one commit, a push of exactly the new refs) and
 //! [`api`] (the forge's REST API through [`crate::forge::Forge`]).
 
 pub mod api;
 pub mod git;
+mod message;
 mod plan;
 
-pub use plan::{PlannedTag, TagPlan};
+pub use plan::{PlannedRef, RefKind, Skipped, TagPlan};
 
 use crate::Location;
 use crate::ci::Platform;
 use crate::forge::{ForgeError, ForgeSettings};
+use crate::request::RequestError;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -48,7 +52,7 @@ pub struct TagRequest {
     pub remote_url_template: Option<String>,
 }
 
-/// What became of one tag.
+/// What became of one tag or branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagStatus {
@@ -62,8 +66,10 @@ pub enum TagStatus {
     MissingCommit,
     /// The remote could not be read or written.
     Failed,
-    /// Would be created (dry run, or a run the preflight stopped).
+    /// Would be created (a dry run).
     Planned,
+    /// Ready, but not made: the preflight found problems elsewhere and stopped the run.
+    Stopped,
 }
 
 impl TagStatus {
@@ -75,6 +81,7 @@ impl TagStatus {
             TagStatus::MissingCommit => "missing-commit",
             TagStatus::Failed => "failed",
             TagStatus::Planned => "planned",
+            TagStatus::Stopped => "stopped",
         }
     }
 
@@ -98,17 +105,17 @@ impl std::fmt::Display for TagStatus {
     }
 }
 
-/// One tag of the report.
+/// One tag or branch of the report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TagOutcome {
-    pub tag: PlannedTag,
+    pub item: PlannedRef,
     pub status: TagStatus,
     /// Why, for anything but a plain `created`/`planned`: the conflicting commit, the
     /// remote's error.
     pub detail: Option<String>,
 }
 
-/// What the run did, one entry per planned tag in plan order.
+/// What the run did, one entry per planned tag or branch in plan order.
 #[derive(Debug, Clone, Default)]
 pub struct TagReport {
     pub outcomes: Vec<TagOutcome>,
@@ -116,16 +123,45 @@ pub struct TagReport {
     /// The preflight found problems and nothing was written.
     pub aborted: bool,
     pub files: Vec<PathBuf>,
+    /// Files and branches left alone, with the reason.
+    pub skipped: Vec<Skipped>,
 }
 
 impl TagReport {
+    /// The report of a plan that was only checked (`--check`): every ref planned.
+    pub fn of_checked_plan(plan: &TagPlan) -> TagReport {
+        TagReport {
+            outcomes: plan
+                .refs
+                .iter()
+                .map(|item| TagOutcome {
+                    item: item.clone(),
+                    status: TagStatus::Planned,
+                    detail: None,
+                })
+                .collect(),
+            dry_run: true,
+            aborted: false,
+            files: plan.files.clone(),
+            skipped: plan.skipped.clone(),
+        }
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = &TagOutcome> {
+        self.outcomes.iter().filter(|o| o.item.is_tag())
+    }
+
+    pub fn branches(&self) -> impl Iterator<Item = &TagOutcome> {
+        self.outcomes.iter().filter(|o| !o.item.is_tag())
+    }
+
     pub fn count(&self, status: TagStatus) -> usize {
         self.outcomes.iter().filter(|o| o.status == status).count()
     }
 
-    /// Tags that the repositories do not have on the right commit at the end (planned
+    /// Refs that the repositories do not have on the right commit at the end (planned
     /// ones of a dry run excepted).
-    pub fn not_tagged(&self) -> Vec<&TagOutcome> {
+    pub fn not_made(&self) -> Vec<&TagOutcome> {
         self.outcomes
             .iter()
             .filter(|o| !(o.status.is_tagged() || self.dry_run && o.status == TagStatus::Planned))
@@ -141,8 +177,8 @@ impl TagReport {
             .map(|o| {
                 format!(
                     "{} {}: {}{}",
-                    o.tag.repo,
-                    o.tag.tag,
+                    o.item.repo,
+                    o.item.label(),
                     o.status,
                     o.detail
                         .as_deref()
@@ -151,18 +187,29 @@ impl TagReport {
                 )
             })
             .collect();
+        let branches = self.branches().next().is_some();
         if self.aborted {
+            let (nothing, safe) = if branches {
+                ("written", "makes")
+            } else {
+                ("tagged", "tags")
+            };
             return Some(format!(
-                "the preflight found {} problem{}, so nothing was tagged (--keep-going tags what is safe): {}",
+                "the preflight found {} problem{}, so nothing was {nothing} (--keep-going {safe} what is safe): {}",
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" },
                 problems.join("; ")
             ));
         }
-        let missing = self.not_tagged().len();
+        let missing = self.not_made().len();
         (missing > 0).then(|| {
+            let what = if branches {
+                "tags and branches"
+            } else {
+                "tags"
+            };
             format!(
-                "{missing} of {} tags not made: {}",
+                "{missing} of {} {what} not made: {}",
                 self.outcomes.len(),
                 problems.join("; ")
             )
@@ -175,20 +222,55 @@ impl TagReport {
 pub enum TaggingError {
     #[error("{location}: {message}")]
     Invalid { location: Location, message: String },
+    /// Every problem of the request files (never empty).
+    #[error("{}", problem_list(.0))]
+    Problems(Vec<RequestError>),
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
     Forge(#[from] ForgeError),
 }
 
+/// One problem as it is; several as a count and one line each.
+fn problem_list(problems: &[RequestError]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        many => {
+            let files: std::collections::HashSet<_> = many
+                .iter()
+                .map(|p| match p {
+                    RequestError::Invalid { location, .. } => location.file.clone(),
+                    RequestError::Read { path, .. } => path.clone(),
+                    RequestError::Revision(_) => PathBuf::new(),
+                })
+                .collect();
+            let mut out = format!(
+                "{} problems in {} request file{}; nothing was asked of any remote:",
+                many.len(),
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            );
+            for problem in many {
+                out.push_str("\n  ");
+                out.push_str(&problem.to_string());
+            }
+            out
+        }
+    }
+}
+
 impl TaggingError {
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, TaggingError::Invalid { .. } | TaggingError::Usage(_))
+        matches!(
+            self,
+            TaggingError::Invalid { .. } | TaggingError::Problems(_) | TaggingError::Usage(_)
+        )
     }
 
     pub fn location(&self) -> Option<&Location> {
         match self {
             TaggingError::Invalid { location, .. } => Some(location),
+            TaggingError::Problems(problems) => problems.iter().find_map(RequestError::location),
             _ => None,
         }
     }
@@ -203,6 +285,12 @@ pub(crate) enum Check {
     /// Commit there, tag absent: ready to create.
     Ready,
     Done(TagStatus, Option<String>),
+}
+
+/// Reads and validates the requests and lists what a run would make, asking no
+/// remote (`--check`).
+pub fn check(request: &TagRequest) -> crate::Result<TagReport> {
+    Ok(TagReport::of_checked_plan(&TagPlan::build(request)?))
 }
 
 /// Reads the requests, checks every remote, and tags.
@@ -285,22 +373,23 @@ where
         .collect()
 }
 
-/// One remote's share of a plan (the tags of one repository), worked on by one task
-/// at a time: first its preflight, then, if the run writes, its creations.
+/// One remote's share of a plan (the tags and branches of one repository), worked on
+/// by one task at a time: first its preflight, then, if the run writes, its creations.
 pub(crate) trait Group: Send + Sized + 'static {
-    /// Indices of the group's tags in the plan.
+    /// Indices of the group's refs in the plan.
     fn members(&self) -> &[usize];
 
-    /// Checks every tag of the group (given in `members` order).
+    /// Checks every ref of the group (given in `members` order).
     fn preflight(
         self,
-        tags: Vec<PlannedTag>,
+        refs: Vec<PlannedRef>,
     ) -> impl std::future::Future<Output = (Self, Vec<Check>)> + Send;
 
-    /// Creates the given tags (the ready ones) and says what became of each.
+    /// Creates the given refs (the ready ones, tags before branches) and says what
+    /// became of each.
     fn create(
         self,
-        tags: Vec<PlannedTag>,
+        refs: Vec<PlannedRef>,
     ) -> impl std::future::Future<Output = Vec<(TagStatus, Option<String>)>> + Send;
 }
 
@@ -313,7 +402,7 @@ pub(crate) async fn orchestrate<G: Group>(
     progress: Progress,
 ) -> TagReport {
     let limit = request.concurrency.max(1);
-    let tags = Arc::new(plan.tags.clone());
+    let tags = Arc::new(plan.refs.clone());
     let shared = tags.clone();
     let checked = limited(groups, limit, move |group: G| {
         let tags = shared.clone();
@@ -333,7 +422,7 @@ pub(crate) async fn orchestrate<G: Group>(
     let mut results: Vec<Option<TagOutcome>> = vec![None; tags.len()];
     let mut settle = |index: usize, status: TagStatus, detail: Option<String>| {
         let done = TagOutcome {
-            tag: tags[index].clone(),
+            item: tags[index].clone(),
             status,
             detail,
         };
@@ -347,6 +436,9 @@ pub(crate) async fn orchestrate<G: Group>(
             match &checks[index] {
                 Check::Done(status, detail) => settle(index, *status, detail.clone()),
                 Check::Ready if write => ready.push(index),
+                Check::Ready if aborted && !request.dry_run => {
+                    settle(index, TagStatus::Stopped, None)
+                }
                 Check::Ready => settle(index, TagStatus::Planned, None),
             }
         }
@@ -367,7 +459,7 @@ pub(crate) async fn orchestrate<G: Group>(
                 .zip(statuses)
                 .map(|(&index, (status, detail))| {
                     let done = TagOutcome {
-                        tag: tags[index].clone(),
+                        item: tags[index].clone(),
                         status,
                         detail,
                     };
@@ -390,6 +482,7 @@ pub(crate) async fn orchestrate<G: Group>(
         dry_run: request.dry_run,
         aborted,
         files: plan.files.clone(),
+        skipped: plan.skipped.clone(),
     }
 }
 

@@ -507,10 +507,12 @@ fn tag_from_request_hides_the_token_when_the_git_server_refuses_or_fails() {
         let line = error_line(&run);
         let prefix = format!(
             "error: the preflight found 1 problem, so nothing was tagged (--keep-going tags \
-             what is safe): acme/api 1.1.0: failed (cannot read the tags of {}: fatal: ",
+             what is safe): acme/api 1.1.0: failed (cannot read the tags of {}: ",
             f.plain_url()
         );
         assert!(line.starts_with(&prefix), "{case:?}: {line}");
+        // Everything git said, on one line: the server's words and git's own.
+        assert!(line.contains("fatal: "), "{case:?}: {line}");
         let reason = match case {
             GitServerCase::Refuses => "could not read Username",
             GitServerCase::Fails => "The requested URL returned error: 500",
