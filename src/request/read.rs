@@ -80,6 +80,10 @@ const BRANCH_KEYS: &[&str] = &["name", "location"];
 pub(super) struct Reader<'a> {
     path: &'a Path,
     problems: Vec<RequestError>,
+    /// Every version the file lists, each at its first position (also those of
+    /// entries with problems, so that a branch is checked against them): one
+    /// look-up per entry, however long the file.
+    versions: HashMap<String, Location>,
 }
 
 impl<'a> Reader<'a> {
@@ -87,6 +91,7 @@ impl<'a> Reader<'a> {
         Reader {
             path,
             problems: Vec::new(),
+            versions: HashMap::new(),
         }
     }
 
@@ -202,7 +207,12 @@ impl<'a> Reader<'a> {
         let request = self.read_root(&root);
         match request {
             Some(request) if self.problems.is_empty() => Ok(request),
-            _ => Err(self.problems),
+            _ => {
+                // In the file's order, whatever order the parts were read in.
+                self.problems
+                    .sort_by_key(|p| p.location().map(|l| (l.line, l.column)));
+                Err(self.problems)
+            }
         }
     }
 
@@ -278,7 +288,7 @@ impl<'a> Reader<'a> {
             None => self.default_series(root),
         };
         let branches = match branches_node {
-            Some(node) => self.branches(node, releases.as_deref()),
+            Some(node) => self.branches(node),
             None => Some(Vec::new()),
         };
         Some(ReleaseRequest {
@@ -379,12 +389,10 @@ impl<'a> Reader<'a> {
     fn releases(&mut self, node: &Node) -> Option<Vec<Release>> {
         let items = self.list(node, "`releases`")?;
         let mut releases: Vec<Release> = Vec::with_capacity(items.len());
-        // Version → where it is first listed: one look-up per entry, however long
-        // the file.
-        let mut listed: HashMap<String, Location> = HashMap::with_capacity(items.len());
+        self.versions.reserve(items.len());
         let mut complete = true;
         for item in items {
-            match self.release(item, &mut listed) {
+            match self.release(item) {
                 Some(release) => releases.push(release),
                 None => complete = false,
             }
@@ -392,7 +400,7 @@ impl<'a> Reader<'a> {
         complete.then_some(releases)
     }
 
-    fn release(&mut self, item: &Node, listed: &mut HashMap<String, Location>) -> Option<Release> {
+    fn release(&mut self, item: &Node) -> Option<Release> {
         let entries = self.mapping(item, "a release", &[RELEASE_KEYS])?;
         let mut version = None;
         let mut diff_start = None;
@@ -404,7 +412,7 @@ impl<'a> Reader<'a> {
             match name {
                 "version" => {
                     has_version = true;
-                    version = self.version(value, listed);
+                    version = self.version(value);
                 }
                 "diff-start" => diff_start = self.text(value, "`diff-start`"),
                 "projects" => {
@@ -430,22 +438,18 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn version(
-        &mut self,
-        node: &Node,
-        listed: &mut HashMap<String, Location>,
-    ) -> Option<RequestVersion> {
+    fn version(&mut self, node: &Node) -> Option<RequestVersion> {
         let text = self.text(node, "`version`")?;
         let version = match RequestVersion::parse(&text) {
             Ok(v) => v,
             Err(e) => return self.fail(node, e.to_string()),
         };
         let here = self.location(node);
-        if let Some(earlier) = listed.get(&text) {
+        if let Some(earlier) = self.versions.get(&text) {
             let message = format!("version {text} is listed twice (first at {earlier}); keep one");
             return self.fail(node, message);
         }
-        listed.insert(text, here);
+        self.versions.insert(text, here);
         Some(version)
     }
 
@@ -558,16 +562,12 @@ impl<'a> Reader<'a> {
         Some(text.to_ascii_lowercase())
     }
 
-    fn branches(
-        &mut self,
-        node: &Node,
-        releases: Option<&[Release]>,
-    ) -> Option<Vec<BranchRequest>> {
+    fn branches(&mut self, node: &Node) -> Option<Vec<BranchRequest>> {
         let items = self.list(node, "`branches`")?;
         let mut branches: Vec<BranchRequest> = Vec::new();
         let mut complete = true;
         for item in items {
-            match self.branch(item, releases, &branches) {
+            match self.branch(item, &branches) {
                 Some(branch) => branches.push(branch),
                 None => complete = false,
             }
@@ -575,12 +575,7 @@ impl<'a> Reader<'a> {
         complete.then_some(branches)
     }
 
-    fn branch(
-        &mut self,
-        item: &Node,
-        releases: Option<&[Release]>,
-        earlier: &[BranchRequest],
-    ) -> Option<BranchRequest> {
+    fn branch(&mut self, item: &Node, earlier: &[BranchRequest]) -> Option<BranchRequest> {
         let entries = self.mapping(item, "a branch", &[BRANCH_KEYS])?;
         let mut name = None;
         let mut start = None;
@@ -593,7 +588,7 @@ impl<'a> Reader<'a> {
                 }
                 "location" => {
                     has_location = true;
-                    start = self.branch_start(value, releases);
+                    start = self.branch_start(value);
                 }
                 _ => {}
             }
@@ -629,7 +624,7 @@ impl<'a> Reader<'a> {
         Some(text)
     }
 
-    fn branch_start(&mut self, node: &Node, releases: Option<&[Release]>) -> Option<BranchStart> {
+    fn branch_start(&mut self, node: &Node) -> Option<BranchStart> {
         match &node.value {
             Value::Map(pairs) => {
                 let mut commits: Vec<Project> = Vec::new();
@@ -654,11 +649,7 @@ impl<'a> Reader<'a> {
             }
             _ => {
                 let version = self.text(node, "a branch `location`")?;
-                // With problems in `releases`, the list is not known in full.
-                let Some(releases) = releases else {
-                    return Some(BranchStart::Version(version));
-                };
-                if releases.iter().any(|r| r.version.as_str() == version) {
+                if self.versions.contains_key(&version) {
                     return Some(BranchStart::Version(version));
                 }
                 let message = format!(
@@ -988,6 +979,9 @@ mod tests {
                     "{FILE}:7:23: repo `../x`: it climbs out with `..`; name the repository as owner/name, a URL, or a path inside the working folder"
                 ),
                 format!("{FILE}:8:5: the release has no `version`"),
+                format!(
+                    "{FILE}:11:15: the branch starts at version 9.9.9, which `releases` does not list; add the release, or give {{repo: sha}}"
+                ),
             ]
         );
     }

@@ -4,12 +4,14 @@
 use crate::metadata::TagMessage;
 use crate::request::{Project, ReleaseRequest};
 
-/// The message for `project` of entry `release`, made from `branch`.
+/// The message for `project` of entry `release`, made from `branch`; `first` is
+/// the file's [`first_release`](ReleaseRequest::first_release), found once per file.
 pub fn tag_message(
     request: &ReleaseRequest,
     release: usize,
     project: &Project,
     branch: &str,
+    first: Option<usize>,
 ) -> TagMessage {
     let entry = &request.releases[release];
     TagMessage {
@@ -20,7 +22,7 @@ pub fn tag_message(
         series: request.series.clone(),
         branch: branch.to_string(),
         pypi: request.pypi.clone(),
-        first: request.first_release() == Some(release),
+        first: first == Some(release),
         extra: request.metadata.clone(),
     }
 }
@@ -44,11 +46,13 @@ mod tests {
         let request =
             ReleaseRequest::parse(&text, Path::new("deliverables/antelope/oslo.i18n.yaml"))
                 .unwrap();
+        let first = request.first_release();
         let eom = tag_message(
             &request,
             1,
             &request.releases[1].projects[0],
             "stable/2023.1",
+            first,
         );
         assert_eq!(
             eom.render(),
@@ -56,11 +60,17 @@ mod tests {
              meta:diff-start: -\nmeta:series: antelope\nmeta:branch: stable/2023.1\n\
              meta:release-type: release\nmeta:pypi: yes\nmeta:first: no\n"
         );
-        let first = tag_message(&request, 0, &request.releases[0].projects[0], "master");
+        let initial = tag_message(
+            &request,
+            0,
+            &request.releases[0].projects[0],
+            "master",
+            first,
+        );
         assert!(
-            first.render().ends_with("meta:first: yes\n"),
+            initial.render().ends_with("meta:first: yes\n"),
             "{}",
-            first.render()
+            initial.render()
         );
     }
 }

@@ -297,9 +297,9 @@ impl FilePlan {
         let closed = status.is_some_and(|s| s.is_closed(&file.series));
         if closed && !file.is_trailing() {
             out.skipped.push(skip(format!(
-                "series {} is at end of life in {}: its releases and branches are not made any more",
+                "series {} is at end of life ({}): its releases and branches are not made any more",
                 file.series,
-                status.map_or(String::new(), |s| s.path.display().to_string())
+                status.map_or(String::new(), |s| shown(&s.path))
             )));
             return out;
         }
@@ -308,8 +308,9 @@ impl FilePlan {
             .clone()
             .or_else(|| status.map(|s| s.branch_of(&file.series)))
             .unwrap_or_else(|| "-".to_string());
+        let first = file.first_release();
         for index in file.select(selection) {
-            out.tags_of(file, index, &branch, request);
+            out.tags_of(file, index, &branch, first, request);
         }
         if closed {
             if !file.branches.is_empty() {
@@ -326,7 +327,14 @@ impl FilePlan {
         out
     }
 
-    fn tags_of(&mut self, file: &ReleaseRequest, index: usize, branch: &str, request: &TagRequest) {
+    fn tags_of(
+        &mut self,
+        file: &ReleaseRequest,
+        index: usize,
+        branch: &str,
+        first: Option<usize>,
+        request: &TagRequest,
+    ) {
         let release = &file.releases[index];
         let unsigned = release.flags.contains(&ReleaseFlag::SkippedSignature);
         for project in &release.projects {
@@ -358,7 +366,7 @@ impl FilePlan {
             }
             self.refs.push(PlannedRef {
                 kind: RefKind::Tag {
-                    message: tag_message(file, index, project, branch).render(),
+                    message: tag_message(file, index, project, branch, first).render(),
                     unsigned,
                 },
                 repo: project.repo.clone(),
@@ -404,6 +412,16 @@ impl FilePlan {
             });
         }
     }
+}
+
+/// `path` from the working folder when it lies inside it, else as it is.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The series-end entry of `file` after which `branch` is not made again, as

@@ -13,6 +13,7 @@ mod flows;
 mod generate_changelog;
 mod hostile_inputs;
 mod markdown_injection;
+mod openstack_requests;
 mod output_injection;
 mod packaging;
 mod propose_change;
