@@ -53,6 +53,8 @@ const OPENSTACK_KEYS: &[&str] = &[
     "stable-status",
     "cycle-highlights",
     "branches",
+    // Older files name the announcement list; the release job never read it.
+    "send-announcements-to",
 ];
 
 /// The keys every tag message has; `metadata` cannot name them again.
@@ -966,7 +968,7 @@ mod tests {
             problems(&text),
             [
                 format!(
-                    "{FILE}:1:1: unknown key `serie` in the request (expected one of: series, branch, metadata, releases, team, type, launchpad, storyboard, release-model, release-type, release-notes, include-pypi-link, artifact-link-mode, repository-settings, stable-branch-type, stable-status, cycle-highlights, branches)"
+                    "{FILE}:1:1: unknown key `serie` in the request (expected one of: series, branch, metadata, releases, team, type, launchpad, storyboard, release-model, release-type, release-notes, include-pypi-link, artifact-link-mode, repository-settings, stable-branch-type, stable-status, cycle-highlights, branches, send-announcements-to)"
                 ),
                 format!("{FILE}:2:7: `team` must be a text, found a list"),
                 format!(

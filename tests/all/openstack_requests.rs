@@ -648,7 +648,7 @@ fn check_lists_every_problem_of_every_file_and_asks_no_remote() {
             "error: checking the release requests: 6 problems in 2 request files; nothing was asked of any remote:\n\
              \x20 {a}:6:15: the branch starts at version 9.9.9, which `releases` does not list; add the release, or give {{repo: sha}}\n\
              \x20 {a}:10:15: repo `srv/acme/worker.git`: a forge project (owner/name) is named without `.git`: drop the `.git` for the project, or start a repository of the working folder with `./`\n\
-             \x20 {g}:4:1: unknown key `lanchpad` in the request (expected one of: series, branch, metadata, releases, team, type, launchpad, storyboard, release-model, release-type, release-notes, include-pypi-link, artifact-link-mode, repository-settings, stable-branch-type, stable-status, cycle-highlights, branches)\n\
+             \x20 {g}:4:1: unknown key `lanchpad` in the request (expected one of: series, branch, metadata, releases, team, type, launchpad, storyboard, release-model, release-type, release-notes, include-pypi-link, artifact-link-mode, repository-settings, stable-branch-type, stable-status, cycle-highlights, branches, send-announcements-to)\n\
              \x20 {g}:6:14: invalid version `6.6.x`: the part after the numbers is not a pre-release (`-rc.1`, `rc1`, `b2`, `.dev3`) or `.postN`; a request's version is a release (1.2.0, 1.2.0rc1, 1.2.0-rc.1) or the end of a series (<series>-em, -eom, -eol, -last)\n\
              \x20 {g}:11:13: unknown flag `fast` (expected forced or skipped-sig)\n\
              \x20 {g}:14:15: `hash` must be a full commit id (40 hex digits), found `03605c2`\n"
