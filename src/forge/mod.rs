@@ -171,6 +171,19 @@ pub trait TagApi: Send + Sync {
         message: &str,
     ) -> Result<TagCreation, ForgeError>;
 
+    /// The commit branch `name` of `repo` is on, or `None` when it does not exist.
+    async fn branch(&self, repo: &str, name: &str) -> Result<Option<String>, ForgeError>;
+
+    /// Creates branch `name` of `repo` at `commit`. A branch of that name that
+    /// already exists is left as it is and reported as [`TagCreation::AlreadyExists`]
+    /// (read it with [`TagApi::branch`]); no branch is ever moved.
+    async fn create_branch(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+    ) -> Result<TagCreation, ForgeError>;
+
     /// Points the floating tag `name` of `repo` at `commit`, creating it when `exists`
     /// is false. Only update-links calls this, and only for tags the configuration
     /// names as floating: every other tag is never moved. GitHub moves the ref in one
@@ -353,11 +366,11 @@ pub trait CommentApi: Send + Sync {
     ) -> Result<IssueComment, ForgeError>;
 }
 
-/// What [`TagApi::create_annotated_tag`] did.
+/// What [`TagApi::create_annotated_tag`] or [`TagApi::create_branch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagCreation {
     Created,
-    /// A tag of that name was there already; it was not touched.
+    /// A tag or branch of that name was there already; it was not touched.
     AlreadyExists,
 }
 

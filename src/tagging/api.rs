@@ -1,8 +1,10 @@
-//! The API transport: tags made through the forge's REST API ([`Forge`]): on GitHub a
-//! tag object and a `refs/tags/X` ref, on GitLab the repository tags API with a
-//! message. Retries, time-outs and 401/403 hints are the forge layer's.
+//! The API transport: tags and branches made through the forge's REST API
+//! ([`Forge`]): on GitHub a tag object and a `refs/tags/X` ref, a `refs/heads/X` ref
+//! for a branch; on GitLab the repository tags API with a message and the branches
+//! API. Neither ever moves an existing ref. Retries, time-outs and 401/403 hints are
+//! the forge layer's.
 
-use super::{Check, Group, PlannedRef, TagPlan, TagStatus, TaggingError};
+use super::{Check, Group, PlannedRef, RefKind, TagPlan, TagStatus, TaggingError};
 use crate::forge::{Forge, ForgeError, ForgeSettings, TagCreation};
 use std::sync::Arc;
 
@@ -105,25 +107,31 @@ impl Group for ApiGroup {
 }
 
 impl ApiGroup {
-    async fn check(&self, tag: &PlannedRef) -> Result<Check, ForgeError> {
-        if !tag.is_tag() {
-            return Ok(Check::Done(
-                TagStatus::Failed,
-                Some("branches are made through the git transport (--forge git)".into()),
-            ));
+    /// Where the tag or branch is now, if it exists.
+    async fn find(&self, planned: &PlannedRef) -> Result<Option<String>, ForgeError> {
+        match planned.kind {
+            RefKind::Tag { .. } => Ok(self
+                .forge
+                .tag(&self.repo, &planned.name)
+                .await?
+                .map(|t| t.commit)),
+            RefKind::Branch => self.forge.branch(&self.repo, &planned.name).await,
         }
+    }
+
+    async fn check(&self, planned: &PlannedRef) -> Result<Check, ForgeError> {
         // Both questions at once: one round trip instead of two per repository.
         let (found, commit_exists) = tokio::join!(
-            self.forge.tag(&self.repo, &tag.name),
-            self.forge.commit_exists(&self.repo, &tag.commit)
+            self.find(planned),
+            self.forge.commit_exists(&self.repo, &planned.commit)
         );
         if let Some(found) = found? {
-            return Ok(if found.commit == tag.commit {
+            return Ok(if found == planned.commit {
                 Check::Done(TagStatus::Exists, None)
             } else {
                 Check::Done(
                     TagStatus::Conflict,
-                    Some(format!("the remote's tag is on {}", found.commit)),
+                    Some(format!("the remote's {} is on {found}", planned.noun())),
                 )
             });
         }
@@ -132,35 +140,45 @@ impl ApiGroup {
         } else {
             Check::Done(
                 TagStatus::MissingCommit,
-                Some(format!("{} has no commit {}", self.repo, tag.commit)),
+                Some(format!("{} has no commit {}", self.repo, planned.commit)),
             )
         })
     }
 
-    async fn make(&self, tag: &PlannedRef) -> Result<(TagStatus, Option<String>), ForgeError> {
-        let message = tag.message().unwrap_or_default();
-        match self
-            .forge
-            .create_annotated_tag(&self.repo, &tag.name, &tag.commit, message)
-            .await?
-        {
+    async fn make(&self, planned: &PlannedRef) -> Result<(TagStatus, Option<String>), ForgeError> {
+        let creation = match &planned.kind {
+            RefKind::Tag { message, .. } => {
+                self.forge
+                    .create_annotated_tag(&self.repo, &planned.name, &planned.commit, message)
+                    .await?
+            }
+            RefKind::Branch => {
+                self.forge
+                    .create_branch(&self.repo, &planned.name, &planned.commit)
+                    .await?
+            }
+        };
+        match creation {
             TagCreation::Created => Ok((TagStatus::Created, None)),
             // Made by someone else since the preflight: report it as it is.
-            TagCreation::AlreadyExists => match self.forge.tag(&self.repo, &tag.name).await? {
-                Some(found) if found.commit == tag.commit => Ok((
+            TagCreation::AlreadyExists => match self.find(planned).await? {
+                Some(found) if found == planned.commit => Ok((
                     TagStatus::Exists,
                     Some("made by someone else during this run".into()),
                 )),
                 Some(found) => Ok((
                     TagStatus::Conflict,
                     Some(format!(
-                        "the remote's tag is on {} (made during this run)",
-                        found.commit
+                        "the remote's {} is on {found} (made during this run)",
+                        planned.noun()
                     )),
                 )),
                 None => Ok((
                     TagStatus::Failed,
-                    Some("the forge says the tag exists but does not show it".into()),
+                    Some(format!(
+                        "the forge says the {} exists but does not show it",
+                        planned.noun()
+                    )),
                 )),
             },
         }

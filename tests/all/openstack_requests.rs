@@ -7,7 +7,7 @@
 //! moved. Real repositories on a git daemon on 127.0.0.1.
 
 use crate::common::http_git::HttpGitServer;
-use crate::common::{GitServer, Repo, Sandbox};
+use crate::common::{GitServer, MockApi, MockResponse, Repo, Sandbox};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -775,4 +775,187 @@ fn a_remote_the_token_is_not_sent_to_is_told_apart_from_a_refused_token() {
         "{error}"
     );
     assert!(!error.contains("contents: read"), "{error}");
+}
+
+// --- Branches through the forge APIs -------------------------------------------------
+
+const SHA_REQ: &str = "1111111111111111111111111111111111111111";
+const SHA_DEVSTACK: &str = "2222222222222222222222222222222222222222";
+const SHA_ELSEWHERE: &str = "7777777777777777777777777777777777777777";
+
+/// A tagless deliverable (OpenStack's devstack and requirements): a branch at the
+/// given commit of each repository, no releases.
+fn tagless_branches(sb: &Sandbox) {
+    sb.write(
+        "deliverables/gazpacho/tagless.yaml",
+        &format!(
+            "---\nteam: qa\ntype: other\nrelease-model: untagged\nstable-branch-type: tagless\n\
+             branches:\n  - name: stable/2026.1\n    location:\n\
+             \x20     openstack/requirements: {SHA_REQ}\n      openstack/devstack: {SHA_DEVSTACK}\n"
+        ),
+    );
+}
+
+/// GitHub's "Get a reference" / "Create a reference" payload for a branch.
+fn github_branch(status: u16, name: &str, sha: &str) -> MockResponse {
+    MockResponse::json(
+        status,
+        json!({"ref": format!("refs/heads/{name}"), "node_id": "REF_kwDOA", "url": format!("https://api.github.com/repos/openstack/x/git/refs/heads/{name}"),
+               "object": {"type": "commit", "sha": sha, "url": format!("https://api.github.com/repos/openstack/x/git/commits/{sha}")}}),
+    )
+}
+
+#[test]
+fn branches_through_the_github_refs_api_are_made_where_absent_and_never_moved() {
+    use crate::tag_from_request::{github_commit, github_env};
+    let sb = Sandbox::new();
+    tagless_branches(&sb);
+    let api = MockApi::github();
+    for (repo, sha) in [("requirements", SHA_REQ), ("devstack", SHA_DEVSTACK)] {
+        api.on(
+            "GET",
+            &format!("/repos/openstack/{repo}/git/commits/{sha}"),
+            github_commit(sha),
+        );
+    }
+    // requirements has no such branch; devstack has it elsewhere.
+    api.on(
+        "GET",
+        "/repos/openstack/devstack/git/ref/heads/stable/2026.1",
+        github_branch(200, "stable/2026.1", SHA_ELSEWHERE),
+    );
+    api.on(
+        "POST",
+        "/repos/openstack/requirements/git/refs",
+        github_branch(201, "stable/2026.1", SHA_REQ),
+    );
+    let run = github_env(sb.relay("tag-from-request"), &api, "ghs_branch_token_0123")
+        .args(["--request", "deliverables", "--keep-going", "--json"])
+        .run()
+        .expect_code(1);
+    let out = run.json();
+    let statuses: Vec<(&str, &str)> = out["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["repo"].as_str().unwrap(), b["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("openstack/requirements", "created"),
+            ("openstack/devstack", "conflict")
+        ]
+    );
+    let posts = api.requests_to("POST", "/repos/openstack/requirements/git/refs");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].json(),
+        json!({"ref": "refs/heads/stable/2026.1", "sha": SHA_REQ})
+    );
+    assert!(
+        api.requests_to("POST", "/repos/openstack/devstack/git/refs")
+            .is_empty(),
+        "an existing branch is not written to"
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.method != "PATCH" && r.method != "DELETE")
+    );
+    assert!(
+        run.stderr().contains(&format!(
+            "openstack/devstack branch stable/2026.1: conflict (the remote's branch is on {SHA_ELSEWHERE})"
+        )),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// GitLab's "Get single repository branch" / "Create repository branch" payload.
+fn gitlab_branch(status: u16, name: &str, sha: &str) -> MockResponse {
+    MockResponse::json(
+        status,
+        json!({"name": name, "merged": false, "protected": false, "default": false,
+               "developers_can_push": false, "developers_can_merge": false, "can_push": true,
+               "web_url": format!("https://gitlab.example.org/openstack/x/-/tree/{name}"),
+               "commit": {"id": sha, "short_id": &sha[..8], "title": "change", "message": "change",
+                          "author_name": "Dev", "author_email": "dev@example.org",
+                          "created_at": "2026-01-15T12:00:00.000+00:00", "parent_ids": [],
+                          "web_url": format!("https://gitlab.example.org/openstack/x/-/commit/{sha}")}}),
+    )
+}
+
+#[test]
+fn branches_through_the_gitlab_branches_api_are_made_where_absent_and_never_moved() {
+    use crate::tag_from_request::gitlab_commit;
+    let sb = Sandbox::new();
+    tagless_branches(&sb);
+    let api = MockApi::gitlab();
+    for (repo, sha) in [("requirements", SHA_REQ), ("devstack", SHA_DEVSTACK)] {
+        api.on(
+            "GET",
+            &format!("/api/v4/projects/openstack%2F{repo}/repository/commits/{sha}"),
+            gitlab_commit(sha),
+        );
+    }
+    api.on(
+        "POST",
+        "/api/v4/projects/openstack%2Frequirements/repository/branches",
+        gitlab_branch(201, "stable/2026.1", SHA_REQ),
+    );
+    // devstack's branch appears between the preflight and the write, elsewhere.
+    api.on(
+        "POST",
+        "/api/v4/projects/openstack%2Fdevstack/repository/branches",
+        MockResponse::json(400, json!({"message": "Branch already exists"})),
+    );
+    let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = reads.clone();
+    api.handle(move |r| {
+        (r.method == "GET"
+            && r.path
+                == "/api/v4/projects/openstack%2Fdevstack/repository/branches/stable%2F2026.1")
+            .then(|| {
+                if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    MockResponse::json(404, json!({"message": "404 Branch Not Found"}))
+                } else {
+                    gitlab_branch(200, "stable/2026.1", SHA_ELSEWHERE)
+                }
+            })
+    });
+    let token = "glpat-branches-0123";
+    let run = sb
+        .relay("tag-from-request")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", api.url()),
+        ])
+        .args(["--token", token, "--request", "deliverables", "--json"])
+        .run()
+        .expect_code(1);
+    run.assert_hides(token);
+    let out = run.json();
+    assert_eq!(out["branches"][0]["status"], "created");
+    assert_eq!(out["branches"][1]["status"], "conflict");
+    assert_eq!(
+        out["branches"][1]["detail"],
+        format!("the remote's branch is on {SHA_ELSEWHERE} (made during this run)")
+    );
+    let created = api.requests_to(
+        "POST",
+        "/api/v4/projects/openstack%2Frequirements/repository/branches",
+    );
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0].query,
+        format!("branch=stable%2F2026.1&ref={SHA_REQ}")
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.method != "PUT" && r.method != "DELETE")
+    );
 }

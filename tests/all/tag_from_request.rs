@@ -842,7 +842,7 @@ fn api_request(sb: &Sandbox) {
 }
 
 /// GitHub's "Get a commit object" payload.
-fn github_commit(sha: &str) -> MockResponse {
+pub(crate) fn github_commit(sha: &str) -> MockResponse {
     MockResponse::json(
         200,
         json!({"sha": sha, "node_id": "C_1", "url": format!("https://api.github.com/repos/acme/api/git/commits/{sha}"),
@@ -874,7 +874,7 @@ fn github_ref(status: u16, name: &str, sha: &str, kind: &str) -> MockResponse {
     )
 }
 
-fn github_env(run: common::Relay, api: &MockApi, token: &str) -> common::Relay {
+pub(crate) fn github_env(run: common::Relay, api: &MockApi, token: &str) -> common::Relay {
     run.env("GITHUB_ACTIONS", "true")
         .env("GITHUB_API_URL", api.url())
         .env("GITHUB_SERVER_URL", "https://github.example.org")
@@ -1141,7 +1141,7 @@ fn github_missing_commit_aborts_before_any_write_and_403_names_the_permission() 
 
 // --- GitLab API --------------------------------------------------------------------
 
-fn gitlab_commit(sha: &str) -> MockResponse {
+pub(crate) fn gitlab_commit(sha: &str) -> MockResponse {
     MockResponse::json(
         200,
         json!({"id": sha, "short_id": &sha[..8], "title": "feat: x", "message": "feat: x", "author_name": "Dev",

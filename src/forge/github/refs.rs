@@ -79,6 +79,10 @@ impl GitHub {
     fn tag_ref_path(repo: &str, name: &str) -> String {
         GitHub::repo_path(repo, &format!("/git/ref/tags/{}", encode_path(name)))
     }
+
+    fn branch_ref_path(repo: &str, name: &str) -> String {
+        GitHub::repo_path(repo, &format!("/git/ref/heads/{}", encode_path(name)))
+    }
 }
 
 #[async_trait::async_trait]
@@ -183,6 +187,44 @@ impl TagApi for GitHub {
                     Some(existing) if existing.object.sha == created.sha => {
                         Ok(TagCreation::Created)
                     }
+                    Some(_) => Ok(TagCreation::AlreadyExists),
+                    None => Err(error),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/ref/heads/{branch}` ("Get a reference").
+    async fn branch(&self, repo: &str, name: &str) -> Result<Option<String>, ForgeError> {
+        let request = Request::get(GitHub::branch_ref_path(repo, name))
+            .what(format!("GET branch {name} of {repo}"))
+            .needs("contents: read");
+        Ok(self
+            .api
+            .optional::<GitRef>(&request)
+            .await?
+            .map(|found| found.object.sha))
+    }
+
+    /// `POST /repos/{owner}/{repo}/git/refs` with `{ref: refs/heads/X, sha}` ("Create a
+    /// reference"): it never moves a branch; one already there is a 422.
+    async fn create_branch(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let create = Request::post(GitHub::repo_path(repo, "/git/refs"))
+            .what(format!("POST ref refs/heads/{name} of {repo}"))
+            .needs("contents: write")
+            .json(&serde_json::json!({"ref": format!("refs/heads/{name}"), "sha": commit}));
+        match self.api.send(&create).await {
+            Ok(_) => Ok(TagCreation::Created),
+            // 422 "Reference already exists" (perhaps ours, its answer lost): the
+            // branch itself says where it is.
+            Err(error @ ForgeError::Conflict { status: 422, .. }) => {
+                match self.branch(repo, name).await? {
                     Some(_) => Ok(TagCreation::AlreadyExists),
                     None => Err(error),
                 }

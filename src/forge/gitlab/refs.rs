@@ -20,6 +20,12 @@ struct TagCommit {
     id: String,
 }
 
+/// `GET /projects/:id/repository/branches/:branch` ("Get single repository branch").
+#[derive(Deserialize)]
+struct Branch {
+    commit: TagCommit,
+}
+
 /// `GET /projects/:id` ("Get a single project").
 #[derive(Deserialize)]
 struct Project {
@@ -126,6 +132,49 @@ impl TagApi for GitLab {
             Err(
                 error @ (ForgeError::Unexpected { status: 400, .. } | ForgeError::Conflict { .. }),
             ) => match self.tag(repo, name).await? {
+                Some(_) => Ok(TagCreation::AlreadyExists),
+                None => Err(error),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn branch(&self, repo: &str, name: &str) -> Result<Option<String>, ForgeError> {
+        let request = Request::get(GitLab::project(
+            repo,
+            &format!("/repository/branches/{}", encode_segment(name)),
+        ))
+        .what(format!("GET branch {name} of {repo}"))
+        .needs("read_api or read_repository");
+        Ok(self
+            .api
+            .optional::<Branch>(&request)
+            .await?
+            .map(|b| b.commit.id))
+    }
+
+    /// `POST /projects/:id/repository/branches` with `branch` and `ref` ("Create
+    /// repository branch"): a branch already there is a 400, never moved.
+    async fn create_branch(
+        &self,
+        repo: &str,
+        name: &str,
+        commit: &str,
+    ) -> Result<TagCreation, ForgeError> {
+        let request = Request::post(GitLab::project(repo, "/repository/branches"))
+            .query("branch", name)
+            .query("ref", commit)
+            .what(format!("POST branch {name} of {repo}"))
+            .needs(
+                "api (creating a branch through the API needs the `api` scope and the \
+                 Developer role; a git push needs `write_repository`)",
+            );
+        match self.api.send(&request).await {
+            Ok(_) => Ok(TagCreation::Created),
+            // 400 "Branch already exists": the branch itself says whether that is so.
+            Err(
+                error @ (ForgeError::Unexpected { status: 400, .. } | ForgeError::Conflict { .. }),
+            ) => match self.branch(repo, name).await? {
                 Some(_) => Ok(TagCreation::AlreadyExists),
                 None => Err(error),
             },
