@@ -52,8 +52,14 @@ struct Cli {
     #[arg(long)]
     dry_run: bool,
     /// Validate the request files and print the plan; ask no remote, write nothing (exit 2 lists every problem)
-    #[arg(long, conflicts_with_all = ["dry_run", "keep_going", "sign"])]
+    #[arg(long, conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals"])]
     check: bool,
+    /// Write who proposed, merged and approved the request into each tag (meta:release:… lines, from the pull or merge request that merged it; --forge github or gitlab)
+    #[arg(long)]
+    approvals: bool,
+    /// The requests repository on the forge, for --approvals [default: the repository the pipeline runs in]
+    #[arg(long, value_name = "OWNER/NAME")]
+    requests_repo: Option<String>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
@@ -77,6 +83,17 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         keep_going: cli.keep_going,
         dry_run: cli.dry_run || cli.check,
         remote_url_template: cli.remote_url_template.clone().filter(|t| !t.is_empty()),
+        approvals: cli.approvals,
+        requests_repo: cli
+            .requests_repo
+            .clone()
+            .filter(|r| !r.is_empty())
+            .or_else(|| {
+                session
+                    .ctx
+                    .repository(settings.platform)
+                    .map(str::to_string)
+            }),
     };
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
@@ -259,7 +276,7 @@ fn to_report(report: &TagReport) -> Report {
     Report {
         outputs,
         summary: Some(summary_markdown(report)),
-        warnings: Vec::new(),
+        warnings: report.warnings.clone(),
         failure: report.failure(),
     }
 }

@@ -3,12 +3,13 @@
 //! talks to.
 //!
 //! The trait is split by area ([`TagApi`], [`ChangeRequestApi`], [`CiApi`],
-//! [`ReleaseApi`], [`CommentApi`]); a client file per area holds that area's
+//! [`ReleaseApi`], [`CommentApi`], [`ApprovalApi`]); a client file per area holds that area's
 //! endpoints and wire types. Beneath both clients lies one [`transport`]: the token,
 //! redirects, paging, writes that must not happen twice, and, through [`http`],
 //! retries, rate limits and the mapping of statuses to [`ForgeError`]s that say which
 //! permission is missing.
 
+pub mod approvals;
 pub mod changes;
 mod github;
 mod gitlab;
@@ -16,6 +17,7 @@ pub mod http;
 pub mod releases;
 pub mod transport;
 
+pub use approvals::{MergedChange, Person};
 pub use changes::{
     AutoMerge, ChangeRequest, ChangeRequestDraft, CiJob, CommitCi, IssueComment, JobState,
     RemoteCommit,
@@ -146,7 +148,7 @@ pub struct RemoteTag {
 }
 
 /// What the tools need from a forge: every area below, and which forge it is.
-pub trait Forge: TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi {
+pub trait Forge: TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi {
     fn platform(&self) -> Platform;
 }
 
@@ -364,6 +366,19 @@ pub trait CommentApi: Send + Sync {
         id: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError>;
+}
+
+/// Who proposed, merged and approved a change: tag-from-request's approval trail.
+#[async_trait::async_trait]
+pub trait ApprovalApi: Send + Sync {
+    /// The change request whose merge made commit `sha` of `repo` (a merge, squash or
+    /// rebase commit), with its author, merger and approving reviewers; `None` when
+    /// the commit came without one (a direct push).
+    async fn merged_change_request(
+        &self,
+        repo: &str,
+        sha: &str,
+    ) -> Result<Option<MergedChange>, ForgeError>;
 }
 
 /// What [`TagApi::create_annotated_tag`] or [`TagApi::create_branch`] did.

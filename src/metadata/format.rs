@@ -212,6 +212,13 @@ impl std::fmt::Display for ReleaseKind {
     }
 }
 
+/// One `meta:<key>: <value>` line with its newline: the value on one line, without
+/// trailing white space.
+pub fn meta_line(key: &str, value: &str) -> String {
+    let value = value.replace(['\r', '\n'], " ");
+    format!("{}\n", format!("meta:{key}: {value}").trim_end())
+}
+
 /// The message tag-from-request writes: byte for byte what OpenStack's `release.sh`
 /// writes for the same entry (README "Tag message"), so that tags made by either are
 /// read by both.
@@ -245,11 +252,7 @@ impl TagMessage {
     pub fn render(&self) -> String {
         let kind = self.kind();
         let mut out = format!("{} {} {}\n\n", self.project, self.version, kind);
-        let mut line = |key: &str, value: &str| {
-            let value = value.replace(['\r', '\n'], " ");
-            out.push_str(format!("meta:{key}: {value}").trim_end());
-            out.push('\n');
-        };
+        let mut line = |key: &str, value: &str| out.push_str(&meta_line(key, value));
         line("version", &self.version);
         if let Some(team) = &self.team {
             line("team", team);

@@ -5,7 +5,7 @@
 pub mod format;
 pub mod read;
 
-pub use format::{ReleaseKind, TagMessage, TagMetadata};
+pub use format::{ReleaseKind, TagMessage, TagMetadata, meta_line};
 pub use read::{ReadRequest, TagMetadataReport, TagSource};
 
 /// Errors of reading tag metadata.

@@ -65,20 +65,7 @@ pub fn changed_since(
     }
     let mut out = Vec::new();
     for path in paths {
-        let absolute = std::fs::canonicalize(path).map_err(|source| RequestError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let dir = absolute.parent().unwrap_or(Path::new("/"));
-        let git = Git::new(dir);
-        let top = git.run(["rev-parse", "--show-toplevel"]).map_err(|_| {
-            RequestError::Revision(format!(
-                "--changed-since needs the request files in a git repository; {} is not in one",
-                path.display()
-            ))
-        })?;
-        let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
-        let git = Git::new(&top);
+        let (git, top, relative) = holding_repository(path, "--changed-since")?;
         if git
             .resolve(&format!("{rev}^{{commit}}"))
             .ok()
@@ -90,10 +77,6 @@ pub fn changed_since(
                 top.display()
             )));
         }
-        let relative = absolute
-            .strip_prefix(&top)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| absolute.to_string_lossy().into_owned());
         let diff = git
             .run([
                 "diff",
@@ -138,6 +121,52 @@ pub fn changed_since(
         ));
     }
     Ok(out)
+}
+
+/// The git repository that holds request file `path` (for the message: what needs
+/// it), its top folder, and the file's path inside it.
+fn holding_repository(path: &Path, what: &str) -> Result<(Git, PathBuf, String), RequestError> {
+    let absolute = std::fs::canonicalize(path).map_err(|source| RequestError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let dir = absolute.parent().unwrap_or(Path::new("/"));
+    let top = Git::new(dir)
+        .run(["rev-parse", "--show-toplevel"])
+        .map_err(|_| {
+            RequestError::Revision(format!(
+                "{what} needs the request files in a git repository; {} is not in one",
+                path.display()
+            ))
+        })?;
+    let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
+    let relative = absolute
+        .strip_prefix(&top)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| absolute.to_string_lossy().into_owned());
+    Ok((Git::new(&top), top, relative))
+}
+
+/// The commit that brought the current content of request file `path`: the newest
+/// commit since `since` that changed it, else (no `since`, or none changed it) the
+/// repository's `HEAD` — the merge whose change request holds the approval trail.
+pub fn merging_commit(path: &Path, since: Option<&str>) -> Result<String, RequestError> {
+    let (git, _, relative) = holding_repository(path, "--approvals")?;
+    let failed = |e: crate::git::GitError| RequestError::Revision(e.to_string());
+    if let Some(rev) = since {
+        let range = format!("{rev}..HEAD");
+        let newest = git
+            .run(["log", "-1", "--format=%H", &range, "--", &relative])
+            .map_err(failed)?;
+        if !newest.trim().is_empty() {
+            return Ok(newest.trim().to_string());
+        }
+    }
+    Ok(git
+        .run(["rev-parse", "HEAD"])
+        .map_err(failed)?
+        .trim()
+        .to_string())
 }
 
 /// The `releases[].version` and `branches[].name` texts of a request file, read

@@ -16,6 +16,7 @@
 //! [`api`] (the forge's REST API through [`crate::forge::Forge`]).
 
 pub mod api;
+mod approvals;
 pub mod git;
 mod message;
 mod plan;
@@ -50,6 +51,10 @@ pub struct TagRequest {
     pub dry_run: bool,
     /// `owner/name` → remote URL for the git transport (`{repo}` is replaced).
     pub remote_url_template: Option<String>,
+    /// Write the approval trail of the change request that merged each entry.
+    pub approvals: bool,
+    /// The requests repository on the forge (`owner/name`), for the approval trail.
+    pub requests_repo: Option<String>,
 }
 
 /// What became of one tag or branch.
@@ -125,6 +130,8 @@ pub struct TagReport {
     pub files: Vec<PathBuf>,
     /// Files and branches left alone, with the reason.
     pub skipped: Vec<Skipped>,
+    /// What the reader should know that did not stop the run.
+    pub warnings: Vec<String>,
 }
 
 impl TagReport {
@@ -144,6 +151,7 @@ impl TagReport {
             aborted: false,
             files: plan.files.clone(),
             skipped: plan.skipped.clone(),
+            warnings: Vec::new(),
         }
     }
 
@@ -229,6 +237,9 @@ pub enum TaggingError {
     Usage(String),
     #[error(transparent)]
     Forge(#[from] ForgeError),
+    /// The forge could not say who proposed and approved the request.
+    #[error("{0}")]
+    Approvals(String),
 }
 
 /// One problem as it is; several as a count and one line each.
@@ -303,7 +314,8 @@ pub async fn tag_from_request(
     run(&plan, request, settings, progress).await
 }
 
-/// Runs a plan: the preflight, the decision, the writes.
+/// Runs a plan: the approval trail when asked for, the preflight, the decision, the
+/// writes.
 pub async fn run(
     plan: &TagPlan,
     request: &TagRequest,
@@ -317,16 +329,47 @@ pub async fn run(
         ))
         .into());
     }
-    Ok(match settings.platform {
+    let mut plan = plan.clone();
+    let warnings = if request.approvals {
+        with_approvals(&mut plan, request, settings).await?
+    } else {
+        Vec::new()
+    };
+    let mut report = match settings.platform {
         Platform::Git => {
-            let groups = git::groups(plan, request, settings)?;
-            orchestrate(plan, groups, request, progress).await
+            let groups = git::groups(&plan, request, settings)?;
+            orchestrate(&plan, groups, request, progress).await
         }
         Platform::GitHub | Platform::GitLab => {
-            let groups = api::groups(plan, settings).await?;
-            orchestrate(plan, groups, request, progress).await
+            let groups = api::groups(&plan, settings).await?;
+            orchestrate(&plan, groups, request, progress).await
         }
-    })
+    };
+    report.warnings = warnings;
+    Ok(report)
+}
+
+/// Adds the approval trail to the plan's tags, read through the forge's API.
+async fn with_approvals(
+    plan: &mut TagPlan,
+    request: &TagRequest,
+    settings: &ForgeSettings,
+) -> Result<Vec<String>, TaggingError> {
+    if settings.platform == Platform::Git {
+        return Err(TaggingError::Usage(
+            "--approvals reads the pull or merge request through the forge's API: give --forge github or --forge gitlab".into(),
+        ));
+    }
+    let Some(repo) = request.requests_repo.as_deref() else {
+        return Err(TaggingError::Usage(
+            "--approvals needs the requests repository on the forge: pass --requests-repo OWNER/NAME (default: the repository the pipeline runs in)".into(),
+        ));
+    };
+    if plan.tags().next().is_none() {
+        return Ok(Vec::new());
+    }
+    let forge = crate::forge::connect(settings).await?;
+    approvals::add_trails(&mut plan.refs, forge.as_ref(), repo).await
 }
 
 /// The decision between the preflight and the writes: abort when any tag has a
@@ -483,6 +526,7 @@ pub(crate) async fn orchestrate<G: Group>(
         aborted,
         files: plan.files.clone(),
         skipped: plan.skipped.clone(),
+        warnings: Vec::new(),
     }
 }
 
@@ -510,6 +554,8 @@ mod tests {
             keep_going,
             dry_run,
             remote_url_template: None,
+            approvals: false,
+            requests_repo: None,
         }
     }
 

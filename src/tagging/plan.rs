@@ -8,7 +8,7 @@
 use super::message::tag_message;
 use super::{TagRequest, TaggingError};
 use crate::Location;
-use crate::request::changed::{changed_since, expand};
+use crate::request::changed::{changed_since, expand, merging_commit};
 use crate::request::{
     BranchStart, ReleaseFlag, ReleaseRequest, RequestError, Selection, SeriesStatus, check_tag_name,
 };
@@ -43,6 +43,9 @@ pub struct PlannedRef {
     /// The request file and the entry's position in it.
     pub request: PathBuf,
     pub location: Location,
+    /// The commit of the requests repository that brought the entry (for the approval
+    /// trail; known only when it is asked for).
+    pub source_commit: Option<String>,
 }
 
 impl PlannedRef {
@@ -114,7 +117,13 @@ impl TagPlan {
             let status = series
                 .for_request(&file.path)
                 .map_err(|e| problems_error(vec![e]))?;
-            let file_plan = FilePlan::of(file, selection, status.as_deref(), request);
+            let mut file_plan = FilePlan::of(file, selection, status.as_deref(), request);
+            if request.approvals && !file_plan.refs.is_empty() {
+                let commit = merging_commit(&file.path, request.changed_since.as_deref())?;
+                for planned in &mut file_plan.refs {
+                    planned.source_commit = Some(commit.clone());
+                }
+            }
             plan.skipped.extend(file_plan.skipped);
             problems.extend(file_plan.problems);
             for planned in file_plan.refs {
@@ -375,6 +384,7 @@ impl FilePlan {
                 version: Some(release.version.to_string()),
                 request: file.path.clone(),
                 location: project.location.clone(),
+                source_commit: None,
             });
         }
     }
@@ -409,6 +419,7 @@ impl FilePlan {
                 version: version.clone(),
                 request: file.path.clone(),
                 location: entry.location.clone(),
+                source_commit: None,
             });
         }
     }

@@ -959,3 +959,375 @@ fn branches_through_the_gitlab_branches_api_are_made_where_absent_and_never_move
             .all(|r| r.method != "PUT" && r.method != "DELETE")
     );
 }
+
+// --- The approval trail --------------------------------------------------------------
+
+const SHA_API: &str = "3333333333333333333333333333333333333333";
+
+/// A requests repository whose last commit (a merge) adds release 1.2.0 of acme/api;
+/// returns (the commit before, the merge).
+fn merged_request(sb: &Sandbox) -> (String, String) {
+    let requests = sb.repo("releases");
+    let file = "deliverables/2026.1/api.yaml";
+    let entry = |v: &str| {
+        format!(
+            "  - version: {v}\n    projects:\n      - repo: acme/api\n        hash: {SHA_API}\n"
+        )
+    };
+    let before = requests.commit(
+        file,
+        &format!("team: web\nreleases:\n{}", entry("1.1.0")),
+        "api 1.1.0",
+    );
+    let merge = requests.commit(
+        file,
+        &format!("team: web\nreleases:\n{}{}", entry("1.1.0"), entry("1.2.0")),
+        "Merge pull request #7 from jane/api-1.2.0",
+    );
+    (before, merge)
+}
+
+fn github_user(login: &str) -> serde_json::Value {
+    json!({"login": login, "id": 1, "node_id": "U_1", "avatar_url": "https://avatars.githubusercontent.com/u/1",
+           "gravatar_id": "", "url": format!("https://api.github.com/users/{login}"),
+           "html_url": format!("https://github.com/{login}"), "followers_url": "https://api.github.com/x",
+           "following_url": "https://api.github.com/x", "gists_url": "https://api.github.com/x",
+           "starred_url": "https://api.github.com/x", "subscriptions_url": "https://api.github.com/x",
+           "organizations_url": "https://api.github.com/x", "repos_url": "https://api.github.com/x",
+           "events_url": "https://api.github.com/x", "received_events_url": "https://api.github.com/x",
+           "type": "User", "site_admin": false})
+}
+
+/// A pull request as "List pull requests associated with a commit" and "Get a pull
+/// request" return it (`merged_by` only in the latter).
+fn github_pull(number: u64, merge_sha: &str, full: bool) -> serde_json::Value {
+    let url = format!("https://api.github.com/repos/acme/releases/pulls/{number}");
+    let branch = |name: &str, sha: &str| {
+        json!({"label": format!("acme:{name}"), "ref": name, "sha": sha, "user": github_user("acme"),
+               "repo": {"id": 9, "name": "releases", "full_name": "acme/releases"}})
+    };
+    let mut pull = json!({
+        "url": url, "id": 70, "node_id": "PR_7", "html_url": format!("https://github.com/acme/releases/pull/{number}"),
+        "diff_url": format!("https://github.com/acme/releases/pull/{number}.diff"),
+        "patch_url": format!("https://github.com/acme/releases/pull/{number}.patch"),
+        "issue_url": format!("https://api.github.com/repos/acme/releases/issues/{number}"),
+        "commits_url": format!("{url}/commits"), "review_comments_url": format!("{url}/comments"),
+        "review_comment_url": "https://api.github.com/repos/acme/releases/pulls/comments{/number}",
+        "comments_url": format!("https://api.github.com/repos/acme/releases/issues/{number}/comments"),
+        "statuses_url": format!("https://api.github.com/repos/acme/releases/statuses/{merge_sha}"),
+        "number": number, "state": "closed", "locked": false, "title": "Release api 1.2.0",
+        "user": github_user("jane"), "body": "Please release.", "labels": [], "milestone": null,
+        "created_at": "2026-01-14T10:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
+        "closed_at": "2026-01-15T12:00:00Z", "merged_at": "2026-01-15T12:00:00Z",
+        "merge_commit_sha": merge_sha, "assignee": null, "head": branch("api-1.2.0", SHA_API),
+        "base": branch("main", SHA_API), "_links": {"self": {"href": url}},
+        "author_association": "CONTRIBUTOR", "auto_merge": null});
+    if full {
+        for (key, value) in [
+            ("merged", json!(true)),
+            ("mergeable", json!(null)),
+            ("mergeable_state", json!("unknown")),
+            ("merged_by", github_user("rm")),
+            ("comments", json!(0)),
+            ("review_comments", json!(0)),
+            ("maintainer_can_modify", json!(false)),
+            ("commits", json!(1)),
+            ("additions", json!(4)),
+            ("deletions", json!(0)),
+            ("changed_files", json!(1)),
+        ] {
+            pull[key] = value;
+        }
+    }
+    pull
+}
+
+fn github_review(id: u64, login: &str, state: &str) -> serde_json::Value {
+    json!({"id": id, "node_id": format!("PRR_{id}"), "user": github_user(login), "body": "",
+           "state": state, "commit_id": SHA_API,
+           "html_url": format!("https://github.com/acme/releases/pull/7#pullrequestreview-{id}"),
+           "pull_request_url": "https://api.github.com/repos/acme/releases/pulls/7",
+           "_links": {"html": {"href": "https://github.com/acme/releases/pull/7"},
+                      "pull_request": {"href": "https://api.github.com/repos/acme/releases/pulls/7"}},
+           "submitted_at": "2026-01-15T11:00:00Z", "author_association": "MEMBER"})
+}
+
+#[test]
+fn approvals_on_github_come_from_the_pull_request_that_merged_the_request() {
+    use crate::tag_from_request::{github_commit, github_env};
+    let sb = Sandbox::new();
+    let (before, merge) = merged_request(&sb);
+    let api = MockApi::github();
+    api.on(
+        "GET",
+        &format!("/repos/acme/releases/commits/{merge}/pulls"),
+        MockResponse::json(200, json!([github_pull(7, &merge, false)])),
+    );
+    api.on(
+        "GET",
+        "/repos/acme/releases/pulls/7",
+        MockResponse::json(200, github_pull(7, &merge, true)),
+    );
+    api.on(
+        "GET",
+        "/repos/acme/releases/pulls/7/reviews",
+        MockResponse::json(
+            200,
+            json!([
+                github_review(1, "ann", "APPROVED"),
+                github_review(2, "bob", "CHANGES_REQUESTED"),
+                github_review(3, "bob", "APPROVED"),
+                github_review(4, "cid", "COMMENTED"),
+            ]),
+        ),
+    );
+    for (login, name) in [
+        ("jane", json!("Jane Doe")),
+        ("rm", json!(null)),
+        ("ann", json!("Ann Lee")),
+        ("bob", json!("Bob Roe")),
+    ] {
+        let mut profile = github_user(login);
+        profile["name"] = name;
+        api.on(
+            "GET",
+            &format!("/users/{login}"),
+            MockResponse::json(200, profile),
+        );
+    }
+    api.on(
+        "GET",
+        &format!("/repos/acme/api/git/commits/{SHA_API}"),
+        github_commit(SHA_API),
+    );
+    api.handle(|r| {
+        (r.method == "POST" && r.path == "/repos/acme/api/git/tags").then(|| {
+            MockResponse::json(
+                201,
+                json!({"node_id": "TAG_1", "tag": "1.2.0", "sha": "9999999999999999999999999999999999999999",
+                       "url": "https://api.github.com/x", "message": r.json()["message"],
+                       "tagger": {"name": "bot", "email": "bot@example.org", "date": "2026-01-15T12:00:00Z"},
+                       "object": {"type": "commit", "sha": SHA_API, "url": "https://api.github.com/x"},
+                       "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null}}),
+            )
+        })
+    });
+    api.on(
+        "POST",
+        "/repos/acme/api/git/refs",
+        MockResponse::json(201, json!({"ref": "refs/tags/1.2.0", "node_id": "REF_1", "url": "https://api.github.com/x",
+            "object": {"type": "tag", "sha": "9999999999999999999999999999999999999999", "url": "https://api.github.com/x"}})),
+    );
+    let run = github_env(sb.relay("tag-from-request"), &api, "ghs_approvals_0123")
+        .env("GITHUB_REPOSITORY", "acme/releases")
+        .current_dir(sb.path().join("releases"))
+        .args([
+            "--request",
+            "deliverables",
+            "--changed-since",
+            before.as_str(),
+            "--approvals",
+            "--json",
+        ])
+        .run()
+        .success();
+    let posted = api.requests_to("POST", "/repos/acme/api/git/tags");
+    assert_eq!(
+        posted[0].json()["message"],
+        "api 1.2.0 release\n\nmeta:version: 1.2.0\nmeta:team: web\nmeta:diff-start: -\nmeta:series: 2026.1\n\
+         meta:branch: -\nmeta:release-type: release\nmeta:pypi: no\nmeta:first: no\n\
+         meta:release:Author: Jane Doe (@jane)\nmeta:release:Merged-By: @rm\n\
+         meta:release:Approved-By: Ann Lee (@ann)\nmeta:release:Approved-By: Bob Roe (@bob)\n\
+         meta:release:Change-Request: https://github.com/acme/releases/pull/7\n"
+    );
+    assert_eq!(
+        run.json()["tags"][0]["message"],
+        posted[0].json()["message"]
+    );
+    // One look-up of the merge's pull request, however many tags it brought.
+    assert_eq!(
+        api.requests_to(
+            "GET",
+            &format!("/repos/acme/releases/commits/{merge}/pulls")
+        )
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn approvals_the_token_may_not_read_stop_the_run_before_any_write() {
+    let sb = Sandbox::new();
+    let (before, merge) = merged_request(&sb);
+    let api = MockApi::github();
+    api.on(
+        "GET",
+        &format!("/repos/acme/releases/commits/{merge}/pulls"),
+        MockResponse::json(403, json!({"message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit",
+            "status": "403"})),
+    );
+    let run = crate::tag_from_request::github_env(
+        sb.relay("tag-from-request"),
+        &api,
+        "ghs_approvals_0123",
+    )
+    .current_dir(sb.path().join("releases"))
+    .args([
+        "--request",
+        "deliverables",
+        "--changed-since",
+        before.as_str(),
+        "--approvals",
+    ])
+    .args(["--requests-repo", "acme/releases"])
+    .run()
+    .expect_code(1);
+    assert!(
+        run.stderr().contains(&format!(
+            "error: tagging from the release request: reading the approval trail of commit {merge} of acme/releases: \
+             GET pull requests of commit {merge} in acme/releases: 403 — the token lacks a permission: \
+             `pull-requests: read` and `contents: read`"
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        api.requests().iter().all(|r| r.method == "GET"),
+        "nothing written"
+    );
+
+    // Without a forge API there is no trail to read.
+    let run = sb
+        .relay("tag-from-request")
+        .current_dir(sb.path().join("releases"))
+        .args(["--forge", "git", "--request", "deliverables", "--approvals"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "--approvals reads the pull or merge request through the forge's API: give --forge github or --forge gitlab"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn approvals_on_gitlab_come_from_the_merge_request_and_its_approvals() {
+    use crate::tag_from_request::gitlab_commit;
+    let sb = Sandbox::new();
+    let (before, merge) = merged_request(&sb);
+    let api = MockApi::gitlab();
+    let user = |username: &str, name: &str| {
+        json!({"id": 1, "username": username, "name": name, "state": "active",
+               "avatar_url": null, "web_url": format!("https://gitlab.example.org/{username}")})
+    };
+    api.on(
+        "GET",
+        &format!("/api/v4/projects/acme%2Freleases/repository/commits/{merge}/merge_requests"),
+        MockResponse::json(200, json!([{
+            "id": 30, "iid": 3, "project_id": 5, "title": "Release api 1.2.0", "description": "",
+            "state": "merged", "created_at": "2026-01-14T10:00:00.000Z", "updated_at": "2026-01-15T12:00:00.000Z",
+            "merged_at": "2026-01-15T12:00:00.000Z", "target_branch": "main", "source_branch": "api-1.2.0",
+            "author": user("jane", "Jane Doe"), "merge_user": user("rm", "Release Manager"),
+            "merged_by": user("rm", "Release Manager"), "sha": SHA_API, "merge_commit_sha": merge,
+            "squash_commit_sha": null, "web_url": "https://gitlab.example.org/acme/releases/-/merge_requests/3"}])),
+    );
+    api.on(
+        "GET",
+        "/api/v4/projects/acme%2Freleases/merge_requests/3/approvals",
+        MockResponse::json(
+            200,
+            json!({"id": 30, "iid": 3, "project_id": 5, "approved": true,
+            "approvals_required": 1, "approvals_left": 0,
+            "approved_by": [{"user": user("ann", "Ann Lee")}]}),
+        ),
+    );
+    api.on(
+        "GET",
+        &format!("/api/v4/projects/acme%2Fapi/repository/commits/{SHA_API}"),
+        gitlab_commit(SHA_API),
+    );
+    api.on(
+        "POST",
+        "/api/v4/projects/acme%2Fapi/repository/tags",
+        MockResponse::json(
+            201,
+            json!({"name": "1.2.0", "message": "m", "target": SHA_API,
+            "commit": {"id": SHA_API}, "release": null, "protected": false}),
+        ),
+    );
+    sb.relay("tag-from-request")
+        .current_dir(sb.path().join("releases"))
+        .env("CI_PROJECT_PATH", "acme/releases")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", api.url()),
+            "--token",
+            "glpat-trail-0123",
+        ])
+        .args([
+            "--request",
+            "deliverables",
+            "--changed-since",
+            before.as_str(),
+            "--approvals",
+        ])
+        .run()
+        .success();
+    let posted = api.requests_to("POST", "/api/v4/projects/acme%2Fapi/repository/tags");
+    let message = posted[0].json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.ends_with(
+            "meta:first: no\nmeta:release:Author: Jane Doe (@jane)\nmeta:release:Merged-By: Release Manager (@rm)\n\
+             meta:release:Approved-By: Ann Lee (@ann)\n\
+             meta:release:Change-Request: https://gitlab.example.org/acme/releases/-/merge_requests/3\n"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_commit_without_a_pull_request_is_tagged_without_a_trail_and_says_so() {
+    use crate::tag_from_request::{github_commit, github_env};
+    let sb = Sandbox::new();
+    let (before, merge) = merged_request(&sb);
+    let api = MockApi::github();
+    api.on(
+        "GET",
+        &format!("/repos/acme/releases/commits/{merge}/pulls"),
+        MockResponse::json(200, json!([])),
+    );
+    api.on(
+        "GET",
+        &format!("/repos/acme/api/git/commits/{SHA_API}"),
+        github_commit(SHA_API),
+    );
+    let run = github_env(sb.relay("tag-from-request"), &api, "ghs_approvals_0123")
+        .env("GITHUB_REPOSITORY", "acme/releases")
+        .current_dir(sb.path().join("releases"))
+        .args([
+            "--request",
+            "deliverables",
+            "--changed-since",
+            before.as_str(),
+        ])
+        .args(["--approvals", "--dry-run", "--json"])
+        .run()
+        .success();
+    assert!(
+        run.stderr().contains(&format!(
+            "warning: commit {merge} of acme/releases came without a pull or merge request: the tags it brought carry no approval trail"
+        )),
+        "{}",
+        run.stderr()
+    );
+    let message = run.json()["tags"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.ends_with("meta:first: no\n"), "{message}");
+}

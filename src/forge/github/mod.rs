@@ -2,6 +2,7 @@
 //! the [`Forge`] trait: each holds its endpoints and wire types. The token, redirects,
 //! retries, rate limits, paging and errors are the [`Transport`]'s.
 
+mod approvals;
 mod changes;
 mod ci;
 mod comments;

@@ -2,6 +2,7 @@
 //! endpoints and wire types. The token (`PRIVATE-TOKEN`, or `JOB-TOKEN` for a CI job
 //! token), redirects, retries, rate limits, paging and errors are the [`Transport`]'s.
 
+mod approvals;
 mod changes;
 mod ci;
 mod comments;
