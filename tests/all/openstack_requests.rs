@@ -684,29 +684,7 @@ fn check_lists_every_problem_of_every_file_and_asks_no_remote() {
 fn a_skipped_sig_release_is_tagged_unsigned_under_sign() {
     let sb = Sandbox::new();
     let os = OpenStack::new(&sb);
-    let key = sb.path().join("signing_key");
-    let keygen = sb
-        .command("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "bot@example.org",
-            "-f",
-        ])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(keygen.status.success());
-    for (k, v) in [
-        ("gpg.format", "ssh"),
-        ("user.signingkey", key.to_str().unwrap()),
-    ] {
-        sb.git_in(sb.path(), ["config", "--global", k, v]);
-    }
+    sb.use_ssh_signing();
     os.commit(
         &[(
             "deliverables/_independent/pbr.yaml",

@@ -568,32 +568,7 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
 fn a_signed_tag_verifies_with_git_tag_v() {
     let sb = Sandbox::new();
     let f = Fleet::new(&sb);
-    let key = sb.path().join("signing_key");
-    let keygen = sb
-        .command("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "bot@example.org",
-            "-f",
-        ])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(keygen.status.success());
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    let allowed = sb.write("allowed_signers", &format!("bot@example.org {public}"));
-    for (k, v) in [
-        ("gpg.format", "ssh"),
-        ("user.signingkey", key.to_str().unwrap()),
-        ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
-    ] {
-        sb.git_in(sb.path(), ["config", "--global", k, v]);
-    }
+    sb.use_ssh_signing();
     sb.write(
         "deliverables/2026.1/api.yaml",
         &format!(

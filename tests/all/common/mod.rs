@@ -174,6 +174,37 @@ impl Sandbox {
         dest
     }
 
+    /// A new ed25519 key that git signs with (`gpg.format ssh`), trusted for
+    /// `bot@example.org` in an allowed-signers file so that `git tag -v` verifies.
+    pub fn use_ssh_signing(&self) {
+        let key = self.path().join("signing_key");
+        let keygen = self
+            .command("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "bot@example.org",
+                "-f",
+            ])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(keygen.status.success());
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        let allowed = self.write("allowed_signers", &format!("bot@example.org {public}"));
+        for (k, v) in [
+            ("gpg.format", "ssh"),
+            ("user.signingkey", key.to_str().unwrap()),
+            ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
+        ] {
+            self.git_in(self.path(), ["config", "--global", k, v]);
+        }
+    }
+
     /// The real binary of `tool`, run in the sandbox.
     pub fn relay(&self, tool: &str) -> Relay {
         Relay {
