@@ -286,7 +286,71 @@ def release_request(s):
     check("created 0 tags, 2 already there" in job_log(work, "report"), job_log(work, "report"))
 
 
+def links_config():
+    """examples/links/relay.toml without its link service (none runs here)."""
+    with open(os.path.join(ROOT, "examples", "links", "relay.toml")) as f:
+        text = f.read()
+    return text.split("# A link service")[0]
+
+
+def release_links(s):
+    s.start_forge()
+    s.templates()
+    old = "https://github.com/acme/tool/releases/download/v1.3.0/tool-1.3.0-linux-amd64.tar.gz"
+    s.commit("acme/tool", {"README.md": f"# tool\n\n    curl -LO {old}\n", "site/_redirects": "/ /index.html 200\n",
+                            "relay.toml": links_config()}, "feat: first", tag="v1.3.0", tag_message="v1.3.0")
+    s.git(os.path.join(s.dir, "seed", "acme/tool"), "push", "-q", "origin", "v1.3.0:refs/tags/v1", "v1.3.0:refs/tags/latest")
+    tag_message = OPENSTACK_TAG.replace("api 1.2.0", "tool 1.4.0").replace("1.2.0", "1.4.0")
+    sha = s.commit("acme/tool", {"CHANGES": "more\n"}, "feat: more", tag="v1.4.0", tag_message=tag_message)
+    work = s.checkout("acme/tool", "release-links", "v1.4.0")
+    variables = s.tag_pipeline(work, "v1.4.0", {"GITLAB_TOKEN": TOKEN})
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"tag-metadata": "PASS", "assets": "PASS", "links": "PASS", "propose-links": "PASS"})
+    for name in ("v1", "latest"):
+        check(s.remote_git("acme/tool", "rev-parse", f"{name}^{{commit}}") == sha, f"floating tag {name}")
+    check(s.remote_git("acme/tool", "cat-file", "-t", "v1.4.0") == "tag", "the release tag stays annotated")
+    report = dotenv(work, "links", "links.env")
+    check("UPDATED=" in report and "CREATED=" in report, report)
+    # The edited files reached the merge request, on a branch from main.
+    mrs = s.api("projects/acme%2Ftool/merge_requests?state=opened")
+    check(len(mrs) == 1 and mrs[0]["source_branch"] == "relay/links", mrs)
+    readme = s.remote_git("acme/tool", "show", "relay/links:README.md")
+    check(old.replace("1.3.0", "1.4.0") in readme, readme)
+    redirects = s.remote_git("acme/tool", "show", "relay/links:site/_redirects")
+    check("/download/1.4/linux " in redirects and "/download/latest/linux " in redirects, redirects)
+    check(s.remote_git("acme/tool", "rev-parse", "relay/links^") == s.remote_git("acme/tool", "rev-parse", "main"),
+          "the branch starts from main")
+
+
+def release_changelog(s):
+    s.start_forge()
+    s.templates()
+    for project in ("acme/api", "acme/worker"):
+        s.commit(project, {"README.md": "# x\n"}, "feat: first", tag="v1.9.0", tag_message="v1.9.0")
+        s.commit(project, {"a.txt": "a\n"}, f"feat({project[5:]}): a feature (#7)")
+        s.commit(project, {"b.txt": "b\n"}, "fix: a fix", tag="v2.0.0", tag_message="v2.0.0")
+    s.commit("acme/hub", {"CHANGELOG.md": "# Changelog\n\n## [1.9.0] - 2026-01-01\n\n- first\n"}, "hub",
+             tag="v2.0.0", tag_message="v2.0.0")
+    work = s.checkout("acme/hub", "release-changelog", "v2.0.0")
+    # CI_JOB_TOKEN cannot read another project's compare: the job fails and says so.
+    result = s.run(work, s.tag_pipeline(work, "v2.0.0"), unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"changelog": "FAIL"})
+    check("GITLAB_TOKEN" in job_log(work, "changelog") or "read_api" in job_log(work, "changelog"),
+          job_log(work, "changelog"))
+    # With the CI/CD variable the example asks for, the release notes name both.
+    result = s.run(work, s.tag_pipeline(work, "v2.0.0", {"GITLAB_TOKEN": TOKEN}), unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"changelog": "PASS", "release": "PASS"})
+    notes = artifact(work, "changelog", "release-notes.md")
+    for project in ("acme/api", "acme/worker"):
+        check(f"{s.url}/{project}/-/compare/v1.9.0...v2.0.0" in notes, notes)
+    check("a feature" in notes and "a fix" in notes and "SBOM" in notes, notes)
+    check(artifact(work, "changelog", "CHANGELOG.md").count("## [") == 2, "CHANGELOG.md has both sections")
+    check("4 commits since 1.9.0" in job_log(work, "release"), job_log(work, "release"))
+
+
 SCENARIOS = {
+    "release-changelog": release_changelog,
+    "release-links": release_links,
     "tag-pipeline": tag_pipeline,
     "release-request": release_request,
 }
