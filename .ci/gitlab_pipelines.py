@@ -348,7 +348,52 @@ def release_changelog(s):
     check("4 commits since 1.9.0" in job_log(work, "release"), job_log(work, "release"))
 
 
+def record_push_options(bare):
+    """A hook that keeps the push options of every push, as GitLab reads them."""
+    hook = os.path.join(bare, "hooks", "pre-receive")
+    script = r"""#!/bin/sh
+i=0
+while [ "$i" -lt "${GIT_PUSH_OPTION_COUNT:-0}" ]; do
+  eval "printf '%s\n' \"\$GIT_PUSH_OPTION_$i\"" >> "$GIT_DIR/push-options"
+  i=$((i + 1))
+done
+cat > /dev/null
+"""
+    with open(hook, "w") as f:
+        f.write(script)
+    os.chmod(hook, 0o755)
+    return os.path.join(bare, "push-options")
+
+
+def bump_versions(s):
+    s.start_forge()
+    s.templates()
+    pinned, green = "a" * 40, "b" * 40
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": pinned + "\n"}, "pin gitaly")
+    options = record_push_options(os.path.join(s.srv, "acme/gitlab.git"))
+    work = s.checkout("acme/gitlab", "bump-versions")
+    variables = {"GITLAB_TOKEN": TOKEN, "CI_PIPELINE_SOURCE": "schedule", "GITALY_COMMIT": green}
+    expect_jobs(s.run(work, variables), {"bump-gitaly": "PASS", "open-merge-request": "PASS"})
+    branch = f"gitaly-update-{green}"
+    check(s.remote_git("acme/gitlab", "show", f"{branch}:GITALY_SERVER_VERSION") == green, "the pushed bump")
+    with open(options) as f:
+        pushed = f.read().splitlines()
+    check(pushed == ["merge_request.create", "merge_request.merge_when_pipeline_succeeds",
+                     f"merge_request.title=Update Gitaly to {green}"], pushed)
+    # The pin already says it: nothing to push, and the job still passes.
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": green + "\n"}, "merge the update")
+    s.git(work, "fetch", "-q", "origin", "main")
+    s.git(work, "checkout", "-q", "FETCH_HEAD", "--", "GITALY_SERVER_VERSION")
+    s.git(work, "commit", "-q", "-m", "the merged update", "--", "GITALY_SERVER_VERSION")
+    expect_jobs(s.run(work, variables), {"bump-gitaly": "PASS", "open-merge-request": "PASS"})
+    check("already names" in job_log(work, "open-merge-request"), job_log(work, "open-merge-request"))
+    # Without GITALY_COMMIT (a push to main) the pipeline has no job at all.
+    code, jobs, output = s.run(work, {"GITLAB_TOKEN": TOKEN})
+    check(jobs == {}, f"jobs without GITALY_COMMIT: {jobs}\n{tail(output)}")
+
+
 SCENARIOS = {
+    "bump-versions": bump_versions,
     "release-changelog": release_changelog,
     "release-links": release_links,
     "tag-pipeline": tag_pipeline,
