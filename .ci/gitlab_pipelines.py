@@ -95,8 +95,8 @@ class Scratch:
         self.git(path, "config", "receive.advertisePushOptions", "true")
         return path
 
-    def commit(self, project, files, message, tag=None, tag_message=None, remove=()):
-        """Commits `files` ({path: text}) on main of `project` (created when new)."""
+    def commit(self, project, files, message, tag=None, tag_message=None, remove=(), branch="main"):
+        """Commits `files` ({path: text}) on `branch` of `project` (created when new)."""
         bare = os.path.join(self.srv, project + ".git")
         if not os.path.isdir(bare):
             self.bare(project)
@@ -118,7 +118,7 @@ class Scratch:
                 self.git(work, "tag", "-a", "--cleanup=verbatim", tag, "-m", tag_message)
             else:
                 self.git(work, "tag", tag)
-        self.git(work, "push", "-q", "origin", "HEAD:main", *([f"refs/tags/{tag}"] if tag else []))
+        self.git(work, "push", "-q", "origin", f"HEAD:{branch}", *([f"refs/tags/{tag}"] if tag else []))
         return self.git(work, "rev-parse", "HEAD")
 
     def templates(self):
@@ -392,7 +392,40 @@ def bump_versions(s):
     check(jobs == {}, f"jobs without GITALY_COMMIT: {jobs}\n{tail(output)}")
 
 
+def auto_update(s):
+    gitaly = [s.commit("acme/gitaly", {"CHANGES": f"change {i}\n"}, f"feat: gitaly change {i}", branch="master")
+              for i in range(3)]
+    # The newest commit's tests failed; the one before passed build and tests.
+    jobs = []
+    for sha, test in zip(gitaly, ("success", "success", "failed")):
+        jobs += ["--pipeline", f"acme/gitaly@{sha}:build=success", "--pipeline", f"acme/gitaly@{sha}:test-unit={test}"]
+    s.start_forge(*jobs)
+    s.templates()
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": gitaly[0] + "\n"}, "pin gitaly")
+    work = s.checkout("acme/gitlab", "auto-update")
+    variables = {"GITLAB_TOKEN": TOKEN, "CI_PIPELINE_SOURCE": "schedule"}
+    expect_jobs(s.run(work, variables), {"green-gitaly": "PASS", "update-gitaly": "PASS"})
+    check(f"COMMIT={gitaly[1]}\n" in dotenv(work, "green-gitaly", "green-commit.env"), "the newest green commit")
+    check(s.remote_git("acme/gitlab", "show", "relay/gitaly-update:GITALY_SERVER_VERSION") == gitaly[1], "the bump")
+    mrs = s.api("projects/acme%2Fgitlab/merge_requests?state=opened")
+    check(len(mrs) == 1, mrs)
+    mr = mrs[0]
+    check(mr["title"] == f"Update Gitaly version to {gitaly[1][:7]}" and mr["labels"] == ["automation"]
+          and mr["merge_when_pipeline_succeeds"], mr)
+    report = dotenv(work, "update-gitaly", "propose-change.env")
+    check("ACTION=created\n" in report and "NUMBER=1\n" in report, report)
+    # The next scheduled run: the same green commit, nothing new.
+    expect_jobs(s.run(work, variables), {"green-gitaly": "PASS", "update-gitaly": "PASS"})
+    check("ACTION=unchanged\n" in dotenv(work, "update-gitaly", "propose-change.env"),
+          dotenv(work, "update-gitaly", "propose-change.env"))
+    check(len(s.api("projects/acme%2Fgitlab/merge_requests")) == 1, "still one merge request")
+    # A push pipeline runs neither job.
+    code, jobs_run, output = s.run(work, {"GITLAB_TOKEN": TOKEN})
+    check(jobs_run == {}, f"{jobs_run}\n{tail(output)}")
+
+
 SCENARIOS = {
+    "auto-update": auto_update,
     "bump-versions": bump_versions,
     "release-changelog": release_changelog,
     "release-links": release_links,

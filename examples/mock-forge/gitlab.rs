@@ -671,7 +671,8 @@ impl GitLab {
             "source_branch": source, "target_branch": target,
             "source_project_id": 1, "target_project_id": 1,
             "labels": labels, "merge_when_pipeline_succeeds": false,
-            "created_at": NOW, "updated_at": NOW,
+            // Made now: a stale-after check measures from here.
+            "created_at": now(), "updated_at": now(),
             "web_url": format!("{}/{project}/-/merge_requests/{iid}", self.base),
         });
         mrs.push((project.to_string(), mr.clone()));
@@ -831,6 +832,10 @@ impl GitLab {
             Err(e) => message(500, &format!("cannot zip {}: {e}", dir.display())),
         }
     }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn package_file(package_id: u64, id: u64, name: &str, bytes: &[u8]) -> Value {
