@@ -1147,7 +1147,8 @@ fn gitlab_rerun_of_the_same_release_writes_nothing_and_reports_it_unchanged() {
         assert_eq!(env["ACTION"], "unchanged");
         assert_eq!(env["URL"], url);
         assert_eq!(env["ID"], "v1.2.0");
-        let assets: Value = serde_json::from_str(&env["ASSETS"]).unwrap();
+        let assets: Value =
+            serde_json::from_str(&common::outputs::dotenv_value(&env, "ASSETS")).unwrap();
         assert_eq!(
             statuses(&json!({ "assets": assets })),
             ["unchanged", "unchanged"]
