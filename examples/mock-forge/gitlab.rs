@@ -758,7 +758,7 @@ impl GitLab {
             .filter(|j| j.project == project && j.sha == sha)
             .map(|j| j.status.as_str())
             .collect();
-        let status = if statuses.iter().any(|s| *s == "failed") {
+        let status = if statuses.contains(&"failed") {
             "failed"
         } else if statuses.iter().all(|s| *s == "success" || *s == "skipped") {
             "success"
