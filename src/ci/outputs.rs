@@ -120,7 +120,10 @@ impl Outputs {
             let text = text_of(value);
             let gitlab_strips = |c: char| c.is_whitespace() || c == '\0';
             let one_line = !text.contains(['\n', '\r']) && text.trim_matches(gitlab_strips) == text;
-            entries.push((key, text, !one_line));
+            // A list or an object can grow past what a variable holds: it is always a
+            // file, so that its variable has one form whatever its size.
+            let structured = value.is_array() || value.is_object();
+            entries.push((key, text, !one_line || structured));
             names.push(name);
         }
         let line = |key: &str, text: &str, side: bool| {
@@ -429,6 +432,27 @@ mod tests {
         );
         assert!(report.len() < GITLAB_DOTENV_MAX_BYTES);
         assert_eq!(std::fs::read_to_string(side).unwrap(), "c".repeat(4000));
+    }
+
+    #[test]
+    fn lists_and_objects_are_always_a_file_whatever_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("release.env");
+        let mut outputs = Outputs::new();
+        outputs
+            .set("assets", serde_json::json!([{"name": "a.tar.gz"}]))
+            .set("count", 1)
+            .set("url", "https://x/1");
+        outputs.write_dotenv(&path).unwrap();
+        let side = dir.path().join("release.env.ASSETS");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("ASSETS={}\nCOUNT=1\nURL=https://x/1\n", side.display())
+        );
+        assert_eq!(
+            std::fs::read_to_string(side).unwrap(),
+            r#"[{"name":"a.tar.gz"}]"#
+        );
     }
 
     #[test]

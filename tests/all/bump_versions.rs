@@ -547,8 +547,13 @@ fn outputs_reach_github_gitlab_and_json() {
         expected_previous
     );
     let gitlab = parse_dotenv(&std::fs::read_to_string(&dotenv).unwrap());
+    // A list is always a file beside the report; the variable holds its path.
     assert_eq!(
         gitlab["CHANGED_FILES"],
+        format!("{}.CHANGED_FILES", dotenv.display())
+    );
+    assert_eq!(
+        crate::common::outputs::dotenv_value(&gitlab, "CHANGED_FILES"),
         "[\"Chart.yaml\",\"package.json\",\"VERSION\"]"
     );
     assert_eq!(

@@ -1,183 +1,34 @@
-//! A small stand-in for the GitHub REST API, for `scripts/demo`: the auto-update flow
-//! (find-green-commit → bump-versions → propose-change), publish-release,
-//! comment-on-issue and verify-release run against it with no network and no token.
-//!
-//! Commits and tags come from the bare repositories under `--git-root`
-//! (`OWNER/NAME.git`), so the demo's scratch repositories are what the API reports;
-//! commit statuses and the issues that exist are given on the command line; pull
-//! requests, releases with their assets, and issue comments live in memory for as long
-//! as it runs. It answers the documented shapes of the endpoints the tools use, nothing
-//! more. The release's `upload_url` points back at this server (github.com's is on
-//! uploads.github.com), so uploads arrive here too.
-//!
-//! ```text
-//! cargo run --example mock-forge -- --git-root DIR --port-file FILE [--log FILE]
-//!                                   [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]...
-//! ```
+//! GitHub's REST API: the auto-update flow (find-green-commit → bump-versions →
+//! propose-change), publish-release, comment-on-issue and verify-release. Commits and
+//! tags come from the bare repositories under `--git-root` (`OWNER/NAME.git`); commit
+//! statuses and the issues that exist are given on the command line; pull requests,
+//! releases with their assets, and issue comments live in memory. The release's
+//! `upload_url` points back at this server (github.com's is on uploads.github.com), so
+//! uploads arrive here too.
 
+use super::{NOW, Request, git, query_value};
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Every timestamp the mock reports.
-const NOW: &str = "2026-01-15T12:00:00Z";
-
-struct Forge {
+pub struct GitHub {
     /// This server's own URL (`http://127.0.0.1:PORT`), for the URLs the API hands out.
-    base: String,
-    git_root: PathBuf,
+    pub base: String,
+    pub git_root: PathBuf,
     /// sha → [(context, state)]
-    statuses: HashMap<String, Vec<(String, String)>>,
+    pub statuses: HashMap<String, Vec<(String, String)>>,
     /// (repository, issue number) of the issues that exist.
-    issues: HashSet<(String, u64)>,
-    pulls: Mutex<Vec<Value>>,
+    pub issues: HashSet<(String, u64)>,
+    pub pulls: Mutex<Vec<Value>>,
     /// (repository, release as the API shows it, its `assets` included)
-    releases: Mutex<Vec<(String, Value)>>,
+    pub releases: Mutex<Vec<(String, Value)>>,
     /// (repository, issue number, comment)
-    comments: Mutex<Vec<(String, u64, Value)>>,
+    pub comments: Mutex<Vec<(String, u64, Value)>>,
     /// Ids of releases, assets and comments.
-    next_id: AtomicU64,
-    log: Option<Mutex<std::fs::File>>,
-}
-
-/// One request, as the handlers need it.
-struct Request<'a> {
-    method: &'a str,
-    path: &'a str,
-    query: &'a str,
-    content_type: &'a str,
-    body: &'a [u8],
-}
-
-fn main() {
-    let mut git_root = None;
-    let mut port_file = None;
-    let mut log = None;
-    let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut issues = HashSet::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
-        };
-        match arg.as_str() {
-            "--git-root" => git_root = Some(PathBuf::from(value())),
-            "--port-file" => port_file = Some(PathBuf::from(value())),
-            "--log" => log = Some(PathBuf::from(value())),
-            "--status" => {
-                let spec = value();
-                let mut parts = spec.splitn(3, ':');
-                let (Some(sha), Some(context), Some(state)) =
-                    (parts.next(), parts.next(), parts.next())
-                else {
-                    usage(&format!("--status {spec}: expected SHA:CONTEXT:STATE"));
-                };
-                statuses
-                    .entry(sha.to_string())
-                    .or_default()
-                    .push((context.to_string(), state.to_string()));
-            }
-            "--issue" => {
-                let spec = value();
-                let Some((repo, number)) = spec
-                    .split_once('#')
-                    .and_then(|(repo, n)| Some((repo.to_string(), n.parse::<u64>().ok()?)))
-                else {
-                    usage(&format!("--issue {spec}: expected OWNER/NAME#NUMBER"));
-                };
-                issues.insert((repo, number));
-            }
-            _ => usage(&format!("unknown argument {arg}")),
-        }
-    }
-    let (Some(git_root), Some(port_file)) = (git_root, port_file) else {
-        usage("--git-root and --port-file are required");
-    };
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("binds 127.0.0.1");
-    let port = server.server_addr().to_ip().expect("an IP address").port();
-    std::fs::write(&port_file, port.to_string()).expect("writes the port file");
-    let forge = Forge {
-        base: format!("http://127.0.0.1:{port}"),
-        git_root,
-        statuses,
-        issues,
-        pulls: Mutex::new(Vec::new()),
-        releases: Mutex::new(Vec::new()),
-        comments: Mutex::new(Vec::new()),
-        next_id: AtomicU64::new(100),
-        log: log.map(|path| Mutex::new(std::fs::File::create(path).expect("opens the log"))),
-    };
-    for mut request in server.incoming_requests() {
-        let url = request.url().to_string();
-        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        let mut body = Vec::new();
-        let _ = request.as_reader().read_to_end(&mut body);
-        let method = request.method().as_str().to_string();
-        let content_type = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Content-Type"))
-            .map(|h| h.value.to_string())
-            .unwrap_or_default();
-        let (status, answer) = forge.answer(&Request {
-            method: &method,
-            path,
-            query,
-            content_type: &content_type,
-            body: &body,
-        });
-        if let Some(log) = &forge.log {
-            let _ = writeln!(log.lock().unwrap(), "{method} {path} → {status}");
-        }
-        // 204 No Content has no body.
-        let text = if status == 204 {
-            String::new()
-        } else {
-            answer.to_string()
-        };
-        let response = tiny_http::Response::from_string(text)
-            .with_status_code(status)
-            .with_header(
-                tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
-            );
-        let _ = request.respond(response);
-    }
-}
-
-fn usage(problem: &str) -> ! {
-    eprintln!(
-        "mock-forge: {problem}\nusage: mock-forge --git-root DIR --port-file FILE [--log FILE] [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]..."
-    );
-    std::process::exit(2)
-}
-
-fn query_value(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == name).then(|| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
-}
-
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    pub next_id: AtomicU64,
 }
 
 fn not_found() -> (u16, Value) {
@@ -197,8 +48,8 @@ fn validation_failed(resource: &str, code: &str, field: &str) -> (u16, Value) {
     )
 }
 
-impl Forge {
-    fn answer(&self, request: &Request) -> (u16, Value) {
+impl GitHub {
+    pub fn answer(&self, request: &Request) -> (u16, Value) {
         let (method, path, query) = (request.method, request.path, request.query);
         let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
         if method == "POST" && path == "/graphql" {
@@ -433,7 +284,7 @@ fn tag_object(base: &str, bare: &Path, repo: &str, sha: &str) -> (u16, Value) {
 // ---- releases: "Get a release by tag name", "Create a release", "Update a release",
 // ---- "Delete a release", "List release assets", "Upload a release asset" ----
 
-impl Forge {
+impl GitHub {
     fn id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -578,7 +429,7 @@ fn show_state(repo: &str, release: &mut Value) {
 // ---- issue comments: "List issue comments", "Create an issue comment",
 // ---- "Update an issue comment" ----
 
-impl Forge {
+impl GitHub {
     fn issue(&self, repo: &str, number: &str) -> Option<u64> {
         let number = number.parse().ok()?;
         self.issues

@@ -1,0 +1,514 @@
+"""Runs every example pipeline of examples/gitlab, as written, with a real GitLab CI
+client: gitlab-ci-local with the shell executor, each job in its own copy of the
+checkout (--shell-isolation), artifacts and dotenv reports passed on the way GitLab
+passes them. The projects are scratch repositories served over git's smart HTTP by
+the mock forge (examples/mock-forge), which also plays GitLab's API with its token
+rules; the templates are included from a scratch `release-relay/release-relay`
+project at ref v1 holding this checkout's ci-templates/ and templates/.
+
+Each scenario sets up what GitLab would give the pipeline (a push to main, a tag
+pipeline, a schedule; CI_JOB_TOKEN and the CI/CD variables the example asks for),
+runs it, and checks the jobs' outcomes, what they pass on (dotenv variables,
+artifacts) and what they did (tags, releases, notes, merge requests, files).
+
+Usage: gitlab_pipelines.py [NAME...]   (default: every example; NAME without .yml)
+Needs: target/debug (the tools and the mock-forge example) and gitlab-ci-local and
+node on PATH (.ci/run installs them)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "debug")
+WORK = os.path.join(ROOT, "target", "gitlab-pipelines")
+TOKEN = "glpat-RELAYexamples0123456789"
+JOB_TOKEN = "glcbt-64_RELAYjobtoken0123"
+ZERO = "0" * 40
+SETUP_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Release Bot",
+    "GIT_AUTHOR_EMAIL": "bot@example.org",
+    "GIT_COMMITTER_NAME": "Release Bot",
+    "GIT_COMMITTER_EMAIL": "bot@example.org",
+    "GIT_AUTHOR_DATE": "2026-01-15T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-15T12:00:00+00:00",
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, what):
+    if not condition:
+        raise Failure(what)
+
+
+def clean_env(home):
+    """The machine's environment without CI, forge or git settings, HOME private."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "GITLAB_", "CI_", "INPUT_", "GIT_", "RUNNER_", "RELAY_"))
+        and k not in ("CI",)
+    }
+    env.update(HOME=home, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.path.join(home, ".gitconfig"))
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["LC_ALL"] = "C"
+    return env
+
+
+class Scratch:
+    """A scenario's folder: bare repositories in srv/, the mock forge, checkouts."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = os.path.join(WORK, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.srv = os.path.join(self.dir, "srv")
+        self.home = os.path.join(self.dir, "home")
+        os.makedirs(self.srv)
+        os.makedirs(self.home)
+        # The jobs' git has no identity, as in a runner's container.
+        with open(os.path.join(self.home, ".gitconfig"), "w") as f:
+            f.write("[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[advice]\n\tdetachedHead = false\n")
+        self.env = clean_env(self.home)
+        self.forge = None
+        self.forge_args = []
+
+    def git(self, cwd, *args, env=None):
+        full = dict(self.env, **SETUP_IDENTITY, **(env or {}))
+        out = subprocess.run(["git", *args], cwd=cwd, env=full, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise Failure(f"git {' '.join(args)} in {cwd}: {out.stderr.strip()}")
+        return out.stdout.strip()
+
+    def bare(self, project):
+        path = os.path.join(self.srv, project + ".git")
+        os.makedirs(path)
+        self.git(path, "init", "-q", "--bare", "-b", "main")
+        self.git(path, "config", "receive.advertisePushOptions", "true")
+        return path
+
+    def commit(self, project, files, message, tag=None, tag_message=None, remove=(), branch="main"):
+        """Commits `files` ({path: text}) on `branch` of `project` (created when new)."""
+        bare = os.path.join(self.srv, project + ".git")
+        if not os.path.isdir(bare):
+            self.bare(project)
+        work = os.path.join(self.dir, "seed", project)
+        if not os.path.isdir(work):
+            os.makedirs(os.path.dirname(work), exist_ok=True)
+            self.git(self.dir, "clone", "-q", bare, work)
+        for path, text in files.items():
+            full = os.path.join(work, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+        for path in remove:
+            os.remove(os.path.join(work, path))
+        self.git(work, "add", "-A")
+        self.git(work, "commit", "-q", "--allow-empty", "-m", message)
+        if tag:
+            if tag_message:
+                self.git(work, "tag", "-a", "--cleanup=verbatim", tag, "-m", tag_message)
+            else:
+                self.git(work, "tag", tag)
+        self.git(work, "push", "-q", "origin", f"HEAD:{branch}", *([f"refs/tags/{tag}"] if tag else []))
+        return self.git(work, "rev-parse", "HEAD")
+
+    def templates(self):
+        """release-relay/release-relay at v1: this checkout's templates."""
+        files = {}
+        for folder in ("ci-templates", "templates"):
+            for base, _, names in os.walk(os.path.join(ROOT, folder)):
+                for name in names:
+                    path = os.path.join(base, name)
+                    with open(path) as f:
+                        files[os.path.relpath(path, ROOT)] = f.read()
+        self.commit("release-relay/release-relay", files, "templates", tag="v1", tag_message="v1")
+
+    def start_forge(self, *args):
+        port_file = os.path.join(self.dir, "forge.port")
+        log = os.path.join(self.dir, "forge.log")
+        cmd = [
+            os.path.join(BIN, "examples", "mock-forge"),
+            "--git-root", self.srv, "--port-file", port_file, "--log", log,
+            "--gitlab-token", TOKEN, "--job-token", JOB_TOKEN, *args,
+        ]
+        self.forge = subprocess.Popen(cmd, env=self.env)
+        for _ in range(100):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.05)
+        self.url = "http://127.0.0.1:" + open(port_file).read().strip()
+        return self.url
+
+    def stop(self):
+        if self.forge:
+            self.forge.terminate()
+            self.forge.wait()
+            self.forge = None
+
+    def api(self, path, token=TOKEN):
+        request = urllib.request.Request(self.url + "/api/v4/" + path, headers={"PRIVATE-TOKEN": token})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def remote_git(self, project, *args):
+        return self.git(os.path.join(self.srv, project + ".git"), *args)
+
+    def checkout(self, project, example, ref="main"):
+        """A clone of `project` over HTTP at `ref` with the example as .gitlab-ci.yml,
+        as the pipeline's commit holds it."""
+        work = os.path.join(self.dir, "pipeline", project)
+        self.git(self.dir, "clone", "-q", f"{self.url}/{project}.git", work)
+        self.git(work, "checkout", "-q", ref)
+        shutil.copy(os.path.join(ROOT, "examples", "gitlab", example + ".yml"), os.path.join(work, ".gitlab-ci.yml"))
+        self.git(work, "remote", "set-head", "origin", "main")
+        return work
+
+    def run(self, work, variables, unset=()):
+        """gitlab-ci-local in `work`; returns (exit code, {job: PASS|FAIL|WARN}, output)."""
+        predefined = {
+            "GITLAB_CI": "true",
+            "CI_JOB_TOKEN": JOB_TOKEN,
+            "CI_PIPELINE_SOURCE": "push",
+            "CI_PROJECT_VISIBILITY": "public",
+        }
+        predefined.update(variables)
+        cmd = ["gitlab-ci-local", "--force-shell-executor", "--shell-isolation", "--no-color",
+               "--no-artifacts-to-source", "--home", os.path.join(self.home, ".gitlab-ci-local")]
+        for key, value in predefined.items():
+            cmd += ["--variable", f"{key}={value}"]
+        for key in unset:
+            cmd += ["--unset-variable", key]
+        # The runner sets these; here the scenario plays the runner.
+        cmd += ["--ignore-predefined-vars", ",".join(predefined)]
+        out = subprocess.run(cmd, cwd=work, env=self.env, capture_output=True, text=True, timeout=900)
+        output = out.stdout + out.stderr
+        with open(os.path.join(self.dir, "gitlab-ci-local.log"), "w") as f:
+            f.write(output)
+        jobs = {}
+        for line in output.splitlines():
+            m = re.match(r"^\s*(PASS|FAIL|WARN)\s+(\S+)", line)
+            if m:
+                jobs[m.group(2)] = m.group(1)
+        return out.returncode, jobs, output
+
+    def tag_pipeline(self, work, tag, extra=None):
+        """The variables of a tag pipeline for `tag` (GitLab: CI_COMMIT_BEFORE_SHA is
+        all zeros, no CI_COMMIT_BRANCH)."""
+        message = self.git(work, "tag", "-l", "--format=%(contents)", tag)
+        variables = {
+            "CI_COMMIT_TAG": tag,
+            "CI_COMMIT_REF_NAME": tag,
+            "CI_COMMIT_REF_SLUG": re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-"),
+            "CI_COMMIT_BEFORE_SHA": ZERO,
+        }
+        if message.strip():
+            variables["CI_COMMIT_TAG_MESSAGE"] = message.strip()
+        variables.update(extra or {})
+        return variables
+
+
+def job_log(work, job):
+    with open(os.path.join(work, ".gitlab-ci-local", "output", job + ".log")) as f:
+        return f.read()
+
+
+def artifact(work, job, path):
+    with open(os.path.join(work, ".gitlab-ci-local", "artifacts", job, path)) as f:
+        return f.read()
+
+
+def dotenv(work, job, name):
+    return artifact(work, job, os.path.join(".gitlab-ci-reports", "dotenv", name))
+
+
+def expect_jobs(result, expected):
+    code, jobs, output = result
+    check(jobs == expected, f"jobs {jobs}, expected {expected}\n{tail(output)}")
+    failed = any(v == "FAIL" for v in expected.values())
+    check((code != 0) == failed, f"gitlab-ci-local exit {code}\n{tail(output)}")
+
+
+def tail(text, lines=60):
+    return "\n".join(text.splitlines()[-lines:])
+
+
+OPENSTACK_TAG = (
+    "api 1.2.0 release\n\nmeta:version: 1.2.0\nmeta:series: 2026.1\nmeta:branch: main\n"
+    "meta:diff-start: -\nmeta:release-type: release\nmeta:pypi: yes\nmeta:first: yes\n"
+    "meta:announce: yes\n"
+)
+
+
+# ---- the scenarios: one per example ----
+
+
+def tag_pipeline(s):
+    s.start_forge()
+    s.templates()
+    s.commit("acme/api", {"README.md": "# api\n"}, "feat: first", tag="1.2.0", tag_message=OPENSTACK_TAG)
+    work = s.checkout("acme/api", "tag-pipeline", "1.2.0")
+    result = s.run(work, s.tag_pipeline(work, "1.2.0"), unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"tag-metadata": "PASS", "upload": "PASS"})
+    check("uploading the 2026.1 release" in job_log(work, "upload"), "upload did not branch on the metadata")
+    report = dotenv(work, "tag-metadata", "tag-metadata.env")
+    check("SERIES=2026.1\n" in report and "META_ANNOUNCE=yes\n" in report, report)
+
+
+def release_request(s):
+    s.start_forge()
+    s.templates()
+    api = s.commit("acme/api", {"README.md": "# api\n"}, "feat: first")
+    worker = s.commit("acme/worker", {"README.md": "# worker\n"}, "feat: first")
+    request = "metadata:\n  pypi: yes\nreleases:\n"
+    entry = "  - version: {v}\n    projects:\n      - repo: acme/api\n        hash: {a}\n      - repo: acme/worker\n        hash: {w}\n"
+    before = s.commit("acme/releases", {"deliverables/2026.1/acme.yaml": request}, "the 2026.1 series")
+    s.commit("acme/releases", {"deliverables/2026.1/acme.yaml": request + entry.format(v="1.1.0", a=api, w=worker)},
+             "release acme 1.1.0")
+    work = s.checkout("acme/releases", "release-request")
+    variables = {"CI_COMMIT_BEFORE_SHA": before, "GITLAB_TOKEN": TOKEN}
+    expect_jobs(s.run(work, variables), {"tag-release": "PASS", "report": "PASS"})
+    check("created 2 tags, 0 already there" in job_log(work, "report"), job_log(work, "report"))
+    for project, sha in (("acme/api", api), ("acme/worker", worker)):
+        check(s.remote_git(project, "rev-parse", "1.1.0^{commit}") == sha, f"{project} 1.1.0")
+        message = s.remote_git(project, "tag", "-l", "--format=%(contents)", "1.1.0").splitlines()
+        check("meta:series: 2026.1" in message and "meta:pypi: yes" in message, message)
+    # A re-run of the pipeline (a retried job) finds every tag in place.
+    expect_jobs(s.run(work, variables), {"tag-release": "PASS", "report": "PASS"})
+    check("created 0 tags, 2 already there" in job_log(work, "report"), job_log(work, "report"))
+
+
+def links_config():
+    """examples/links/relay.toml without its link service (none runs here)."""
+    with open(os.path.join(ROOT, "examples", "links", "relay.toml")) as f:
+        text = f.read()
+    return text.split("# A link service")[0]
+
+
+def release_links(s):
+    s.start_forge()
+    s.templates()
+    old = "https://github.com/acme/tool/releases/download/v1.3.0/tool-1.3.0-linux-amd64.tar.gz"
+    s.commit("acme/tool", {"README.md": f"# tool\n\n    curl -LO {old}\n", "site/_redirects": "/ /index.html 200\n",
+                            "relay.toml": links_config()}, "feat: first", tag="v1.3.0", tag_message="v1.3.0")
+    s.git(os.path.join(s.dir, "seed", "acme/tool"), "push", "-q", "origin", "v1.3.0:refs/tags/v1", "v1.3.0:refs/tags/latest")
+    tag_message = OPENSTACK_TAG.replace("api 1.2.0", "tool 1.4.0").replace("1.2.0", "1.4.0")
+    sha = s.commit("acme/tool", {"CHANGES": "more\n"}, "feat: more", tag="v1.4.0", tag_message=tag_message)
+    work = s.checkout("acme/tool", "release-links", "v1.4.0")
+    variables = s.tag_pipeline(work, "v1.4.0", {"GITLAB_TOKEN": TOKEN})
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"tag-metadata": "PASS", "assets": "PASS", "links": "PASS", "propose-links": "PASS"})
+    for name in ("v1", "latest"):
+        check(s.remote_git("acme/tool", "rev-parse", f"{name}^{{commit}}") == sha, f"floating tag {name}")
+    check(s.remote_git("acme/tool", "cat-file", "-t", "v1.4.0") == "tag", "the release tag stays annotated")
+    report = dotenv(work, "links", "links.env")
+    check("UPDATED=" in report and "CREATED=" in report, report)
+    # The edited files reached the merge request, on a branch from main.
+    mrs = s.api("projects/acme%2Ftool/merge_requests?state=opened")
+    check(len(mrs) == 1 and mrs[0]["source_branch"] == "relay/links", mrs)
+    readme = s.remote_git("acme/tool", "show", "relay/links:README.md")
+    check(old.replace("1.3.0", "1.4.0") in readme, readme)
+    redirects = s.remote_git("acme/tool", "show", "relay/links:site/_redirects")
+    check("/download/1.4/linux " in redirects and "/download/latest/linux " in redirects, redirects)
+    check(s.remote_git("acme/tool", "rev-parse", "relay/links^") == s.remote_git("acme/tool", "rev-parse", "main"),
+          "the branch starts from main")
+
+
+def release_changelog(s):
+    s.start_forge()
+    s.templates()
+    for project in ("acme/api", "acme/worker"):
+        s.commit(project, {"README.md": "# x\n"}, "feat: first", tag="v1.9.0", tag_message="v1.9.0")
+        s.commit(project, {"a.txt": "a\n"}, f"feat({project[5:]}): a feature (#7)")
+        s.commit(project, {"b.txt": "b\n"}, "fix: a fix", tag="v2.0.0", tag_message="v2.0.0")
+    s.commit("acme/hub", {"CHANGELOG.md": "# Changelog\n\n## [1.9.0] - 2026-01-01\n\n- first\n"}, "hub",
+             tag="v2.0.0", tag_message="v2.0.0")
+    work = s.checkout("acme/hub", "release-changelog", "v2.0.0")
+    # CI_JOB_TOKEN cannot read another project's compare: the job fails and says so.
+    result = s.run(work, s.tag_pipeline(work, "v2.0.0"), unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"changelog": "FAIL"})
+    check("GITLAB_TOKEN" in job_log(work, "changelog") or "read_api" in job_log(work, "changelog"),
+          job_log(work, "changelog"))
+    # With the CI/CD variable the example asks for, the release notes name both.
+    result = s.run(work, s.tag_pipeline(work, "v2.0.0", {"GITLAB_TOKEN": TOKEN}), unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"changelog": "PASS", "release": "PASS"})
+    notes = artifact(work, "changelog", "release-notes.md")
+    for project in ("acme/api", "acme/worker"):
+        check(f"{s.url}/{project}/-/compare/v1.9.0...v2.0.0" in notes, notes)
+    check("a feature" in notes and "a fix" in notes and "SBOM" in notes, notes)
+    check(artifact(work, "changelog", "CHANGELOG.md").count("## [") == 2, "CHANGELOG.md has both sections")
+    check("4 commits since 1.9.0" in job_log(work, "release"), job_log(work, "release"))
+
+
+def record_push_options(bare):
+    """A hook that keeps the push options of every push, as GitLab reads them."""
+    hook = os.path.join(bare, "hooks", "pre-receive")
+    script = r"""#!/bin/sh
+i=0
+while [ "$i" -lt "${GIT_PUSH_OPTION_COUNT:-0}" ]; do
+  eval "printf '%s\n' \"\$GIT_PUSH_OPTION_$i\"" >> "$GIT_DIR/push-options"
+  i=$((i + 1))
+done
+cat > /dev/null
+"""
+    with open(hook, "w") as f:
+        f.write(script)
+    os.chmod(hook, 0o755)
+    return os.path.join(bare, "push-options")
+
+
+def bump_versions(s):
+    s.start_forge()
+    s.templates()
+    pinned, green = "a" * 40, "b" * 40
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": pinned + "\n"}, "pin gitaly")
+    options = record_push_options(os.path.join(s.srv, "acme/gitlab.git"))
+    work = s.checkout("acme/gitlab", "bump-versions")
+    variables = {"GITLAB_TOKEN": TOKEN, "CI_PIPELINE_SOURCE": "schedule", "GITALY_COMMIT": green}
+    expect_jobs(s.run(work, variables), {"bump-gitaly": "PASS", "open-merge-request": "PASS"})
+    branch = f"gitaly-update-{green}"
+    check(s.remote_git("acme/gitlab", "show", f"{branch}:GITALY_SERVER_VERSION") == green, "the pushed bump")
+    with open(options) as f:
+        pushed = f.read().splitlines()
+    check(pushed == ["merge_request.create", "merge_request.merge_when_pipeline_succeeds",
+                     f"merge_request.title=Update Gitaly to {green}"], pushed)
+    # The pin already says it: nothing to push, and the job still passes.
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": green + "\n"}, "merge the update")
+    s.git(work, "fetch", "-q", "origin", "main")
+    s.git(work, "checkout", "-q", "FETCH_HEAD", "--", "GITALY_SERVER_VERSION")
+    s.git(work, "commit", "-q", "-m", "the merged update", "--", "GITALY_SERVER_VERSION")
+    expect_jobs(s.run(work, variables), {"bump-gitaly": "PASS", "open-merge-request": "PASS"})
+    check("already names" in job_log(work, "open-merge-request"), job_log(work, "open-merge-request"))
+    # Without GITALY_COMMIT (a push to main) the pipeline has no job at all.
+    code, jobs, output = s.run(work, {"GITLAB_TOKEN": TOKEN})
+    check(jobs == {}, f"jobs without GITALY_COMMIT: {jobs}\n{tail(output)}")
+
+
+def auto_update(s):
+    gitaly = [s.commit("acme/gitaly", {"CHANGES": f"change {i}\n"}, f"feat: gitaly change {i}", branch="master")
+              for i in range(3)]
+    # The newest commit's tests failed; the one before passed build and tests.
+    jobs = []
+    for sha, test in zip(gitaly, ("success", "success", "failed")):
+        jobs += ["--pipeline", f"acme/gitaly@{sha}:build=success", "--pipeline", f"acme/gitaly@{sha}:test-unit={test}"]
+    s.start_forge(*jobs)
+    s.templates()
+    s.commit("acme/gitlab", {"GITALY_SERVER_VERSION": gitaly[0] + "\n"}, "pin gitaly")
+    work = s.checkout("acme/gitlab", "auto-update")
+    variables = {"GITLAB_TOKEN": TOKEN, "CI_PIPELINE_SOURCE": "schedule"}
+    expect_jobs(s.run(work, variables), {"green-gitaly": "PASS", "update-gitaly": "PASS"})
+    check(f"COMMIT={gitaly[1]}\n" in dotenv(work, "green-gitaly", "green-commit.env"), "the newest green commit")
+    check(s.remote_git("acme/gitlab", "show", "relay/gitaly-update:GITALY_SERVER_VERSION") == gitaly[1], "the bump")
+    mrs = s.api("projects/acme%2Fgitlab/merge_requests?state=opened")
+    check(len(mrs) == 1, mrs)
+    mr = mrs[0]
+    check(mr["title"] == f"Update Gitaly version to {gitaly[1][:7]}" and mr["labels"] == ["automation"]
+          and mr["merge_when_pipeline_succeeds"], mr)
+    report = dotenv(work, "update-gitaly", "propose-change.env")
+    check("ACTION=created\n" in report and "NUMBER=1\n" in report, report)
+    # The next scheduled run: the same green commit, nothing new.
+    expect_jobs(s.run(work, variables), {"green-gitaly": "PASS", "update-gitaly": "PASS"})
+    check("ACTION=unchanged\n" in dotenv(work, "update-gitaly", "propose-change.env"),
+          dotenv(work, "update-gitaly", "propose-change.env"))
+    check(len(s.api("projects/acme%2Fgitlab/merge_requests")) == 1, "still one merge request")
+    # A push pipeline runs neither job.
+    code, jobs_run, output = s.run(work, {"GITLAB_TOKEN": TOKEN})
+    check(jobs_run == {}, f"{jobs_run}\n{tail(output)}")
+
+
+TOOLCHAIN_LINKS = """[links]
+aliases = ["{major}.{minor}", "latest"]
+
+[[links.map]]
+path = "links.json"
+name = "tool/{alias}/{asset}"
+
+[links.tags]
+target = "v{version}"
+names = ["v{major}", "latest"]
+"""
+
+
+def toolchain_release(s):
+    s.start_forge("--gitlab-issue", "acme/tool#42")
+    s.templates()
+    s.commit("acme/tool", {"README.md": "# tool\n", "VERSION": "1.3.0\n", "relay.toml": TOOLCHAIN_LINKS,
+                            "links.json": "{}\n"}, "feat: first", tag="v1.3.0", tag_message="v1.3.0")
+    sha = s.commit("acme/tool", {"VERSION": "1.4.0\n"}, "chore: release 1.4.0", tag="v1.4.0", tag_message="v1.4.0")
+    work = s.checkout("acme/tool", "toolchain-release", "v1.4.0")
+    variables = s.tag_pipeline(work, "v1.4.0", {"GITLAB_TOKEN": TOKEN})
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"version-check": "PASS", "build": "PASS", "publish": "PASS", "links": "PASS", "announce": "PASS"})
+    release = s.api("projects/acme%2Ftool/releases/v1.4.0")
+    names = sorted(link["name"] for link in release["assets"]["links"])
+    check(names == ["SHA256SUMS", "tool-1.4.0-linux.tar.gz"], names)
+    for name in ("v1", "latest"):
+        check(s.remote_git("acme/tool", "rev-parse", f"{name}^{{commit}}") == sha, f"floating tag {name}")
+    links = json.loads(artifact(work, "links", "links.json"))
+    check("tool/1.4/tool-1.4.0-linux.tar.gz" in links and "tool/latest/SHA256SUMS" in links, links)
+    notes = s.api("projects/acme%2Ftool/issues/42/notes")
+    check(len(notes) == 1 and release["_links"]["self"] in notes[0]["body"], notes)
+    # A retried pipeline changes nothing and writes no second note.
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"version-check": "PASS", "build": "PASS", "publish": "PASS", "links": "PASS", "announce": "PASS"})
+    check(len(s.api("projects/acme%2Ftool/issues/42/notes")) == 1, "one note")
+    # A tag whose VERSION file says otherwise stops the pipeline at its first job.
+    s.commit("acme/tool", {"CHANGES": "x\n"}, "fix: late", tag="v1.4.1", tag_message="v1.4.1")
+    s.git(work, "fetch", "-q", "origin", "refs/tags/v1.4.1:refs/tags/v1.4.1")
+    s.git(work, "checkout", "-q", "v1.4.1")
+    shutil.copy(os.path.join(ROOT, "examples", "gitlab", "toolchain-release.yml"), os.path.join(work, ".gitlab-ci.yml"))
+    code, jobs, output = s.run(work, s.tag_pipeline(work, "v1.4.1", {"GITLAB_TOKEN": TOKEN}), unset=["CI_COMMIT_BRANCH"])
+    check(jobs.get("version-check") == "FAIL" and "publish" not in jobs, f"{jobs}\n{tail(output)}")
+
+
+SCENARIOS = {
+    "toolchain-release": toolchain_release,
+    "auto-update": auto_update,
+    "bump-versions": bump_versions,
+    "release-changelog": release_changelog,
+    "release-links": release_links,
+    "tag-pipeline": tag_pipeline,
+    "release-request": release_request,
+}
+
+
+def main(names):
+    os.makedirs(WORK, exist_ok=True)
+    examples = sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, "examples", "gitlab")) if f.endswith(".yml"))
+    missing = [e for e in examples if e not in SCENARIOS]
+    names = names or examples
+    passed, failed = 0, 0
+    started = time.time()
+    for name in names:
+        scratch = Scratch(name)
+        begin = time.time()
+        try:
+            if name not in SCENARIOS:
+                print(f"todo  {name}: no scenario runs this example yet")
+                continue
+            SCENARIOS[name](scratch)
+            passed += 1
+            print(f"ok    {name} ({time.time() - begin:.1f} s)")
+        except (Failure, subprocess.TimeoutExpired, OSError) as e:
+            failed += 1
+            print(f"FAIL  {name} ({time.time() - begin:.1f} s): {e}")
+        finally:
+            scratch.stop()
+    names_run = [n for n in names if n in SCENARIOS]
+    print(f"gitlab examples: {passed} passed, {failed} failed, {len(names) - len(names_run)} without a scenario "
+          f"({time.time() - started:.0f} s)")
+    if missing:
+        print("examples no scenario runs yet: " + ", ".join(missing))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
