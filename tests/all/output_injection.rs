@@ -246,6 +246,7 @@ fn bump_versions_carries_hostile_previous_values_as_exactly_one_output() {
     assert_outputs(
         &sb,
         &[
+            ("version", text("2.0.0")),
             (
                 "changed-files",
                 Want::Json(json!(["VERSION", "values.yaml", "package.json", ".env"])),
