@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use relay::bump::document::{Lookup, NodeKind, lookup};
+use relay::bump::node::{Lookup, NodeKind, lookup};
 use relay::bump::{Format, edit_text, edit_text_regex};
 use std::path::Path;
 

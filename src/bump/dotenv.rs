@@ -4,9 +4,12 @@
 //! change, in its own quoting where the new value allows it.
 
 use super::BumpError;
-use super::document::{Format, Node, NodeKind, ScalarKind, Style, parse_error};
+use super::node::{Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::KeyPath;
 use std::path::Path;
+
+/// The name of the file kind in messages.
+pub const NAME: &str = "dotenv";
 
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let mut nodes = vec![Node {
@@ -29,7 +32,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             continue;
         }
         let fail = |offset: usize, message: &str| {
-            parse_error(file, text, offset, Format::Dotenv, message.to_string())
+            parse_error(file, text, offset, NAME, message.to_string())
         };
         let mut key_start = at + indent;
         if let Some(rest) = body.strip_prefix("export")

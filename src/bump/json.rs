@@ -4,11 +4,14 @@
 //! the new value is one.
 
 use super::BumpError;
-use super::document::{Format, Node, NodeKind, ScalarKind, Style, parse_error};
+use super::node::{Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::KeyPath;
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 use std::path::Path;
+
+/// The name of the file kind in messages.
+pub const NAME: &str = "JSON";
 
 fn options() -> ParseOptions {
     ParseOptions {
@@ -26,15 +29,8 @@ fn options() -> ParseOptions {
 }
 
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
-    let parsed = parse_to_ast(text, &CollectOptions::default(), &options()).map_err(|e| {
-        parse_error(
-            file,
-            text,
-            e.range().start,
-            Format::Json,
-            e.kind().to_string(),
-        )
-    })?;
+    let parsed = parse_to_ast(text, &CollectOptions::default(), &options())
+        .map_err(|e| parse_error(file, text, e.range().start, NAME, e.kind().to_string()))?;
     let mut nodes = Vec::new();
     match &parsed.value {
         Some(value) => walk(value, KeyPath::default(), &mut nodes),
@@ -43,7 +39,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
                 file,
                 text,
                 0,
-                Format::Json,
+                NAME,
                 "the file holds no JSON value".into(),
             ));
         }

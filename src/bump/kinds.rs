@@ -1,6 +1,6 @@
 //! Which file kind a name is, and the default keys of the well-known files.
 
-use super::document::Format;
+use super::format::Format;
 use std::path::Path;
 
 /// The file kind by name (DESIGN.md): `.yaml`/`.yml`, `.toml`, `.json`, dotenv

@@ -8,17 +8,18 @@
 //! re-parsed and checked (only the target values changed) before the first file is
 //! written. [`read_targets`] is the reading half on its own, for verify-release.
 
-pub mod document;
 pub mod dotenv;
+mod format;
 pub mod json;
 mod kinds;
+pub mod node;
 pub mod plain;
 mod plan;
 pub mod target;
 pub mod toml;
 pub mod yaml;
 
-pub use document::Format;
+pub use format::Format;
 pub use kinds::{format_of, is_plain_name};
 pub use plan::{bump, edit_text, edit_text_regex, read_targets};
 pub use target::{KeyPath, Segment, Selector, SpecOrigin, TargetSpec, Template};

@@ -3,9 +3,12 @@
 //! `\r\n` or none) stay as they were.
 
 use super::BumpError;
-use super::document::{Format, Node, NodeKind, ScalarKind, Style, parse_error};
+use super::node::{Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::KeyPath;
 use std::path::Path;
+
+/// The name of the file kind in messages.
+pub const NAME: &str = "a plain version file";
 
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let value = text.trim();
@@ -15,7 +18,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
             file,
             text,
             start + newline + 1,
-            Format::Plain,
+            NAME,
             "it holds more than one line; give a /REGEX/ for this file".into(),
         ));
     }

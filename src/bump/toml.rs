@@ -4,15 +4,18 @@
 //! of quotes (basic, literal, multi-line) unless the new value cannot be written in it.
 
 use super::BumpError;
-use super::document::{Format, Node, NodeKind, ScalarKind, Style, parse_error};
+use super::node::{Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::KeyPath;
 use std::path::Path;
 use toml_edit::{Item, Table, Value};
 
+/// The name of the file kind in messages.
+pub const NAME: &str = "TOML";
+
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let doc = toml_edit::Document::parse(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
-        parse_error(file, text, at, Format::Toml, e.message().trim().to_string())
+        parse_error(file, text, at, NAME, e.message().trim().to_string())
     })?;
     let mut nodes = vec![Node {
         doc: 0,

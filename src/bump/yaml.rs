@@ -5,12 +5,15 @@
 //! bool, `a: b` as a map).
 
 use super::BumpError;
-use super::document::{CharOffsets, Format, Node, NodeKind, ScalarKind, Style, parse_error};
+use super::node::{CharOffsets, Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::{KeyPath, Segment};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
+
+/// The name of the file kind in messages.
+pub const NAME: &str = "YAML";
 
 enum Frame {
     Map {
@@ -42,7 +45,7 @@ pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     for next in parser.by_ref() {
         let (event, span) = next.map_err(|e| {
             let at = chars.byte(e.marker().index());
-            parse_error(file, text, at, Format::Yaml, e.info().to_string())
+            parse_error(file, text, at, NAME, e.info().to_string())
         })?;
         let start = chars.byte(span.start.index());
         let end = chars.byte(span.end.index()).max(start);
@@ -410,8 +413,13 @@ mod tests {
     fn an_empty_value_is_written_after_its_colon() {
         let text = "a:\nlist:\n- \nc: {d: , e: 1}\n";
         let edit = |key: &str| {
-            super::super::edit_text(Format::Yaml, text, &KeyPath::parse(key).unwrap(), "1.2.0")
-                .unwrap()
+            crate::bump::edit_text(
+                crate::bump::Format::Yaml,
+                text,
+                &KeyPath::parse(key).unwrap(),
+                "1.2.0",
+            )
+            .unwrap()
         };
         assert_eq!(edit("a"), "a: 1.2.0\nlist:\n- \nc: {d: , e: 1}\n");
         assert_eq!(edit("list[0]"), "a:\nlist:\n- 1.2.0\nc: {d: , e: 1}\n");

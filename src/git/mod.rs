@@ -438,6 +438,19 @@ impl Git {
             .ok()?;
         Some(strip_userinfo(&url))
     }
+
+    /// The repository path of `remote`'s URL (`owner/name`, or `group/sub/name` on
+    /// GitLab), as a forge API names the repository: `https://github.com/owner/name.git`,
+    /// `git@host:owner/name.git`.
+    pub fn remote_repository(&self, remote: &str) -> Option<String> {
+        let url = self.remote_url_for_display(remote)?;
+        let path = url
+            .split_once("://")
+            .map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p))
+            .or_else(|| url.split_once(':').map(|(_, p)| p))?;
+        let path = path.trim_end_matches('/').trim_end_matches(".git");
+        path.contains('/').then(|| path.to_string())
+    }
 }
 
 /// Waits for `child` (stdout and stderr piped) at most `limit`; `None` when it had to

@@ -315,12 +315,7 @@ pub(super) async fn plan_tags(
     let repo = ctx
         .repository(forge.platform)
         .map(str::to_string)
-        .or_else(|| {
-            crate::metadata::read::repository_from_remote(
-                &Git::new(&request.repo_dir),
-                &config.remote,
-            )
-        })
+        .or_else(|| Git::new(&request.repo_dir).remote_repository(&config.remote))
         .ok_or_else(|| {
             LinksError::Repository(format!(
                 "moving floating tags through the {} API needs the repository (GITHUB_REPOSITORY or CI_PROJECT_PATH, or a remote `{}` with an owner/name URL)",

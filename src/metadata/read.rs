@@ -292,7 +292,7 @@ pub async fn read_tag_metadata(
     let repository = ctx
         .repository(forge.platform)
         .map(str::to_string)
-        .or_else(|| repository_from_remote(&git, &request.remote));
+        .or_else(|| git.remote_repository(&request.remote));
     match (&forge.token, forge.platform, repository) {
         (Some(_), crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, Some(repo)) => {
             let client = crate::forge::connect(forge).await?;
@@ -386,17 +386,6 @@ fn finish(
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
-}
-
-/// `owner/name` from a remote URL such as `https://github.com/owner/name.git`.
-pub(crate) fn repository_from_remote(git: &Git, remote: &str) -> Option<String> {
-    let url = git.remote_url_for_display(remote)?;
-    let path = url
-        .split_once("://")
-        .map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p))
-        .or_else(|| url.split_once(':').map(|(_, p)| p))?;
-    let path = path.trim_end_matches('/').trim_end_matches(".git");
-    path.contains('/').then(|| path.to_string())
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! workspace's) also bumps the lock file's entries of the workspace's own packages.
 
 use super::super::BumpError;
-use super::super::document::{Format, Lookup, lookup};
+use super::super::format::Format;
+use super::super::node::{Lookup, lookup};
 use super::super::target::{KeyPath, Segment, Template};
 use super::Located;
 use super::files::Files;

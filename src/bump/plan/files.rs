@@ -1,8 +1,9 @@
 //! Every file a bump reads, read once and parsed once per format.
 
 use super::super::BumpError;
-use super::super::document::{Format, Node};
+use super::super::format::Format;
 use super::super::kinds::format_of;
+use super::super::node::Node;
 use crate::Location;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -2,8 +2,9 @@
 //! file's default keys.
 
 use super::super::BumpError;
-use super::super::document::{Format, Lookup, NodeKind, lookup};
+use super::super::format::Format;
 use super::super::kinds::{Defaults, defaults, format_of};
+use super::super::node::{Lookup, NodeKind, lookup};
 use super::super::target::{KeyPath, Selector, TargetSpec, Template, version_groups};
 use super::cargo_lock::cargo_lock;
 use super::expand::expand;

@@ -11,7 +11,8 @@ mod locate;
 mod verify;
 mod write;
 
-use super::document::{Format, Node};
+use super::format::Format;
+use super::node::Node;
 use super::target::{KeyPath, TargetSpec, Template};
 use super::{BumpError, BumpReport, BumpRequest, FileChange, FoundValue, Mode, ValueChange};
 use crate::version::Version;

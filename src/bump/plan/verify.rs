@@ -1,7 +1,7 @@
 //! The self-check of an edited file before anything is written.
 
 use super::super::BumpError;
-use super::super::document::{Lookup, lookup, verify_only_changed};
+use super::super::node::{Lookup, lookup, verify_only_changed};
 use super::super::target::{KeyPath, version_groups};
 use super::files::Files;
 use super::{Address, Located};

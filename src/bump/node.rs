@@ -9,52 +9,6 @@ use crate::Location;
 use std::ops::Range;
 use std::path::Path;
 
-/// A file kind with a KEY syntax.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Yaml,
-    Json,
-    Toml,
-    Dotenv,
-    /// The whole file is the value.
-    Plain,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Yaml => "YAML",
-            Format::Json => "JSON",
-            Format::Toml => "TOML",
-            Format::Dotenv => "dotenv",
-            Format::Plain => "a plain version file",
-        }
-    }
-
-    /// Reads every node of `text` (`file` is for messages).
-    pub fn parse(self, text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
-        match self {
-            Format::Yaml => super::yaml::nodes(text, file),
-            Format::Json => super::json::nodes(text, file),
-            Format::Toml => super::toml::nodes(text, file),
-            Format::Dotenv => super::dotenv::nodes(text, file),
-            Format::Plain => super::plain::nodes(text, file),
-        }
-    }
-
-    /// The text that replaces `node.span` so that the node reads `value`, in the
-    /// node's own quoting style where the value allows it.
-    pub fn encode(self, node: &Node, text: &str, value: &str) -> Result<String, String> {
-        match self {
-            Format::Yaml => super::yaml::encode(node, text, value),
-            Format::Json => super::json::encode(node, value),
-            Format::Toml => super::toml::encode(node, value),
-            Format::Dotenv => super::dotenv::encode(node, value),
-            Format::Plain => super::plain::encode(value),
-        }
-    }
-}
-
 /// What type a scalar has for the file's readers (YAML resolves plain scalars).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarKind {
@@ -303,17 +257,17 @@ impl<'a> CharOffsets<'a> {
     }
 }
 
-/// A parse error at `offset`.
+/// A parse error at `offset` in a file of `format` (the reader's `NAME`).
 pub fn parse_error(
     file: &Path,
     text: &str,
     offset: usize,
-    format: Format,
+    format: &'static str,
     message: String,
 ) -> BumpError {
     BumpError::Parse {
         location: Location::at_offset(file, text, offset),
-        format: format.name(),
+        format,
         message,
     }
 }
