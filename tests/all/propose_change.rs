@@ -7,6 +7,7 @@
 use crate::common;
 
 use crate::common::change_requests::ChangeRequests;
+use crate::common::github_shapes as gh;
 use crate::common::{HttpGitServer, MockApi, Recorded, Repo, Sandbox};
 use serde_json::json;
 use std::path::PathBuf;
@@ -419,13 +420,16 @@ fn only_the_given_paths_are_proposed_and_a_second_request_is_never_opened() {
         .then(|| common::MockResponse::json(200, json!([])))
     });
     let pulls = ChangeRequests::github(&api, "acme/gitlab", "main");
-    pulls.insert(json!({
-        "number": 7, "node_id": "PR_kwDOAA7", "state": "open", "title": "Update Gitaly",
-        "body": "", "labels": [], "created_at": "2026-11-23T09:00:00Z", "auto_merge": null,
-        "html_url": "https://github.com/acme/gitlab/pull/7",
-        "head": {"ref": BRANCH, "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
-        "base": {"ref": "main", "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
-    }));
+    let mut existing = gh::pull_request(
+        "acme/gitlab",
+        7,
+        &json!("Update Gitaly"),
+        &json!(""),
+        BRANCH,
+        "main",
+    );
+    existing["created_at"] = "2026-11-23T09:00:00Z".into();
+    pulls.insert(existing);
     let old_notes = sb.clone_of(consumer.bare.to_str().unwrap(), "dev", &[]);
     old_notes.commit("gitaly/OLD", "to be removed\n", "add gitaly notes");
     old_notes.git(["push", "-q", "origin", "HEAD:main"]);

@@ -6,6 +6,7 @@ use crate::common;
 
 use crate::common::archive::{sha256_hex, zip_of};
 use crate::common::github_releases::{FakeGitHub, SHA, github_runs};
+use crate::common::github_shapes as gh;
 use crate::common::{MockApi, MockResponse, Recorded, Sandbox};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -194,6 +195,9 @@ fn an_upload_failing_midway_deletes_the_draft() {
 
 #[test]
 fn a_flaky_upload_host_is_retried_without_duplicates() {
+    // GitHub: "When an upstream failure occurs, you will receive a 502 Bad Gateway
+    // status. This may leave an empty asset with a state of starter." Sending the same
+    // name again meets 422 already_exists until that asset is deleted.
     let sb = Sandbox::new();
     dist(&sb);
     let gh = FakeGitHub::start();
@@ -210,9 +214,48 @@ fn a_flaky_upload_host_is_retried_without_duplicates() {
         2,
         "a 502, then the upload again"
     );
+    let starter = gh
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.path.starts_with("/repos/acme/tool/releases/assets/"))
+        .count();
+    assert_eq!(
+        starter, 1,
+        "the empty starter asset is deleted before the upload is sent again"
+    );
     let r = &gh.releases()[0];
     assert!(!r.draft);
     assert_eq!(r.assets.len(), 1);
+    assert_eq!(r.assets[0].state, "uploaded");
+    assert_eq!(r.assets[0].bytes, b"linux build\n");
+}
+
+#[test]
+fn an_asset_name_github_renames_is_found_again_by_a_re_run() {
+    // GitHub renames files with special characters ("tool 1.2.0 (linux).tar.gz" is
+    // stored as "tool.1.2.0..linux..tar.gz"); the label keeps the name, so a re-run
+    // sees the asset it uploaded and does not upload it again.
+    let sb = Sandbox::new();
+    sb.write("dist/tool 1.2.0 (linux).tar.gz", "linux build\n");
+    let gh = FakeGitHub::start();
+    let first = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&first.json()), ["uploaded"]);
+    let r = &gh.releases()[0];
+    assert_eq!(r.assets[0].name, "tool.1.2.0..linux..tar.gz");
+    assert_eq!(
+        r.assets[0].label.as_deref(),
+        Some("tool 1.2.0 (linux).tar.gz")
+    );
+    let again = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&again.json()), ["unchanged"]);
+    assert_eq!(gh.releases()[0].assets.len(), 1);
 }
 
 #[test]
@@ -545,7 +588,7 @@ fn a_prerelease_version_is_a_prerelease_and_never_the_latest() {
         "/repos/acme/tool/git/ref/tags/v2.0.0-rc.1",
         MockResponse::json(
             200,
-            json!({"ref": "refs/tags/v2.0.0-rc.1", "object": {"sha": SHA, "type": "commit"}}),
+            gh::git_ref("acme/tool", "refs/tags/v2.0.0-rc.1", SHA, "commit"),
         ),
     );
     github_publish_tag(&sb, &gh, "v2.0.0-rc.1")
@@ -799,10 +842,7 @@ fn from_ci_run_refuses_an_expired_artifact() {
         "/repos/acme/tool/actions/runs/12/artifacts",
         MockResponse::json(
             200,
-            json!({"total_count": 1, "artifacts": [
-                {"id": 556, "node_id": "A_556", "name": "dist", "size_in_bytes": 100, "expired": true,
-                 "archive_download_url": format!("{}/repos/acme/tool/actions/artifacts/556/zip", gh.api.url()),
-                 "created_at": "2025-01-15T12:04:00Z", "expires_at": "2025-04-15T12:04:00Z"}]}),
+            json!({"total_count": 1, "artifacts": [gh::artifact("acme/tool", 556, "dist", 100, true)]}),
         ),
     );
     let run = github_publish(&sb, &gh)

@@ -4,6 +4,7 @@
 //! real ones (GitHub 422 "A pull request already exists", GitLab 409 for a second merge
 //! request from one branch, GitLab 405 on merge before the pipeline has started).
 
+use super::github_shapes as gh;
 use super::pages::query_param;
 use super::{MockApi, MockResponse, Recorded};
 use serde_json::{Value, json};
@@ -86,11 +87,7 @@ impl ChangeRequests {
         api.on(
             "GET",
             &format!("/repos/{repo}"),
-            MockResponse::json(
-                200,
-                json!({"id": 1, "node_id": "R_1", "full_name": repo, "default_branch": default_branch,
-                       "private": false, "html_url": format!("https://github.com/{repo}")}),
-            ),
+            MockResponse::json(200, gh::full_repository(repo, default_branch)),
         );
         let state = this.state.clone();
         let repo = repo.to_string();
@@ -116,10 +113,6 @@ impl ChangeRequests {
         api.handle(move |r| gitlab_handle(&state, &repo, &project, r));
         this
     }
-}
-
-fn github_label(name: &str) -> Value {
-    json!({"id": 1, "node_id": "LA_1", "name": name, "color": "ededed", "default": false, "description": null})
 }
 
 fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockResponse> {
@@ -154,31 +147,21 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
             let owner = repo.split('/').next().unwrap();
             return Some(MockResponse::json(
                 422,
-                json!({"message": "Validation Failed",
-                       "errors": [{"resource": "PullRequest", "code": "custom",
-                                   "message": format!("A pull request already exists for {owner}:{head}.")}],
-                       "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
-                       "status": "422"}),
+                gh::validation_failed(
+                    "PullRequest",
+                    "custom",
+                    None,
+                    Some(&format!(
+                        "A pull request already exists for {owner}:{head}."
+                    )),
+                ),
             ));
         }
         let number = st.requests.len() as u64 + 1;
-        let owner = repo.split('/').next().unwrap();
-        let created = now();
-        let pr = json!({
-            "url": format!("https://api.github.com/repos/{repo}/pulls/{number}"),
-            "id": 1000 + number, "node_id": format!("PR_kwDOAA{number}"),
-            "html_url": format!("https://github.com/{repo}/pull/{number}"),
-            "number": number, "state": "open", "locked": false, "draft": false,
-            "title": body["title"], "body": body["body"],
-            "user": {"login": "release-bot", "id": 2, "type": "Bot"},
-            "labels": [], "created_at": created, "updated_at": created,
-            "head": {"label": format!("{owner}:{head}"), "ref": head, "sha": "0000000000000000000000000000000000000000",
-                     "repo": {"id": 1, "full_name": repo, "owner": {"login": owner}}},
-            "base": {"label": format!("{owner}:{}", body["base"].as_str().unwrap_or("")), "ref": body["base"],
-                     "sha": "0000000000000000000000000000000000000000",
-                     "repo": {"id": 1, "full_name": repo, "owner": {"login": owner}}},
-            "auto_merge": null, "merged": false, "mergeable": null,
-        });
+        let base = body["base"].as_str().unwrap_or("").to_string();
+        let mut pr = gh::pull_request(repo, number, &body["title"], &body["body"], &head, &base);
+        pr["created_at"] = now().into();
+        pr["updated_at"] = pr["created_at"].clone();
         st.requests.push(pr.clone());
         return Some(MockResponse::json(201, pr));
     }
@@ -202,7 +185,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         let labels = pr["labels"].as_array_mut().unwrap();
         for name in r.json()["labels"].as_array().cloned().unwrap_or_default() {
             if !labels.iter().any(|l| l["name"] == name) {
-                labels.push(github_label(name.as_str().unwrap()));
+                labels.push(gh::label(repo, name.as_str().unwrap()));
             }
         }
         return Some(MockResponse::json(200, Value::Array(labels.clone())));
@@ -214,9 +197,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         st.approvals.push((number, token));
         return Some(MockResponse::json(
             200,
-            json!({"id": 80, "node_id": "PRR_1", "user": {"login": "merge-bot"}, "body": "",
-                   "state": "APPROVED", "commit_id": "0000000000000000000000000000000000000000",
-                   "html_url": format!("https://github.com/{repo}/pull/{number}#pullrequestreview-80")}),
+            gh::approving_review(repo, number, "merge-bot"),
         ));
     }
     if r.method == "POST" && r.path == "/graphql" {
@@ -237,8 +218,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
                                    "message": format!("Could not resolve to a node with the global id of '{id}'")}]}),
             ));
         };
-        pr["auto_merge"] = json!({"enabled_by": {"login": "release-bot"}, "merge_method": "merge",
-                                  "commit_title": null, "commit_message": null});
+        pr["auto_merge"] = gh::auto_merge("merge");
         return Some(MockResponse::json(
             200,
             json!({"data": {"enablePullRequestAutoMerge": {"pullRequest": {

@@ -112,14 +112,7 @@ impl IssueComments {
 
 /// An issue comment as GitHub returns it.
 pub fn github_comment(repo: &str, issue: u64, id: u64, body: &Value) -> Value {
-    json!({
-        "id": id, "node_id": "IC_1",
-        "url": format!("https://api.github.com/repos/{repo}/issues/comments/{id}"),
-        "html_url": format!("https://github.com/{repo}/issues/{issue}#issuecomment-{id}"),
-        "body": body, "user": {"login": "release-bot", "id": 2, "type": "Bot"},
-        "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
-        "author_association": "NONE",
-    })
+    super::github_shapes::issue_comment(repo, issue, id, body)
 }
 
 /// An issue note as GitLab returns it.
