@@ -126,6 +126,14 @@ pub enum ForgeError {
     /// The forge understood the request and said no (a GraphQL `errors` answer).
     #[error("{what}: refused: {message}")]
     Refused { what: String, message: String },
+    /// GitLab does not take its CI/CD job token for this endpoint (it would answer as
+    /// to an anonymous caller: 404 for a private project), so it is not sent.
+    #[error(
+        "{what}: GitLab's CI_JOB_TOKEN cannot call this API (GitLab documents the few it \
+         can under \"Job token access\"); set GITLAB_TOKEN (or --token) to a project \
+         access token with `{needs}`"
+    )]
+    JobTokenRefused { what: String, needs: &'static str },
 }
 
 fn refusal(status: u16, hint: &str) -> String {

@@ -501,3 +501,32 @@ fn api_failures_name_the_request_and_the_permission() {
         "error: finding a green commit: GET repository acme/gitaly: not found (404)\n"
     );
 }
+
+#[test]
+fn a_gitlab_job_token_is_refused_before_a_call_gitlab_would_not_take_it_for() {
+    // GitLab takes CI_JOB_TOKEN for a short list of endpoints; the commit list and the
+    // pipelines are not on it, and a private project would answer 404 as to anyone.
+    let sb = Sandbox::new();
+    let api = MockApi::gitlab();
+    let run = sb
+        .relay("find-green-commit")
+        .args(["--forge", "gitlab", "--repo", REPO])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("CI_JOB_TOKEN", "glcbt-SECRET-job-token-0123")
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: finding a green commit: GET project acme/gitaly: GitLab's \
+         CI_JOB_TOKEN cannot call this API (GitLab documents the few it can under \"Job \
+         token access\"); set GITLAB_TOKEN (or --token) to a project access token with \
+         `read_api`\n"
+    );
+    let calls: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        calls,
+        ["/api/v4/job"],
+        "nothing but the token check is sent"
+    );
+}

@@ -887,15 +887,12 @@ impl FakeGitLab {
     fn start() -> FakeGitLab {
         let api = MockApi::gitlab();
         let state = Arc::new(Mutex::new(GlState::default()));
-        api.on(
-            "GET",
-            &format!("{GL_PROJECT}/repository/tags/v1.2.0"),
-            MockResponse::json(
-                200,
-                json!({"name": "v1.2.0", "message": "", "target": SHA,
-                       "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
-                       "release": null, "protected": true, "created_at": null}),
-            ),
+        common::gitlab_tags::serve(
+            &api,
+            "acme/tool",
+            vec![json!({"name": "v1.2.0", "message": "", "target": SHA,
+                        "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
+                        "release": null, "protected": true, "created_at": null})],
         );
         let base = api.url();
         let st = state.clone();

@@ -572,15 +572,16 @@ fn checks_a_gitlab_release_and_its_links() {
     let sb = Sandbox::new();
     let api = MockApi::gitlab();
     let sha = "456789abcdef0123456789abcdef0123456789ab";
-    api.on(
-        "GET",
-        "/api/v4/projects/acme%2Ftool/repository/tags/1.2.0",
-        MockResponse::json(
-            200,
+    // With CI_JOB_TOKEN the tag is found in the tag list: GitLab does not take the job
+    // token for the single-tag route.
+    common::gitlab_tags::serve(
+        &api,
+        "acme/tool",
+        vec![
             json!({"name": "1.2.0", "message": "tool 1.2.0 release", "target": "1111111111111111111111111111111111111111",
-                   "commit": {"id": sha, "short_id": &sha[..8], "title": "release", "parent_ids": []},
-                   "release": null, "protected": true, "created_at": "2026-01-15T12:00:00.000Z"}),
-        ),
+                    "commit": {"id": sha, "short_id": &sha[..8], "title": "release", "parent_ids": []},
+                    "release": null, "protected": true, "created_at": "2026-01-15T12:00:00.000Z"}),
+        ],
     );
     api.on(
         "GET",

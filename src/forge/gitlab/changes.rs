@@ -83,6 +83,7 @@ impl ChangeRequestApi for GitLab {
         repo: &str,
         draft: &ChangeRequestDraft<'_>,
     ) -> Result<ChangeRequest, ForgeError> {
+        self.outside_job_token(|| format!("POST merge request in {repo}"), "api")?;
         let mut body = serde_json::json!({
             "source_branch": draft.source_branch,
             "target_branch": draft.target_branch,
@@ -110,6 +111,7 @@ impl ChangeRequestApi for GitLab {
         title: &str,
         body: &str,
     ) -> Result<ChangeRequest, ForgeError> {
+        self.outside_job_token(|| format!("PUT merge request !{number} of {repo}"), "api")?;
         let request = Request::put(merge_request(repo, number, ""))
             .what(format!("PUT merge request !{number} of {repo}"))
             .needs(MR_WRITE)
@@ -123,6 +125,7 @@ impl ChangeRequestApi for GitLab {
         number: u64,
         labels: &[String],
     ) -> Result<(), ForgeError> {
+        self.outside_job_token(|| format!("PUT labels of !{number} in {repo}"), "api")?;
         let request = Request::put(merge_request(repo, number, ""))
             .what(format!("PUT labels of !{number} in {repo}"))
             .needs(MR_WRITE)
@@ -135,6 +138,10 @@ impl ChangeRequestApi for GitLab {
         repo: &str,
         change: &ChangeRequest,
     ) -> Result<AutoMerge, ForgeError> {
+        self.outside_job_token(
+            || format!("PUT merge of !{} in {repo}", change.number),
+            "api",
+        )?;
         // `merge_when_pipeline_succeeds` for every GitLab; `auto_merge` is its newer name.
         let request = Request::put(merge_request(repo, change.number, "/merge"))
             .what(format!(
@@ -156,6 +163,10 @@ impl ChangeRequestApi for GitLab {
     }
 
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError> {
+        self.outside_job_token(
+            || format!("POST approval of !{} in {repo}", change.number),
+            "api",
+        )?;
         let request = Request::post(merge_request(repo, change.number, "/approve"))
             .what(format!("POST approval of !{} in {repo}", change.number))
             .needs("the `api` scope for the --merge-token's user, who must be an eligible approver")

@@ -44,6 +44,7 @@ impl CommentApi for GitLab {
         repo: &str,
         issue: u64,
     ) -> Result<Vec<IssueComment>, ForgeError> {
+        self.outside_job_token(|| format!("GET notes of issue #{issue} in {repo}"), "api")?;
         let request = Request::get(notes(repo, issue, ""))
             .query("sort", "asc")
             .query("order_by", "created_at")
@@ -64,6 +65,7 @@ impl CommentApi for GitLab {
         issue: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
+        self.outside_job_token(|| format!("POST note on issue #{issue} in {repo}"), "api")?;
         let request = Request::post(notes(repo, issue, ""))
             .what(format!("POST note on issue #{issue} in {repo}"))
             .needs(NOTES_WRITE)
@@ -79,6 +81,10 @@ impl CommentApi for GitLab {
         id: u64,
         body: &str,
     ) -> Result<IssueComment, ForgeError> {
+        self.outside_job_token(
+            || format!("PUT note {id} on issue #{issue} in {repo}"),
+            "api",
+        )?;
         let request = Request::put(notes(repo, issue, &format!("/{id}")))
             .what(format!("PUT note {id} on issue #{issue} in {repo}"))
             .needs(NOTES_WRITE)

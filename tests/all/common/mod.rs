@@ -10,6 +10,7 @@ pub mod github_releases;
 pub mod github_rules;
 pub mod github_shapes;
 pub mod gitlab_rules;
+pub mod gitlab_tags;
 pub mod http_git;
 pub mod issue_comments;
 pub mod mock_api;
