@@ -868,8 +868,13 @@ struct GlFile {
 
 #[derive(Default)]
 struct GlState {
-    /// An upload of this name is refused (the project forbids duplicates).
+    /// An upload of this name is refused as GitLab refuses a second file of one name
+    /// when the project forbids duplicate packages.
     refuse_upload: Option<String>,
+    /// The project forbids duplicate packages: a second file of one name gets 400.
+    no_duplicates: bool,
+    /// This many uploads land but their answer is lost (a 502 from the proxy).
+    lost_answers: usize,
     files: Vec<GlFile>,
     release: Option<Value>,
     links: Vec<Value>,
@@ -916,17 +921,31 @@ fn gitlab_release_api(base: &str, state: &Mutex<GlState>, r: &Recorded) -> Optio
             assert_eq!(r.query, "select=package_file");
             if st.refuse_upload.as_deref() == Some(&path[generic.len()..]) {
                 return Some(MockResponse::json(
-                    403,
-                    json!({"message": "403 Forbidden - Duplicate package is not allowed"}),
+                    400,
+                    json!({"message": "400 Bad request - Duplicate package is not allowed"}),
+                ));
+            }
+            let name = path[generic.len()..].to_string();
+            if st.no_duplicates && st.files.iter().any(|f| f.name == name) {
+                return Some(MockResponse::json(
+                    400,
+                    json!({"message": "400 Bad request - Duplicate package is not allowed"}),
                 ));
             }
             let file = GlFile {
                 id: 300 + st.files.len() as u64,
-                name: path[generic.len()..].to_string(),
+                name,
                 bytes: r.body.clone(),
             };
             let json = gl_file_json(&file);
             st.files.push(file);
+            if st.lost_answers > 0 {
+                st.lost_answers -= 1;
+                return Some(MockResponse::json(
+                    502,
+                    json!({"message": "502 Bad Gateway"}),
+                ));
+            }
             Some(MockResponse::json(201, json))
         }
         ("GET", "/packages") => {
@@ -1276,7 +1295,8 @@ fn gitlab_creates_no_release_when_an_upload_fails() {
     assert_eq!(
         run.stderr().trim_end(),
         "error: publishing the release: PUT tool-macos.tar.gz to the generic package tool v1.2.0 of acme/tool: \
-         403 — the token lacks a permission: api (or a job token) (403 Forbidden - Duplicate package is not allowed); \
+         400 the package already holds another file tool-macos.tar.gz and the project does not allow \
+         duplicate packages (Settings > Packages and registries); \
          release v1.2.0 was not created; files already uploaded stay in the package registry and a re-run links them"
     );
 }
@@ -1376,4 +1396,85 @@ fn gitlab_from_ci_run_refuses_a_pipeline_with_a_failed_job() {
             .requests_to("GET", &format!("{GL_PROJECT}/jobs/601/artifacts"))
             .is_empty()
     );
+}
+
+#[test]
+fn gitlab_refuses_a_tag_or_file_name_its_generic_packages_refuse_before_any_upload() {
+    // GitLab takes a generic package version matching `[\w+.-]+` without `..`, and file
+    // names of letters, digits and `._+-`; anything else gets 400 on every upload.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    common::gitlab_tags::serve(
+        &gl.api,
+        "acme/tool",
+        vec![json!({"name": "api/v1.2.0", "message": "", "target": SHA,
+                    "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
+                    "release": null, "protected": true, "created_at": null})],
+    );
+    let run = sb
+        .relay("publish-release")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", gl.api.url()),
+        ])
+        .args([
+            "--token",
+            GL_TOKEN,
+            "--repo",
+            "acme/tool",
+            "--tag",
+            "api/v1.2.0",
+        ])
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: the tag api/v1.2.0 as the version of GitLab's generic \
+         package tool: GitLab takes only letters, digits, `_`, `+`, `.` and `-` in a package \
+         version, and no `..` (publish from a tag such as v1.2.0)"
+    );
+    assert_eq!(writes(&gl.api.requests()), Vec::<String>::new());
+
+    sb.write("dist/tool 1.2.0.tar.gz", "spaced\n");
+    let run = gitlab_publish(&sb, &gl)
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: the file name \"tool 1.2.0.tar.gz\" for GitLab's \
+         generic package tool: GitLab takes only letters, digits, `.`, `_`, `+` and `-` in a \
+         file name (rename the file)"
+    );
+    assert_eq!(writes(&gl.api.requests()), Vec::<String>::new());
+}
+
+#[test]
+fn gitlab_an_upload_whose_answer_was_lost_is_not_sent_again_as_a_duplicate() {
+    // The file landed, the answer did not; sending it again would meet GitLab's 400
+    // "Duplicate package is not allowed" where the project forbids duplicates.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    {
+        let mut st = gl.state.lock().unwrap();
+        st.no_duplicates = true;
+        st.lost_answers = 1;
+    }
+    gitlab_publish(&sb, &gl)
+        .args(["--asset", "dist/tool-linux.tar.gz"])
+        .run()
+        .success();
+    assert_eq!(
+        writes(&gl.api.requests()),
+        [
+            format!("PUT {GL_PROJECT}/packages/generic/tool/v1.2.0/tool-linux.tar.gz"),
+            format!("POST {GL_PROJECT}/releases"),
+        ]
+    );
+    assert_eq!(gl.state.lock().unwrap().files.len(), 1);
 }
