@@ -937,3 +937,29 @@ fn gitlab_job_token_cannot_open_merge_requests() {
     assert!(writes(&api).is_empty());
     assert_eq!(consumer.branch_tip(&sb), None);
 }
+
+#[test]
+fn gitlab_a_merge_request_the_merge_token_approved_already_is_not_a_refused_token() {
+    // GitLab answers a second approval by the same user with 401 Unauthorized (the
+    // project keeps approvals when commits are added); the approval stands, so a run
+    // that pushed a newer commit goes on to ask for auto-merge.
+    let sb = Sandbox::new();
+    let consumer = Consumer::new(&sb, ("oauth2", GITLAB_TOKEN));
+    let api = MockApi::gitlab();
+    let mrs = ChangeRequests::gitlab(&api, "acme/gitlab", "main");
+    for (checkout, sha) in [("ci", "b"), ("ci-next", "c")] {
+        let ci = consumer.checkout(&sb, checkout);
+        bump(&ci, &sha.repeat(40));
+        let run = gitlab_run(&sb, &api, &ci, &["--base", "main", "--auto-merge"])
+            .env("GITLAB_TOKEN", GITLAB_TOKEN)
+            .env("INPUT_MERGE_TOKEN", MERGE_TOKEN)
+            .run();
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(!run.stderr().contains("refused"), "{}", run.stderr());
+    }
+    let approve = "/api/v4/projects/acme%2Fgitlab/merge_requests/1/approve";
+    assert_eq!(api.requests_to("POST", approve).len(), 2);
+    assert_eq!(mrs.approvals(), [(1, MERGE_TOKEN.to_string())]);
+    let merges = "/api/v4/projects/acme%2Fgitlab/merge_requests/1/merge";
+    assert_eq!(api.requests_to("PUT", merges).len(), 2);
+}

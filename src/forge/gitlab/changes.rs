@@ -46,6 +46,13 @@ impl From<MergeRequest> for ChangeRequest {
     }
 }
 
+/// `GET /projects/:id/merge_requests/:merge_request_iid/approvals`, for the token's user.
+#[derive(Deserialize)]
+struct Approvals {
+    #[serde(default)]
+    user_has_approved: bool,
+}
+
 fn merge_request(repo: &str, number: u64, rest: &str) -> String {
     GitLab::project(repo, &format!("/merge_requests/{number}{rest}"))
 }
@@ -171,6 +178,20 @@ impl ChangeRequestApi for GitLab {
             .what(format!("POST approval of !{} in {repo}", change.number))
             .needs("the `api` scope for the --merge-token's user, who must be an eligible approver")
             .json(&serde_json::json!({}));
-        self.api.send(&request).await.map(|_| ())
+        match self.api.send(&request).await {
+            Ok(_) => Ok(()),
+            // GitLab answers 401 to a user who approved already; the approval state
+            // says whether that is what the 401 meant.
+            Err(error @ ForgeError::Unauthorized { status: 401, .. }) => {
+                let state = Request::get(merge_request(repo, change.number, "/approvals"))
+                    .what(format!("GET approvals of !{} in {repo}", change.number))
+                    .needs("read_api");
+                match self.api.json::<Approvals>(&state).await {
+                    Ok(approvals) if approvals.user_has_approved => Ok(()),
+                    _ => Err(error),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }

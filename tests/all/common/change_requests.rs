@@ -322,12 +322,29 @@ fn gitlab_handle(
         && let Some(iid) = number_in(&r.path, &format!("{mrs}/"), "/approve")
     {
         let token = r.header("private-token").unwrap_or("").to_string();
+        // "If the user has already approved, the endpoint returns 401 Unauthorized."
+        if st.approvals.contains(&(iid, token.clone())) {
+            return Some(MockResponse::json(401, json!({"message": "401 Unauthorized"})));
+        }
         st.approvals.push((iid, token));
         return Some(MockResponse::json(
             201,
             json!({"id": 900 + iid, "iid": iid, "project_id": 5, "approved": true,
                    "approvals_required": 1, "approvals_left": 0,
                    "approved_by": [{"user": {"id": 3, "username": "merge-bot", "name": "Merge Bot"}}]}),
+        ));
+    }
+    if r.method == "GET"
+        && let Some(iid) = number_in(&r.path, &format!("{mrs}/"), "/approvals")
+    {
+        let token = r.header("private-token").unwrap_or("").to_string();
+        let approved = st.approvals.contains(&(iid, token));
+        return Some(MockResponse::json(
+            200,
+            json!({"id": 900 + iid, "iid": iid, "project_id": 5, "approved": approved,
+                   "approvals_required": 1, "approvals_left": if approved { 0 } else { 1 },
+                   "user_has_approved": approved, "user_can_approve": !approved,
+                   "approved_by": []}),
         ));
     }
     None
