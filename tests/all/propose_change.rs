@@ -184,13 +184,13 @@ fn github_creates_then_leaves_alone_then_updates_one_pull_request() {
     assert_eq!(made[1].json(), json!({"labels": ["automation", "gitaly"]}));
     assert_eq!(
         made[2].json()["variables"],
-        json!({"pullRequestId": "PR_kwDOAA1"})
+        json!({"pullRequestId": "PR_kwDOAA1", "mergeMethod": "MERGE"})
     );
     assert!(
         made[2].json()["query"]
             .as_str()
             .unwrap()
-            .contains("enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId})")
+            .contains("enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod})")
     );
     let lookup = &api.requests_to("GET", "/repos/acme/gitlab/pulls")[0];
     assert_eq!(
@@ -962,4 +962,22 @@ fn gitlab_a_merge_request_the_merge_token_approved_already_is_not_a_refused_toke
     assert_eq!(mrs.approvals(), [(1, MERGE_TOKEN.to_string())]);
     let merges = "/api/v4/projects/acme%2Fgitlab/merge_requests/1/merge";
     assert_eq!(api.requests_to("PUT", merges).len(), 2);
+}
+
+#[test]
+fn github_auto_merge_uses_a_merge_method_the_repository_allows() {
+    // enablePullRequestAutoMerge merges with a merge commit unless told otherwise; a
+    // squash-only repository refuses that.
+    let sb = Sandbox::new();
+    let consumer = Consumer::new(&sb, ("x-access-token", GITHUB_TOKEN));
+    let api = MockApi::github();
+    let pulls = ChangeRequests::github(&api, "acme/gitlab", "main");
+    pulls.allow_merge_methods(false, true, false);
+    let ci = consumer.checkout(&sb, "ci");
+    bump(&ci, &"b".repeat(40));
+    let run = github_run(&sb, &api, &ci, &["--title", "Update", "--auto-merge"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let graphql = &api.requests_to("POST", "/graphql")[0];
+    assert_eq!(graphql.json()["variables"]["mergeMethod"], "SQUASH");
+    assert_eq!(pulls.all()[0]["auto_merge"]["merge_method"], "squash");
 }

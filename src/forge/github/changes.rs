@@ -12,9 +12,34 @@ const PULLS_WRITE: &str = "`pull-requests: write` (and `contents: write` to push
     and events made with GITHUB_TOKEN start no workflows — use a GitHub App token \
     (actions/create-github-app-token) so the pull request's checks run";
 
-const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!) { \
-    enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId}) { \
+const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod) { \
+    enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) { \
     pullRequest { number autoMergeRequest { enabledAt } } } }";
+
+/// The merge methods of `GET /repos/{owner}/{repo}` (absent: allowed, as GitHub
+/// leaves them out for a token that cannot administer the repository).
+#[derive(Deserialize)]
+struct MergeMethods {
+    allow_merge_commit: Option<bool>,
+    allow_squash_merge: Option<bool>,
+    allow_rebase_merge: Option<bool>,
+}
+
+impl MergeMethods {
+    /// GraphQL's `PullRequestMergeMethod` to ask for: a merge commit where allowed,
+    /// else squash, else rebase.
+    fn preferred(&self) -> &'static str {
+        if self.allow_merge_commit != Some(false) {
+            "MERGE"
+        } else if self.allow_squash_merge != Some(false) {
+            "SQUASH"
+        } else if self.allow_rebase_merge != Some(false) {
+            "REBASE"
+        } else {
+            "MERGE"
+        }
+    }
+}
 
 /// A pull request as `GET/POST/PATCH /repos/{owner}/{repo}/pulls…` return it.
 #[derive(Deserialize)]
@@ -164,12 +189,18 @@ impl ChangeRequestApi for GitHub {
                 message: "the pull request has no node_id".into(),
             });
         };
+        // The mutation defaults to a merge commit, which a squash- or rebase-only
+        // repository refuses: ask for a method it allows.
+        let repository = Request::get(GitHub::repo_path(repo, ""))
+            .what(format!("GET repository {repo}"))
+            .needs("metadata: read");
+        let methods: MergeMethods = self.api.json(&repository).await?;
         let request = Request::post(&self.graphql_url)
             .what(&what)
             .needs("`contents: write` and `pull-requests: write`")
             .json(&serde_json::json!({
                 "query": ENABLE_AUTO_MERGE,
-                "variables": {"pullRequestId": node_id},
+                "variables": {"pullRequestId": node_id, "mergeMethod": methods.preferred()},
             }));
         // GraphQL answers 200 and lists what went wrong in `errors`.
         let answer: serde_json::Value = self.api.json(&request).await?;

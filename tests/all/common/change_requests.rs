@@ -18,6 +18,8 @@ struct State {
     refuse_merges: usize,
     /// Approvals as (number, token header) pairs.
     approvals: Vec<(u64, String)>,
+    /// GitHub: the merge methods the repository allows (merge, squash, rebase).
+    merge_methods: Option<[bool; 3]>,
 }
 
 /// The change requests of one repository on the mock forge.
@@ -65,6 +67,11 @@ impl ChangeRequests {
         self.state.lock().unwrap().refuse_merges = times;
     }
 
+    /// GitHub: the repository allows only these merge methods.
+    pub fn allow_merge_methods(&self, merge: bool, squash: bool, rebase: bool) {
+        self.state.lock().unwrap().merge_methods = Some([merge, squash, rebase]);
+    }
+
     /// Sets `created_at` of change request `number`.
     pub fn set_created_at(&self, number: u64, date: &str) {
         let mut state = self.state.lock().unwrap();
@@ -84,14 +91,21 @@ impl ChangeRequests {
     /// GraphQL auto-merge mutation.
     pub fn github(api: &MockApi, repo: &str, default_branch: &str) -> ChangeRequests {
         let this = ChangeRequests::new();
-        api.on(
-            "GET",
-            &format!("/repos/{repo}"),
-            MockResponse::json(200, gh::full_repository(repo, default_branch)),
-        );
         let state = this.state.clone();
         let repo = repo.to_string();
-        api.handle(move |r| github_handle(&state, &repo, r));
+        let default_branch = default_branch.to_string();
+        api.handle(move |r| {
+            if r.method == "GET" && r.path == format!("/repos/{repo}") {
+                let mut full = gh::full_repository(&repo, &default_branch);
+                if let Some([merge, squash, rebase]) = state.lock().unwrap().merge_methods {
+                    full["allow_merge_commit"] = merge.into();
+                    full["allow_squash_merge"] = squash.into();
+                    full["allow_rebase_merge"] = rebase.into();
+                }
+                return Some(MockResponse::json(200, full));
+            }
+            github_handle(&state, &repo, r)
+        });
         this
     }
 
@@ -210,6 +224,23 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         {
             return None;
         }
+        // `mergeMethod` defaults to MERGE; a method the repository does not allow is
+        // refused.
+        let method = body["variables"]["mergeMethod"].as_str().unwrap_or("MERGE").to_string();
+        let allowed = st.merge_methods.unwrap_or([true; 3]);
+        let (index, words) = match method.as_str() {
+            "MERGE" => (0, "merge commit"),
+            "SQUASH" => (1, "squash"),
+            _ => (2, "rebase"),
+        };
+        if !allowed[index] {
+            return Some(MockResponse::json(
+                200,
+                json!({"data": {"enablePullRequestAutoMerge": null},
+                       "errors": [{"type": "UNPROCESSABLE", "path": ["enablePullRequestAutoMerge"],
+                                   "message": format!("Merge method {words} is not allowed on this repository")}]}),
+            ));
+        }
         let Some(pr) = st.requests.iter_mut().find(|p| p["node_id"] == id) else {
             return Some(MockResponse::json(
                 200,
@@ -218,7 +249,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
                                    "message": format!("Could not resolve to a node with the global id of '{id}'")}]}),
             ));
         };
-        pr["auto_merge"] = gh::auto_merge("merge");
+        pr["auto_merge"] = gh::auto_merge(&method.to_ascii_lowercase());
         return Some(MockResponse::json(
             200,
             json!({"data": {"enablePullRequestAutoMerge": {"pullRequest": {
