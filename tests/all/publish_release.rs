@@ -1478,3 +1478,25 @@ fn gitlab_an_upload_whose_answer_was_lost_is_not_sent_again_as_a_duplicate() {
     );
     assert_eq!(gl.state.lock().unwrap().files.len(), 1);
 }
+
+#[test]
+fn a_draft_whose_answer_was_lost_is_not_created_twice() {
+    // The draft was created and the answer lost; a second POST makes a second draft
+    // (drafts have no tag yet, so GitHub does not refuse it).
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    gh.state.lock().unwrap().lost_release_answers = 1;
+    github_publish(&sb, &gh)
+        .args(["--asset", "dist/tool-linux.tar.gz"])
+        .run()
+        .success();
+    assert_eq!(
+        gh.api
+            .requests_to("POST", "/repos/acme/tool/releases")
+            .len(),
+        1
+    );
+    assert_eq!(gh.releases().len(), 1);
+    assert!(!gh.releases()[0].draft);
+}

@@ -91,13 +91,13 @@ impl From<PullRequest> for ChangeRequest {
     }
 }
 
-#[async_trait::async_trait]
-impl ChangeRequestApi for GitHub {
-    async fn open_change_requests(
+impl GitHub {
+    /// The open pull requests from `branch` of `repo` itself.
+    async fn open_pull_requests(
         &self,
         repo: &str,
         branch: &str,
-    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+    ) -> Result<Vec<PullRequest>, ForgeError> {
         let owner = repo.split('/').next().unwrap_or(repo);
         let request = Request::get(GitHub::repo_path(repo, "/pulls"))
             .query("head", format!("{owner}:{branch}"))
@@ -116,8 +116,19 @@ impl ChangeRequestApi for GitHub {
                         .as_ref()
                         .is_none_or(|r| r.full_name.eq_ignore_ascii_case(repo))
             })
-            .map(ChangeRequest::from)
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChangeRequestApi for GitHub {
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+        let pulls = self.open_pull_requests(repo, branch).await?;
+        Ok(pulls.into_iter().map(ChangeRequest::from).collect())
     }
 
     async fn create_change_request(
@@ -137,7 +148,13 @@ impl ChangeRequestApi for GitHub {
                 "base": draft.target_branch,
                 "body": draft.body,
             }));
-        let pr: PullRequest = self.api.json(&request).await?;
+        // After a lost answer the second POST would meet 422 "A pull request already
+        // exists": look for it first.
+        let landed = || async {
+            let open = self.open_pull_requests(repo, draft.source_branch).await?;
+            Ok(open.into_iter().next())
+        };
+        let pr: PullRequest = self.api.write_once(&request, landed).await?;
         let mut change = ChangeRequest::from(pr);
         if !draft.labels.is_empty() {
             self.add_labels(repo, change.number, draft.labels).await?;

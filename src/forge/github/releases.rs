@@ -189,7 +189,19 @@ impl ReleaseApi for GitHub {
                 "draft": true,
                 "prerelease": spec.prerelease,
             }));
-        let release: GhRelease = self.api.json(&request).await?;
+        // A second POST makes a second draft: after a lost answer, look among the
+        // drafts (found only in the list) for this tag's.
+        let landed = || async {
+            let list = Request::get(GitHub::repo_path(repo, "/releases"))
+                .query("per_page", PAGE_SIZE)
+                .what(format!("GET releases of {repo}"))
+                .needs("contents: write");
+            let releases: Vec<GhRelease> = self.api.pages(&list, usize::MAX, Items::Array).await?;
+            Ok(releases
+                .into_iter()
+                .find(|r| r.draft && r.tag_name == spec.tag))
+        };
+        let release: GhRelease = self.api.write_once(&request, landed).await?;
         let assets = release.assets.iter().map(GhAsset::to_asset).collect();
         Ok(release.into_release(assets))
     }

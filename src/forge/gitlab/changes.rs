@@ -57,13 +57,13 @@ fn merge_request(repo: &str, number: u64, rest: &str) -> String {
     GitLab::project(repo, &format!("/merge_requests/{number}{rest}"))
 }
 
-#[async_trait::async_trait]
-impl ChangeRequestApi for GitLab {
-    async fn open_change_requests(
+impl GitLab {
+    /// The open merge requests from `branch` of `repo` itself.
+    async fn open_merge_requests(
         &self,
         repo: &str,
         branch: &str,
-    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+    ) -> Result<Vec<MergeRequest>, ForgeError> {
         let request = Request::get(GitLab::project(repo, "/merge_requests"))
             .query("source_branch", branch)
             .query("state", "opened")
@@ -81,8 +81,19 @@ impl ChangeRequestApi for GitLab {
                         _ => true,
                     }
             })
-            .map(ChangeRequest::from)
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChangeRequestApi for GitLab {
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+        let requests = self.open_merge_requests(repo, branch).await?;
+        Ok(requests.into_iter().map(ChangeRequest::from).collect())
     }
 
     async fn create_change_request(
@@ -108,7 +119,12 @@ impl ChangeRequestApi for GitLab {
             ))
             .needs(MR_WRITE)
             .json(&body);
-        Ok(self.api.json::<MergeRequest>(&request).await?.into())
+        // After a lost answer the second POST would meet 409: look for it first.
+        let landed = || async {
+            let open = self.open_merge_requests(repo, draft.source_branch).await?;
+            Ok(open.into_iter().next())
+        };
+        Ok(self.api.write_once(&request, landed).await?.into())
     }
 
     async fn update_change_request(

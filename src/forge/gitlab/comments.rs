@@ -70,7 +70,20 @@ impl CommentApi for GitLab {
             .what(format!("POST note on issue #{issue} in {repo}"))
             .needs(NOTES_WRITE)
             .json(&serde_json::json!({ "body": body }));
-        let note: Note = self.api.json(&request).await?;
+        // Sent twice, a note shows twice: after a lost answer, look for it first.
+        let landed = || async {
+            let notes = self.issue_comments(repo, issue).await?;
+            Ok(notes
+                .into_iter()
+                .rev()
+                .find(|n| n.body == body)
+                .map(|n| Note {
+                    id: n.id,
+                    body: n.body,
+                    system: false,
+                }))
+        };
+        let note: Note = self.api.write_once(&request, landed).await?;
         Ok(self.comment(repo, issue, note))
     }
 

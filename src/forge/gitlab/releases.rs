@@ -388,7 +388,18 @@ impl ReleaseApi for GitLab {
                     "description": spec.notes.clone().unwrap_or_default(),
                     "assets": {"links": attach.iter().map(link).collect::<Vec<_>>()},
                 }));
-            let created: GlRelease = self.api.json(&request).await?;
+            // After a lost answer the second POST would meet "Release already
+            // exists": look for it first.
+            let landed = || async {
+                let read = Request::get(GitLab::project(
+                    repo,
+                    &format!("/releases/{}", encode_segment(&spec.tag)),
+                ))
+                .what(format!("GET release {} of {repo}", spec.tag))
+                .needs("read_api (or a job token)");
+                self.api.optional::<GlRelease>(&read).await
+            };
+            let created: GlRelease = self.api.write_once(&request, landed).await?;
             return self.release_with_files(repo, created).await;
         }
         let this_release =

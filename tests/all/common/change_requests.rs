@@ -226,7 +226,10 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         }
         // `mergeMethod` defaults to MERGE; a method the repository does not allow is
         // refused.
-        let method = body["variables"]["mergeMethod"].as_str().unwrap_or("MERGE").to_string();
+        let method = body["variables"]["mergeMethod"]
+            .as_str()
+            .unwrap_or("MERGE")
+            .to_string();
         let allowed = st.merge_methods.unwrap_or([true; 3]);
         let (index, words) = match method.as_str() {
             "MERGE" => (0, "merge commit"),
@@ -355,7 +358,10 @@ fn gitlab_handle(
         let token = r.header("private-token").unwrap_or("").to_string();
         // "If the user has already approved, the endpoint returns 401 Unauthorized."
         if st.approvals.contains(&(iid, token.clone())) {
-            return Some(MockResponse::json(401, json!({"message": "401 Unauthorized"})));
+            return Some(MockResponse::json(
+                401,
+                json!({"message": "401 Unauthorized"}),
+            ));
         }
         st.approvals.push((iid, token));
         return Some(MockResponse::json(

@@ -48,6 +48,8 @@ pub struct GhState {
     /// This many uploads answer 502 first (a flaky upload host), leaving the empty
     /// `starter` asset GitHub documents.
     pub bad_gateways: usize,
+    /// This many new releases are made but their answer is lost (a 502 from a proxy).
+    pub lost_release_answers: usize,
     /// The storage host release downloads redirect to.
     pub storage: Option<Storage>,
 }
@@ -295,6 +297,10 @@ pub fn github_release_api(
             };
             let json = gh_release_json(base, &release);
             st.releases.push(release);
+            if st.lost_release_answers > 0 {
+                st.lost_release_answers -= 1;
+                return Some(MockResponse::json(502, gh::error(502, "Server Error")));
+            }
             Some(MockResponse::json(201, json))
         }
         ("GET", ["tags", tag @ ..]) => {
