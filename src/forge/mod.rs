@@ -128,6 +128,25 @@ pub enum ForgeError {
     /// The forge understood the request and said no (a GraphQL `errors` answer).
     #[error("{what}: refused: {message}")]
     Refused { what: String, message: String },
+    /// A name or version the forge documents it refuses, found before anything is
+    /// written.
+    #[error("{what}: {rule}")]
+    Unacceptable { what: String, rule: String },
+    /// GitLab does not take its CI/CD job token for this endpoint (it would answer as
+    /// to an anonymous caller: 404 for a private project), so it is not sent.
+    #[error(
+        "{what}: GitLab's CI_JOB_TOKEN cannot call this API (GitLab documents the few it \
+         can under \"Job token access\"); set GITLAB_TOKEN (or --token) to a project \
+         access token with `{needs}`"
+    )]
+    JobTokenRefused { what: String, needs: &'static str },
+}
+
+impl ForgeError {
+    /// Whether the user's input is what the forge refuses (exit 2), not the job.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, ForgeError::Unacceptable { .. })
+    }
 }
 
 fn refusal(status: u16, hint: &str) -> String {
@@ -306,6 +325,13 @@ pub trait ReleaseApi: Send + Sync {
         repo: &str,
         spec: &ReleaseSpec,
     ) -> Result<Vec<ReleaseAsset>, ForgeError>;
+
+    /// What the forge would refuse of the release of `spec` with files `names`, said
+    /// before anything is written: GitLab's generic packages take only some versions
+    /// and file names; GitHub takes any (it renames files itself).
+    fn check_release_files(&self, _spec: &ReleaseSpec, _names: &[&str]) -> Result<(), ForgeError> {
+        Ok(())
+    }
 
     /// Prepares a new release that nobody sees yet: a GitHub draft; on GitLab nothing
     /// is created before [`ReleaseApi::publish_release`].

@@ -84,6 +84,8 @@ pub struct AssetUpload<'a> {
     pub name: &'a str,
     pub content_type: &'a str,
     pub bytes: &'a Bytes,
+    /// Lower-case hex, to know the file again on the forge.
+    pub sha256: &'a str,
 }
 
 /// Which CI run built a commit.

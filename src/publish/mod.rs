@@ -97,6 +97,8 @@ pub async fn publish_release(
     let (files, runs) = release_files(forge.as_ref(), request, ctx, &asked, local).await?;
     let existing = forge.release(&asked.repo, &asked.tag).await?;
     let spec = release_spec(request, &asked, existing.as_ref());
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    forge.check_release_files(&spec, &names)?;
     let remote = remote_files(forge.as_ref(), &asked.repo, existing.as_ref(), &spec).await?;
     let steps = decide::steps(forge.as_ref(), &asked.repo, &asked.tag, &files, &remote).await?;
     let action = decide::action(existing.as_ref(), &steps, &spec, settings.platform);

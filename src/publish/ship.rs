@@ -37,6 +37,7 @@ pub(super) async fn ship(
                     name: &file.name,
                     content_type: file.content_type(),
                     bytes: &file.bytes,
+                    sha256: &file.sha256,
                 };
                 match forge
                     .upload_release_asset(repo, &release, spec, &upload)

@@ -282,3 +282,19 @@ fn a_gitlab_busy_at_the_connection_check_is_asked_again() {
         )
     );
 }
+
+#[test]
+fn a_comment_whose_answer_was_lost_is_not_posted_twice() {
+    // The comment landed and a proxy answered 502; sending the POST again would show
+    // the comment twice.
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    let comments = IssueComments::github(&api, "acme/go");
+    comments.lose_answers(1);
+    let run = github(&sb, &api, &["--body", "Go 1.26.1 is out."])
+        .run()
+        .success();
+    assert_eq!(writes(&api).len(), 1, "one POST");
+    assert_eq!(comments.all().len(), 1);
+    assert_eq!(run.json()["id"], "5000");
+}

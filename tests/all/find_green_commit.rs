@@ -3,8 +3,9 @@
 
 use crate::common;
 
+use crate::common::github_shapes as gh;
 use crate::common::outputs::parse_dotenv;
-use crate::common::pages::{github_pages, gitlab_pages};
+use crate::common::pages::{array, counted, github_pages, gitlab_pages};
 use crate::common::{MockApi, MockResponse, Sandbox};
 use serde_json::{Value, json};
 
@@ -16,46 +17,17 @@ fn sha(n: u8) -> String {
 
 /// An item of GitHub's "List commits".
 fn github_commit(sha: &str, title: &str) -> Value {
-    json!({
-        "sha": sha,
-        "node_id": "C_kwDOAbc",
-        "url": format!("https://api.github.com/repos/{REPO}/commits/{sha}"),
-        "html_url": format!("https://github.com/{REPO}/commit/{sha}"),
-        "commit": {
-            "message": format!("{title}\n\nLonger description."),
-            "author": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
-            "committer": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
-            "comment_count": 0,
-        },
-        "parents": [],
-    })
+    gh::commit(REPO, sha, &format!("{title}\n\nLonger description."), &[])
 }
 
 /// A check run of "List check runs for a Git reference".
 fn check_run(name: &str, status: &str, conclusion: Option<&str>) -> Value {
-    json!({
-        "id": 4, "head_sha": "x", "node_id": "CR_1", "external_id": "",
-        "url": "https://api.github.com/repos/acme/gitaly/check-runs/4",
-        "html_url": "https://github.com/acme/gitaly/runs/4",
-        "details_url": "https://github.com/acme/gitaly/actions/runs/1/job/4",
-        "status": status, "conclusion": conclusion, "name": name,
-        "started_at": "2026-01-15T12:00:00Z",
-        "completed_at": if status == "completed" { json!("2026-01-15T12:05:00Z") } else { Value::Null },
-        "output": {"title": null, "summary": null, "text": null, "annotations_count": 0},
-        "check_suite": {"id": 5},
-        "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"},
-        "pull_requests": [],
-    })
+    gh::check_run(REPO, 4, "x", name, status, conclusion)
 }
 
 /// A status of "Get the combined status for a specific reference".
 fn status(context: &str, state: &str) -> Value {
-    json!({
-        "url": "https://api.github.com/repos/acme/gitaly/statuses/x",
-        "id": 1, "node_id": "SC_1", "state": state, "description": "Build",
-        "target_url": "https://ci.example.org/build/1", "context": context,
-        "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:05:00Z",
-    })
+    gh::commit_status(REPO, 1, context, state)
 }
 
 /// Serves one commit's check runs (in pages of 2) and combined status.
@@ -65,26 +37,15 @@ fn github_ci(api: &MockApi, sha: &str, runs: Vec<Value>, statuses: Vec<Value>) {
         &format!("/repos/{REPO}/commits/{sha}/check-runs"),
         runs,
         2,
-        |page| json!({"total_count": page.len(), "check_runs": page}),
+        counted("check_runs"),
     );
     let sha = sha.to_string();
-    let combined = if statuses.is_empty() {
-        "pending"
-    } else if statuses.iter().all(|s| s["state"] == "success") {
-        "success"
-    } else {
-        "failure"
-    };
     github_pages(
         api,
         &format!("/repos/{REPO}/commits/{sha}/status"),
         statuses,
         2,
-        move |page| {
-            json!({"state": combined, "sha": sha, "total_count": page.len(), "statuses": page,
-                   "repository": {"id": 1, "full_name": REPO},
-                   "commit_url": "https://api.github.com/repos/acme/gitaly/commits/x"})
-        },
+        move |page, total| gh::combined_status(REPO, &sha, page, total),
     );
 }
 
@@ -93,18 +54,14 @@ fn github_api(commits: &[(String, &str)]) -> MockApi {
     api.on(
         "GET",
         &format!("/repos/{REPO}"),
-        MockResponse::json(
-            200,
-            json!({"id": 1, "name": "gitaly", "full_name": REPO, "default_branch": "main",
-                   "private": false, "html_url": "https://github.com/acme/gitaly"}),
-        ),
+        MockResponse::json(200, gh::full_repository(REPO, "main")),
     );
     github_pages(
         &api,
         &format!("/repos/{REPO}/commits"),
         commits.iter().map(|(s, t)| github_commit(s, t)).collect(),
         2,
-        Value::Array,
+        array,
     );
     api
 }
@@ -542,5 +499,34 @@ fn api_failures_name_the_request_and_the_permission() {
     assert_eq!(
         run.stderr(),
         "error: finding a green commit: GET repository acme/gitaly: not found (404)\n"
+    );
+}
+
+#[test]
+fn a_gitlab_job_token_is_refused_before_a_call_gitlab_would_not_take_it_for() {
+    // GitLab takes CI_JOB_TOKEN for a short list of endpoints; the commit list and the
+    // pipelines are not on it, and a private project would answer 404 as to anyone.
+    let sb = Sandbox::new();
+    let api = MockApi::gitlab();
+    let run = sb
+        .relay("find-green-commit")
+        .args(["--forge", "gitlab", "--repo", REPO])
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("CI_JOB_TOKEN", "glcbt-SECRET-job-token-0123")
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: finding a green commit: GET project acme/gitaly: GitLab's \
+         CI_JOB_TOKEN cannot call this API (GitLab documents the few it can under \"Job \
+         token access\"); set GITLAB_TOKEN (or --token) to a project access token with \
+         `read_api`\n"
+    );
+    let calls: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        calls,
+        ["/api/v4/job"],
+        "nothing but the token check is sent"
     );
 }

@@ -296,9 +296,9 @@ fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branche
 mod auto_update {
     use super::*;
     use common::change_requests::ChangeRequests;
-    use common::pages::github_pages;
+    use common::github_shapes as gh;
+    use common::pages::{self, github_pages};
     use common::{HttpGitServer, MockApi, MockResponse};
-    use serde_json::{Value, json};
 
     pub const TOKEN: &str = "ghp_AUTO_UPDATE_SECRET_0123";
     pub const DEPENDENCY: &str = "acme/gitaly";
@@ -310,41 +310,27 @@ mod auto_update {
         api.on(
             "GET",
             &format!("/repos/{DEPENDENCY}"),
-            MockResponse::json(
-                200,
-                json!({"id": 1, "name": "gitaly", "full_name": DEPENDENCY, "default_branch": "main",
-                       "private": false, "html_url": "https://github.com/acme/gitaly"}),
-            ),
+            MockResponse::json(200, gh::full_repository(DEPENDENCY, "main")),
         );
         let items = commits
             .iter()
-            .map(|(sha, _)| {
-                json!({"sha": sha, "node_id": "C_1",
-                       "html_url": format!("https://github.com/{DEPENDENCY}/commit/{sha}"),
-                       "commit": {"message": "change", "author": {"name": "Dev", "email": "dev@example.org",
-                                  "date": "2026-01-15T12:00:00Z"}, "comment_count": 0},
-                       "parents": []})
-            })
+            .map(|(sha, _)| gh::commit(DEPENDENCY, sha, "change", &[]))
             .collect();
         github_pages(
             &api,
             &format!("/repos/{DEPENDENCY}/commits"),
             items,
             100,
-            Value::Array,
+            pages::array,
         );
         for (sha, conclusion) in commits {
-            let run = json!({"id": 4, "head_sha": sha, "node_id": "CR_1", "name": "test",
-                "status": "completed", "conclusion": conclusion,
-                "html_url": "https://github.com/acme/gitaly/runs/4",
-                "started_at": "2026-01-15T12:00:00Z", "completed_at": "2026-01-15T12:05:00Z",
-                "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"}});
+            let run = gh::check_run(DEPENDENCY, 4, sha, "test", "completed", Some(conclusion));
             github_pages(
                 &api,
                 &format!("/repos/{DEPENDENCY}/commits/{sha}/check-runs"),
                 vec![run],
                 100,
-                |page| json!({"total_count": page.len(), "check_runs": page}),
+                pages::counted("check_runs"),
             );
             let sha_owned = sha.to_string();
             github_pages(
@@ -352,10 +338,7 @@ mod auto_update {
                 &format!("/repos/{DEPENDENCY}/commits/{sha}/status"),
                 vec![],
                 100,
-                move |page| {
-                    json!({"state": "pending", "sha": sha_owned, "total_count": page.len(), "statuses": page,
-                       "repository": {"id": 1, "full_name": DEPENDENCY}})
-                },
+                move |page, total| gh::combined_status(DEPENDENCY, &sha_owned, page, total),
             );
         }
         api

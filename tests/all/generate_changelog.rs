@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use crate::common::github_shapes as gh;
 use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
 use crate::common::{GitServer, MockApi, MockResponse, Repo, Sandbox};
 use serde_json::json;
@@ -776,24 +777,9 @@ fn a_shallow_clone_without_a_remote_fails_with_the_fix() {
 
 /// A compare API commit as GitHub documents it ("Compare two commits").
 fn github_commit(sha: &str, message: &str, parents: usize) -> serde_json::Value {
-    json!({
-        "sha": sha,
-        "node_id": "C_kwDO",
-        "commit": {
-            "author": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-10T10:00:00Z"},
-            "committer": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-10T10:00:00Z"},
-            "message": message,
-            "tree": {"sha": "0000000000000000000000000000000000000000", "url": "https://api.github.com/x"},
-            "url": "https://api.github.com/x",
-            "comment_count": 0,
-            "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null}
-        },
-        "url": "https://api.github.com/x",
-        "html_url": format!("https://github.com/acme/homeport/commit/{sha}"),
-        "author": null,
-        "committer": null,
-        "parents": (0..parents).map(|i| json!({"sha": format!("{i:040x}"), "url": "https://api.github.com/x"})).collect::<Vec<_>>()
-    })
+    let parents: Vec<String> = (0..parents).map(|i| format!("{i:040x}")).collect();
+    let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+    gh::commit("acme/homeport", sha, message, &parents)
 }
 
 #[test]
@@ -816,18 +802,14 @@ fn commits_of_a_repository_without_a_clone_come_from_the_github_compare_api() {
         if request.path != "/repos/acme/homeport/compare/1.0.0...1.1.0" {
             return None;
         }
-        let page = if request.query.contains("page=2") { 1 } else { 0 };
+        let page = if request.query.contains("page=2") {
+            1
+        } else {
+            0
+        };
         Some(MockResponse::json(
             200,
-            json!({
-                "url": "https://api.github.com/repos/acme/homeport/compare/1.0.0...1.1.0",
-                "html_url": "https://github.com/acme/homeport/compare/1.0.0...1.1.0",
-                "status": "ahead", "ahead_by": 101, "behind_by": 0, "total_commits": 101,
-                "base_commit": github_commit("1111111111111111111111111111111111111111", "base", 1),
-                "merge_base_commit": github_commit("1111111111111111111111111111111111111111", "base", 1),
-                "commits": pages[page],
-                "files": []
-            }),
+            gh::comparison("acme/homeport", "1.0.0", "1.1.0", pages[page].clone(), 101),
         ))
     });
     let out = sb

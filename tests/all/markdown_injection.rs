@@ -11,10 +11,11 @@ use crate::common;
 
 use crate::common::change_requests::ChangeRequests;
 use crate::common::github_releases::FakeGitHub;
+use crate::common::github_shapes as gh;
 use crate::common::issue_comments::IssueComments;
-use crate::common::pages::github_pages;
+use crate::common::pages::{self, github_pages};
 use crate::common::{HttpGitServer, MockApi, MockResponse, Sandbox};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Commit messages and the list item each must render as.
 const SUBJECTS: &[(&str, &str)] = &[
@@ -275,47 +276,28 @@ fn find_green_commit_summary_keeps_hostile_titles_in_their_cells() {
         "fix: </details><script>alert(1)</script> | cell",
         "feat: [x](javascript:alert(1)) `a|b`",
     ];
-    let commit = |sha: &str, title: &str| {
-        json!({"sha": sha, "node_id": "C_1",
-               "url": format!("https://api.github.com/repos/{repo}/commits/{sha}"),
-               "html_url": format!("https://github.com/{repo}/commit/{sha}"),
-               "commit": {"message": format!("{title}\n\n## body heading"),
-                          "author": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
-                          "committer": {"name": "Dev", "email": "dev@example.org", "date": "2026-01-15T12:00:00Z"},
-                          "comment_count": 0},
-               "parents": []})
-    };
+    let commit =
+        |sha: &str, title: &str| gh::commit(repo, sha, &format!("{title}\n\n## body heading"), &[]);
     api.on(
         "GET",
         &format!("/repos/{repo}"),
-        MockResponse::json(
-            200,
-            json!({"id": 1, "name": "gitaly", "full_name": repo, "default_branch": "main",
-                   "private": false, "html_url": "https://github.com/acme/gitaly"}),
-        ),
+        MockResponse::json(200, gh::full_repository(repo, "main")),
     );
     github_pages(
         &api,
         &format!("/repos/{repo}/commits"),
         vec![commit(&sha(1), titles[0]), commit(&sha(2), titles[1])],
         10,
-        Value::Array,
+        pages::array,
     );
     for (n, conclusion) in [(1, "failure"), (2, "success")] {
-        let check = json!({"id": 4, "head_sha": sha(n), "node_id": "CR_1", "external_id": "",
-            "url": "https://api.github.com/x", "html_url": "https://github.com/x",
-            "details_url": "https://github.com/x", "status": "completed",
-            "conclusion": conclusion, "name": "test",
-            "started_at": "2026-01-15T12:00:00Z", "completed_at": "2026-01-15T12:05:00Z",
-            "output": {"title": null, "summary": null, "text": null, "annotations_count": 0},
-            "check_suite": {"id": 5}, "app": {"id": 1, "slug": "github-actions", "name": "GitHub Actions"},
-            "pull_requests": []});
+        let check = gh::check_run(repo, 4, &sha(n), "test", "completed", Some(conclusion));
         github_pages(
             &api,
             &format!("/repos/{repo}/commits/{}/check-runs", sha(n)),
             vec![check],
             10,
-            |page| json!({"total_count": page.len(), "check_runs": page}),
+            pages::counted("check_runs"),
         );
         let s = sha(n);
         github_pages(
@@ -323,11 +305,7 @@ fn find_green_commit_summary_keeps_hostile_titles_in_their_cells() {
             &format!("/repos/{repo}/commits/{}/status", sha(n)),
             vec![],
             10,
-            move |page| {
-                json!({"state": "pending", "sha": s, "total_count": page.len(), "statuses": page,
-                       "repository": {"id": 1, "full_name": "acme/gitaly"},
-                       "commit_url": "https://api.github.com/x"})
-            },
+            move |page, total| gh::combined_status(repo, &s, page, total),
         );
     }
     sb.relay("find-green-commit")

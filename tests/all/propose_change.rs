@@ -7,6 +7,7 @@
 use crate::common;
 
 use crate::common::change_requests::ChangeRequests;
+use crate::common::github_shapes as gh;
 use crate::common::{HttpGitServer, MockApi, Recorded, Repo, Sandbox};
 use serde_json::json;
 use std::path::PathBuf;
@@ -183,13 +184,13 @@ fn github_creates_then_leaves_alone_then_updates_one_pull_request() {
     assert_eq!(made[1].json(), json!({"labels": ["automation", "gitaly"]}));
     assert_eq!(
         made[2].json()["variables"],
-        json!({"pullRequestId": "PR_kwDOAA1"})
+        json!({"pullRequestId": "PR_kwDOAA1", "mergeMethod": "MERGE"})
     );
     assert!(
         made[2].json()["query"]
             .as_str()
             .unwrap()
-            .contains("enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId})")
+            .contains("enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod})")
     );
     let lookup = &api.requests_to("GET", "/repos/acme/gitlab/pulls")[0];
     assert_eq!(
@@ -419,13 +420,16 @@ fn only_the_given_paths_are_proposed_and_a_second_request_is_never_opened() {
         .then(|| common::MockResponse::json(200, json!([])))
     });
     let pulls = ChangeRequests::github(&api, "acme/gitlab", "main");
-    pulls.insert(json!({
-        "number": 7, "node_id": "PR_kwDOAA7", "state": "open", "title": "Update Gitaly",
-        "body": "", "labels": [], "created_at": "2026-11-23T09:00:00Z", "auto_merge": null,
-        "html_url": "https://github.com/acme/gitlab/pull/7",
-        "head": {"ref": BRANCH, "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
-        "base": {"ref": "main", "repo": {"full_name": "acme/gitlab", "owner": {"login": "acme"}}},
-    }));
+    let mut existing = gh::pull_request(
+        "acme/gitlab",
+        7,
+        &json!("Update Gitaly"),
+        &json!(""),
+        BRANCH,
+        "main",
+    );
+    existing["created_at"] = "2026-11-23T09:00:00Z".into();
+    pulls.insert(existing);
     let old_notes = sb.clone_of(consumer.bare.to_str().unwrap(), "dev", &[]);
     old_notes.commit("gitaly/OLD", "to be removed\n", "add gitaly notes");
     old_notes.git(["push", "-q", "origin", "HEAD:main"]);
@@ -932,4 +936,48 @@ fn gitlab_job_token_cannot_open_merge_requests() {
     );
     assert!(writes(&api).is_empty());
     assert_eq!(consumer.branch_tip(&sb), None);
+}
+
+#[test]
+fn gitlab_a_merge_request_the_merge_token_approved_already_is_not_a_refused_token() {
+    // GitLab answers a second approval by the same user with 401 Unauthorized (the
+    // project keeps approvals when commits are added); the approval stands, so a run
+    // that pushed a newer commit goes on to ask for auto-merge.
+    let sb = Sandbox::new();
+    let consumer = Consumer::new(&sb, ("oauth2", GITLAB_TOKEN));
+    let api = MockApi::gitlab();
+    let mrs = ChangeRequests::gitlab(&api, "acme/gitlab", "main");
+    for (checkout, sha) in [("ci", "b"), ("ci-next", "c")] {
+        let ci = consumer.checkout(&sb, checkout);
+        bump(&ci, &sha.repeat(40));
+        let run = gitlab_run(&sb, &api, &ci, &["--base", "main", "--auto-merge"])
+            .env("GITLAB_TOKEN", GITLAB_TOKEN)
+            .env("INPUT_MERGE_TOKEN", MERGE_TOKEN)
+            .run();
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(!run.stderr().contains("refused"), "{}", run.stderr());
+    }
+    let approve = "/api/v4/projects/acme%2Fgitlab/merge_requests/1/approve";
+    assert_eq!(api.requests_to("POST", approve).len(), 2);
+    assert_eq!(mrs.approvals(), [(1, MERGE_TOKEN.to_string())]);
+    let merges = "/api/v4/projects/acme%2Fgitlab/merge_requests/1/merge";
+    assert_eq!(api.requests_to("PUT", merges).len(), 2);
+}
+
+#[test]
+fn github_auto_merge_uses_a_merge_method_the_repository_allows() {
+    // enablePullRequestAutoMerge merges with a merge commit unless told otherwise; a
+    // squash-only repository refuses that.
+    let sb = Sandbox::new();
+    let consumer = Consumer::new(&sb, ("x-access-token", GITHUB_TOKEN));
+    let api = MockApi::github();
+    let pulls = ChangeRequests::github(&api, "acme/gitlab", "main");
+    pulls.allow_merge_methods(false, true, false);
+    let ci = consumer.checkout(&sb, "ci");
+    bump(&ci, &"b".repeat(40));
+    let run = github_run(&sb, &api, &ci, &["--title", "Update", "--auto-merge"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let graphql = &api.requests_to("POST", "/graphql")[0];
+    assert_eq!(graphql.json()["variables"]["mergeMethod"], "SQUASH");
+    assert_eq!(pulls.all()[0]["auto_merge"]["merge_method"], "squash");
 }

@@ -6,6 +6,7 @@ use crate::common;
 
 use crate::common::archive::{sha256_hex, zip_of};
 use crate::common::github_releases::{FakeGitHub, SHA, github_runs};
+use crate::common::github_shapes as gh;
 use crate::common::{MockApi, MockResponse, Recorded, Sandbox};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -194,6 +195,9 @@ fn an_upload_failing_midway_deletes_the_draft() {
 
 #[test]
 fn a_flaky_upload_host_is_retried_without_duplicates() {
+    // GitHub: "When an upstream failure occurs, you will receive a 502 Bad Gateway
+    // status. This may leave an empty asset with a state of starter." Sending the same
+    // name again meets 422 already_exists until that asset is deleted.
     let sb = Sandbox::new();
     dist(&sb);
     let gh = FakeGitHub::start();
@@ -210,9 +214,48 @@ fn a_flaky_upload_host_is_retried_without_duplicates() {
         2,
         "a 502, then the upload again"
     );
+    let starter = gh
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.path.starts_with("/repos/acme/tool/releases/assets/"))
+        .count();
+    assert_eq!(
+        starter, 1,
+        "the empty starter asset is deleted before the upload is sent again"
+    );
     let r = &gh.releases()[0];
     assert!(!r.draft);
     assert_eq!(r.assets.len(), 1);
+    assert_eq!(r.assets[0].state, "uploaded");
+    assert_eq!(r.assets[0].bytes, b"linux build\n");
+}
+
+#[test]
+fn an_asset_name_github_renames_is_found_again_by_a_re_run() {
+    // GitHub renames files with special characters ("tool 1.2.0 (linux).tar.gz" is
+    // stored as "tool.1.2.0..linux..tar.gz"); the label keeps the name, so a re-run
+    // sees the asset it uploaded and does not upload it again.
+    let sb = Sandbox::new();
+    sb.write("dist/tool 1.2.0 (linux).tar.gz", "linux build\n");
+    let gh = FakeGitHub::start();
+    let first = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&first.json()), ["uploaded"]);
+    let r = &gh.releases()[0];
+    assert_eq!(r.assets[0].name, "tool.1.2.0..linux..tar.gz");
+    assert_eq!(
+        r.assets[0].label.as_deref(),
+        Some("tool 1.2.0 (linux).tar.gz")
+    );
+    let again = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&again.json()), ["unchanged"]);
+    assert_eq!(gh.releases()[0].assets.len(), 1);
 }
 
 #[test]
@@ -545,7 +588,7 @@ fn a_prerelease_version_is_a_prerelease_and_never_the_latest() {
         "/repos/acme/tool/git/ref/tags/v2.0.0-rc.1",
         MockResponse::json(
             200,
-            json!({"ref": "refs/tags/v2.0.0-rc.1", "object": {"sha": SHA, "type": "commit"}}),
+            gh::git_ref("acme/tool", "refs/tags/v2.0.0-rc.1", SHA, "commit"),
         ),
     );
     github_publish_tag(&sb, &gh, "v2.0.0-rc.1")
@@ -799,10 +842,7 @@ fn from_ci_run_refuses_an_expired_artifact() {
         "/repos/acme/tool/actions/runs/12/artifacts",
         MockResponse::json(
             200,
-            json!({"total_count": 1, "artifacts": [
-                {"id": 556, "node_id": "A_556", "name": "dist", "size_in_bytes": 100, "expired": true,
-                 "archive_download_url": format!("{}/repos/acme/tool/actions/artifacts/556/zip", gh.api.url()),
-                 "created_at": "2025-01-15T12:04:00Z", "expires_at": "2025-04-15T12:04:00Z"}]}),
+            json!({"total_count": 1, "artifacts": [gh::artifact("acme/tool", 556, "dist", 100, true)]}),
         ),
     );
     let run = github_publish(&sb, &gh)
@@ -828,8 +868,13 @@ struct GlFile {
 
 #[derive(Default)]
 struct GlState {
-    /// An upload of this name is refused (the project forbids duplicates).
+    /// An upload of this name is refused as GitLab refuses a second file of one name
+    /// when the project forbids duplicate packages.
     refuse_upload: Option<String>,
+    /// The project forbids duplicate packages: a second file of one name gets 400.
+    no_duplicates: bool,
+    /// This many uploads land but their answer is lost (a 502 from the proxy).
+    lost_answers: usize,
     files: Vec<GlFile>,
     release: Option<Value>,
     links: Vec<Value>,
@@ -847,15 +892,12 @@ impl FakeGitLab {
     fn start() -> FakeGitLab {
         let api = MockApi::gitlab();
         let state = Arc::new(Mutex::new(GlState::default()));
-        api.on(
-            "GET",
-            &format!("{GL_PROJECT}/repository/tags/v1.2.0"),
-            MockResponse::json(
-                200,
-                json!({"name": "v1.2.0", "message": "", "target": SHA,
-                       "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
-                       "release": null, "protected": true, "created_at": null}),
-            ),
+        common::gitlab_tags::serve(
+            &api,
+            "acme/tool",
+            vec![json!({"name": "v1.2.0", "message": "", "target": SHA,
+                        "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
+                        "release": null, "protected": true, "created_at": null})],
         );
         let base = api.url();
         let st = state.clone();
@@ -879,17 +921,31 @@ fn gitlab_release_api(base: &str, state: &Mutex<GlState>, r: &Recorded) -> Optio
             assert_eq!(r.query, "select=package_file");
             if st.refuse_upload.as_deref() == Some(&path[generic.len()..]) {
                 return Some(MockResponse::json(
-                    403,
-                    json!({"message": "403 Forbidden - Duplicate package is not allowed"}),
+                    400,
+                    json!({"message": "400 Bad request - Duplicate package is not allowed"}),
+                ));
+            }
+            let name = path[generic.len()..].to_string();
+            if st.no_duplicates && st.files.iter().any(|f| f.name == name) {
+                return Some(MockResponse::json(
+                    400,
+                    json!({"message": "400 Bad request - Duplicate package is not allowed"}),
                 ));
             }
             let file = GlFile {
                 id: 300 + st.files.len() as u64,
-                name: path[generic.len()..].to_string(),
+                name,
                 bytes: r.body.clone(),
             };
             let json = gl_file_json(&file);
             st.files.push(file);
+            if st.lost_answers > 0 {
+                st.lost_answers -= 1;
+                return Some(MockResponse::json(
+                    502,
+                    json!({"message": "502 Bad Gateway"}),
+                ));
+            }
             Some(MockResponse::json(201, json))
         }
         ("GET", "/packages") => {
@@ -1241,7 +1297,8 @@ fn gitlab_creates_no_release_when_an_upload_fails() {
     assert_eq!(
         run.stderr().trim_end(),
         "error: publishing the release: PUT tool-macos.tar.gz to the generic package tool v1.2.0 of acme/tool: \
-         403 — the token lacks a permission: api (or a job token) (403 Forbidden - Duplicate package is not allowed); \
+         400 the package already holds another file tool-macos.tar.gz and the project does not allow \
+         duplicate packages (Settings > Packages and registries); \
          release v1.2.0 was not created; files already uploaded stay in the package registry and a re-run links them"
     );
 }
@@ -1341,4 +1398,107 @@ fn gitlab_from_ci_run_refuses_a_pipeline_with_a_failed_job() {
             .requests_to("GET", &format!("{GL_PROJECT}/jobs/601/artifacts"))
             .is_empty()
     );
+}
+
+#[test]
+fn gitlab_refuses_a_tag_or_file_name_its_generic_packages_refuse_before_any_upload() {
+    // GitLab takes a generic package version matching `[\w+.-]+` without `..`, and file
+    // names of letters, digits and `._+-`; anything else gets 400 on every upload.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    common::gitlab_tags::serve(
+        &gl.api,
+        "acme/tool",
+        vec![json!({"name": "api/v1.2.0", "message": "", "target": SHA,
+                    "commit": {"id": SHA, "short_id": &SHA[..8], "title": "release", "parent_ids": []},
+                    "release": null, "protected": true, "created_at": null})],
+    );
+    let run = sb
+        .relay("publish-release")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", gl.api.url()),
+        ])
+        .args([
+            "--token",
+            GL_TOKEN,
+            "--repo",
+            "acme/tool",
+            "--tag",
+            "api/v1.2.0",
+        ])
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: the tag api/v1.2.0 as the version of GitLab's generic \
+         package tool: GitLab takes only letters, digits, `_`, `+`, `.` and `-` in a package \
+         version, and no `..` (publish from a tag such as v1.2.0)"
+    );
+    assert_eq!(writes(&gl.api.requests()), Vec::<String>::new());
+
+    sb.write("dist/tool 1.2.0.tar.gz", "spaced\n");
+    let run = gitlab_publish(&sb, &gl)
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: the file name \"tool 1.2.0.tar.gz\" for GitLab's \
+         generic package tool: GitLab takes only letters, digits, `.`, `_`, `+` and `-` in a \
+         file name (rename the file)"
+    );
+    assert_eq!(writes(&gl.api.requests()), Vec::<String>::new());
+}
+
+#[test]
+fn gitlab_an_upload_whose_answer_was_lost_is_not_sent_again_as_a_duplicate() {
+    // The file landed, the answer did not; sending it again would meet GitLab's 400
+    // "Duplicate package is not allowed" where the project forbids duplicates.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gl = FakeGitLab::start();
+    {
+        let mut st = gl.state.lock().unwrap();
+        st.no_duplicates = true;
+        st.lost_answers = 1;
+    }
+    gitlab_publish(&sb, &gl)
+        .args(["--asset", "dist/tool-linux.tar.gz"])
+        .run()
+        .success();
+    assert_eq!(
+        writes(&gl.api.requests()),
+        [
+            format!("PUT {GL_PROJECT}/packages/generic/tool/v1.2.0/tool-linux.tar.gz"),
+            format!("POST {GL_PROJECT}/releases"),
+        ]
+    );
+    assert_eq!(gl.state.lock().unwrap().files.len(), 1);
+}
+
+#[test]
+fn a_draft_whose_answer_was_lost_is_not_created_twice() {
+    // The draft was created and the answer lost; a second POST makes a second draft
+    // (drafts have no tag yet, so GitHub does not refuse it).
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    gh.state.lock().unwrap().lost_release_answers = 1;
+    github_publish(&sb, &gh)
+        .args(["--asset", "dist/tool-linux.tar.gz"])
+        .run()
+        .success();
+    assert_eq!(
+        gh.api
+            .requests_to("POST", "/repos/acme/tool/releases")
+            .len(),
+        1
+    );
+    assert_eq!(gh.releases().len(), 1);
+    assert!(!gh.releases()[0].draft);
 }

@@ -235,17 +235,21 @@ fn falls_back_to_the_gitlab_api_with_a_job_token() {
     let repo = sb.repo("work");
     let sha = repo.commit("a.txt", "a", "first");
     let api = MockApi::gitlab();
-    api.on(
-        "GET",
-        "/api/v4/projects/acme%2Fapi/repository/tags/v1.0.0",
-        MockResponse::json(
-            200,
+    // The job token may list the tags, not read one by name.
+    common::gitlab_tags::serve(
+        &api,
+        "acme/api",
+        vec![
             json!({"name": "v1.0.0", "message": "v1.0.0\n\nmeta:series: 2026.1\nmeta:pypi: no\n",
                    "target": "2222222222222222222222222222222222222222",
                    "commit": {"id": sha, "short_id": &sha[..8], "title": "first", "created_at": "2026-01-15T12:00:00.000+00:00",
                               "parent_ids": [], "message": "first", "author_name": "Release Bot", "author_email": "bot@example.org"},
                    "release": null, "protected": false, "created_at": "2026-02-01T10:00:00.000Z"}),
-        ),
+            json!({"name": "v1.0.0-rc.1", "message": "", "target": sha,
+                   "commit": {"id": sha, "short_id": &sha[..8], "title": "first", "created_at": "2026-01-15T12:00:00.000+00:00",
+                              "parent_ids": [], "message": "first", "author_name": "Release Bot", "author_email": "bot@example.org"},
+                   "release": null, "protected": false, "created_at": null}),
+        ],
     );
     let token = "glcbt-SECRET-job-token";
     let run = sb
@@ -264,7 +268,8 @@ fn falls_back_to_the_gitlab_api_with_a_job_token() {
     assert_eq!(out["pypi"], "no");
     assert_eq!(out["commit"], sha);
     assert_eq!(out["date"], "2026-02-01T10:00:00+00:00");
-    let call = &api.requests_to("GET", "/api/v4/projects/acme%2Fapi/repository/tags/v1.0.0")[0];
+    let call = &api.requests_to("GET", "/api/v4/projects/acme%2Fapi/repository/tags")[0];
+    assert_eq!(call.query, "search=%5Ev1.0.0%24");
     assert_eq!(call.header("job-token"), Some(token));
     run.assert_hides(token);
 }

@@ -144,7 +144,7 @@ fn expected_error(tool: &str, forge: Forge, status: u16, api: &str) -> String {
     };
     let permission = permission.unwrap_or(match forge {
         Forge::GitHub => "contents: read",
-        Forge::GitLab => "read_api or read_repository",
+        Forge::GitLab => "read_api",
     });
     let call = match (forge, status) {
         (Forge::GitHub, 401) => {
@@ -365,7 +365,7 @@ fn an_api_that_quotes_the_token_back_is_redacted() {
             .expect_code(1);
         let permission = match forge {
             Forge::GitHub => "contents: read",
-            Forge::GitLab => "read_api or read_repository",
+            Forge::GitLab => "read_api",
         };
         assert_eq!(
             error_line(&run),

@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use crate::common::github_shapes as gh;
 use crate::common::outputs::{dotenv_value, parse_dotenv, parse_github_output};
 use crate::common::{GitServer, MockApi, MockResponse, Sandbox};
 use serde_json::json;
@@ -902,10 +903,16 @@ fn github_tags_through_the_api_with_retries_and_an_existing_tag() {
     api.on(
         "GET",
         "/repos/acme/worker/git/tags/8888888888888888888888888888888888888888",
-        MockResponse::json(200, json!({"node_id": "T", "tag": "1.2.0", "sha": "8888888888888888888888888888888888888888", "url": "x",
-            "message": "worker 1.2.0 release\n", "tagger": {"name": "a", "email": "a@b", "date": "2026-01-01T00:00:00Z"},
-            "object": {"type": "commit", "sha": SHA_WORKER, "url": "x"},
-            "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null}})),
+        MockResponse::json(
+            200,
+            gh::git_tag(
+                "acme/worker",
+                "8888888888888888888888888888888888888888",
+                "1.2.0",
+                "worker 1.2.0 release\n",
+                SHA_WORKER,
+            ),
+        ),
     );
     let token = "ghs_SECRETtokenSECRET0123456789";
     let run = github_env(sb.relay("tag-from-request"), &api, token)

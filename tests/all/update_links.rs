@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use crate::common::github_shapes as gh;
 use crate::common::outputs::{parse_dotenv, parse_github_output};
 use crate::common::{GitServer, MockApi, MockResponse, Recorded, Sandbox, assert_golden, fixture};
 use serde_json::{Value, json};
@@ -700,7 +701,7 @@ fn moves_floating_tags_through_the_github_api() {
         "/repos/acme/api/git/refs",
         MockResponse::json(
             201,
-            json!({"ref": "refs/tags/latest", "object": {"sha": commit, "type": "commit"}}),
+            gh::git_ref("acme/api", "refs/tags/latest", commit, "commit"),
         ),
     );
     let token = "ghs_SECRETtoken0123456789";

@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use crate::common::github_shapes as gh;
 use crate::common::{GitServer, MockApi, MockResponse, Sandbox};
 use serde_json::{Value, json};
 
@@ -402,7 +403,8 @@ fn github_api() -> MockApi {
                    "upload_url": "https://uploads.github.com/repos/acme/tool/releases/7/assets{?name,label}",
                    "id": 7, "node_id": "RE_7", "tag_name": "v1.2.0", "target_commitish": "main", "name": "Tool 1.2.0",
                    "body": "", "draft": false, "prerelease": false, "created_at": "2026-01-15T12:00:00Z",
-                   "published_at": "2026-01-15T12:00:00Z", "assets": []}),
+                   "published_at": "2026-01-15T12:00:00Z", "assets": [], "tarball_url": null,
+                   "zipball_url": null, "author": gh::user("release-bot")}),
         ),
     );
     api.on(
@@ -414,7 +416,8 @@ fn github_api() -> MockApi {
                     "browser_download_url": "https://github.com/acme/tool/releases/download/v1.2.0/tool-1.2.0-linux.tar.gz",
                     "id": 70, "node_id": "RA_70", "name": "tool-1.2.0-linux.tar.gz", "label": "", "state": "uploaded",
                     "content_type": "application/gzip", "size": 12, "digest": "sha256:00", "download_count": 3,
-                    "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:00:00Z"}]),
+                    "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
+                    "uploader": gh::user("release-bot")}]),
         ),
     );
     api.on(
@@ -422,7 +425,7 @@ fn github_api() -> MockApi {
         "/repos/acme/other/git/ref/tags/v1.2.0",
         MockResponse::json(
             200,
-            json!({"ref": "refs/tags/v1.2.0", "object": {"sha": sha, "type": "commit"}}),
+            gh::git_ref("acme/other", "refs/tags/v1.2.0", sha, "commit"),
         ),
     );
     api
@@ -569,15 +572,16 @@ fn checks_a_gitlab_release_and_its_links() {
     let sb = Sandbox::new();
     let api = MockApi::gitlab();
     let sha = "456789abcdef0123456789abcdef0123456789ab";
-    api.on(
-        "GET",
-        "/api/v4/projects/acme%2Ftool/repository/tags/1.2.0",
-        MockResponse::json(
-            200,
+    // With CI_JOB_TOKEN the tag is found in the tag list: GitLab does not take the job
+    // token for the single-tag route.
+    common::gitlab_tags::serve(
+        &api,
+        "acme/tool",
+        vec![
             json!({"name": "1.2.0", "message": "tool 1.2.0 release", "target": "1111111111111111111111111111111111111111",
-                   "commit": {"id": sha, "short_id": &sha[..8], "title": "release", "parent_ids": []},
-                   "release": null, "protected": true, "created_at": "2026-01-15T12:00:00.000Z"}),
-        ),
+                    "commit": {"id": sha, "short_id": &sha[..8], "title": "release", "parent_ids": []},
+                    "release": null, "protected": true, "created_at": "2026-01-15T12:00:00.000Z"}),
+        ],
     );
     api.on(
         "GET",

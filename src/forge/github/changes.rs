@@ -12,9 +12,34 @@ const PULLS_WRITE: &str = "`pull-requests: write` (and `contents: write` to push
     and events made with GITHUB_TOKEN start no workflows — use a GitHub App token \
     (actions/create-github-app-token) so the pull request's checks run";
 
-const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!) { \
-    enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId}) { \
+const ENABLE_AUTO_MERGE: &str = "mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod) { \
+    enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) { \
     pullRequest { number autoMergeRequest { enabledAt } } } }";
+
+/// The merge methods of `GET /repos/{owner}/{repo}` (absent: allowed, as GitHub
+/// leaves them out for a token that cannot administer the repository).
+#[derive(Deserialize)]
+struct MergeMethods {
+    allow_merge_commit: Option<bool>,
+    allow_squash_merge: Option<bool>,
+    allow_rebase_merge: Option<bool>,
+}
+
+impl MergeMethods {
+    /// GraphQL's `PullRequestMergeMethod` to ask for: a merge commit where allowed,
+    /// else squash, else rebase.
+    fn preferred(&self) -> &'static str {
+        if self.allow_merge_commit != Some(false) {
+            "MERGE"
+        } else if self.allow_squash_merge != Some(false) {
+            "SQUASH"
+        } else if self.allow_rebase_merge != Some(false) {
+            "REBASE"
+        } else {
+            "MERGE"
+        }
+    }
+}
 
 /// A pull request as `GET/POST/PATCH /repos/{owner}/{repo}/pulls…` return it.
 #[derive(Deserialize)]
@@ -66,13 +91,13 @@ impl From<PullRequest> for ChangeRequest {
     }
 }
 
-#[async_trait::async_trait]
-impl ChangeRequestApi for GitHub {
-    async fn open_change_requests(
+impl GitHub {
+    /// The open pull requests from `branch` of `repo` itself.
+    async fn open_pull_requests(
         &self,
         repo: &str,
         branch: &str,
-    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+    ) -> Result<Vec<PullRequest>, ForgeError> {
         let owner = repo.split('/').next().unwrap_or(repo);
         let request = Request::get(GitHub::repo_path(repo, "/pulls"))
             .query("head", format!("{owner}:{branch}"))
@@ -91,8 +116,19 @@ impl ChangeRequestApi for GitHub {
                         .as_ref()
                         .is_none_or(|r| r.full_name.eq_ignore_ascii_case(repo))
             })
-            .map(ChangeRequest::from)
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChangeRequestApi for GitHub {
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+        let pulls = self.open_pull_requests(repo, branch).await?;
+        Ok(pulls.into_iter().map(ChangeRequest::from).collect())
     }
 
     async fn create_change_request(
@@ -112,7 +148,13 @@ impl ChangeRequestApi for GitHub {
                 "base": draft.target_branch,
                 "body": draft.body,
             }));
-        let pr: PullRequest = self.api.json(&request).await?;
+        // After a lost answer the second POST would meet 422 "A pull request already
+        // exists": look for it first.
+        let landed = || async {
+            let open = self.open_pull_requests(repo, draft.source_branch).await?;
+            Ok(open.into_iter().next())
+        };
+        let pr: PullRequest = self.api.write_once(&request, landed).await?;
         let mut change = ChangeRequest::from(pr);
         if !draft.labels.is_empty() {
             self.add_labels(repo, change.number, draft.labels).await?;
@@ -164,12 +206,18 @@ impl ChangeRequestApi for GitHub {
                 message: "the pull request has no node_id".into(),
             });
         };
+        // The mutation defaults to a merge commit, which a squash- or rebase-only
+        // repository refuses: ask for a method it allows.
+        let repository = Request::get(GitHub::repo_path(repo, ""))
+            .what(format!("GET repository {repo}"))
+            .needs("metadata: read");
+        let methods: MergeMethods = self.api.json(&repository).await?;
         let request = Request::post(&self.graphql_url)
             .what(&what)
             .needs("`contents: write` and `pull-requests: write`")
             .json(&serde_json::json!({
                 "query": ENABLE_AUTO_MERGE,
-                "variables": {"pullRequestId": node_id},
+                "variables": {"pullRequestId": node_id, "mergeMethod": methods.preferred()},
             }));
         // GraphQL answers 200 and lists what went wrong in `errors`.
         let answer: serde_json::Value = self.api.json(&request).await?;

@@ -56,16 +56,48 @@ impl GhRelease {
 struct GhAsset {
     id: u64,
     name: String,
+    /// Set by the uploader; ours is the file name when GitHub renamed the file.
+    label: Option<String>,
+    /// `uploaded`, or `starter` for the empty asset an upload that failed with a 502
+    /// may leave behind.
+    #[serde(default)]
+    state: Option<String>,
     size: u64,
     digest: Option<String>,
     browser_download_url: String,
 }
 
+/// The name GitHub gives an uploaded file: it "renames asset filenames that have
+/// special characters, non-alphanumeric characters, and leading or trailing periods";
+/// what it keeps is letters, digits and `._-+`, others become `.`.
+fn stored_name(name: &str) -> String {
+    let renamed: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    renamed.trim_matches('.').to_string()
+}
+
 impl GhAsset {
+    /// The file name the asset was uploaded as: the label we gave it when GitHub
+    /// renamed it, else its name.
+    fn file_name(&self) -> &str {
+        match self.label.as_deref() {
+            Some(label) if !label.is_empty() && stored_name(label) == self.name => label,
+            _ => &self.name,
+        }
+    }
+
     fn to_asset(&self) -> ReleaseAsset {
         ReleaseAsset {
             id: self.id.to_string(),
-            name: self.name.clone(),
+            name: self.file_name().to_string(),
             size: Some(self.size),
             sha256: sha256_of_digest(self.digest.as_deref()),
             url: self.browser_download_url.clone(),
@@ -75,14 +107,50 @@ impl GhAsset {
 }
 
 impl GitHub {
-    /// Every asset of release `id`, every page.
-    async fn release_assets(&self, repo: &str, id: u64) -> Result<Vec<ReleaseAsset>, ForgeError> {
+    /// Every asset of release `id` as GitHub lists it, every page.
+    async fn listed_assets(&self, repo: &str, id: &str) -> Result<Vec<GhAsset>, ForgeError> {
         let request = Request::get(GitHub::repo_path(repo, &format!("/releases/{id}/assets")))
             .query("per_page", PAGE_SIZE)
             .what(format!("GET assets of release {id} of {repo}"))
             .needs("contents: read");
-        let listed: Vec<GhAsset> = self.api.pages(&request, usize::MAX, Items::Array).await?;
+        self.api.pages(&request, usize::MAX, Items::Array).await
+    }
+
+    /// Every asset of release `id`.
+    async fn release_assets(&self, repo: &str, id: u64) -> Result<Vec<ReleaseAsset>, ForgeError> {
+        let listed = self.listed_assets(repo, &id.to_string()).await?;
         Ok(listed.iter().map(GhAsset::to_asset).collect())
+    }
+
+    /// After an upload whose answer was lost or a 5xx: the asset when the upload
+    /// landed whole; an empty `starter` asset (or a partial one) it left is deleted so
+    /// the upload can be sent again.
+    async fn landed_upload(
+        &self,
+        repo: &str,
+        release: &Release,
+        upload: &AssetUpload<'_>,
+    ) -> Result<Option<GhAsset>, ForgeError> {
+        for asset in self.listed_assets(repo, &release.id).await? {
+            if asset.file_name() != upload.name && asset.name != stored_name(upload.name) {
+                continue;
+            }
+            if asset.state.as_deref() != Some("starter") && asset.size == upload.bytes.len() as u64
+            {
+                return Ok(Some(asset));
+            }
+            let request = Request::delete(GitHub::repo_path(
+                repo,
+                &format!("/releases/assets/{}", asset.id),
+            ))
+            .what(format!(
+                "DELETE the incomplete asset {} of release {} of {repo}",
+                asset.name, release.tag
+            ))
+            .needs("contents: write");
+            self.api.send(&request).await?;
+        }
+        Ok(None)
     }
 }
 
@@ -121,7 +189,19 @@ impl ReleaseApi for GitHub {
                 "draft": true,
                 "prerelease": spec.prerelease,
             }));
-        let release: GhRelease = self.api.json(&request).await?;
+        // A second POST makes a second draft: after a lost answer, look among the
+        // drafts (found only in the list) for this tag's.
+        let landed = || async {
+            let list = Request::get(GitHub::repo_path(repo, "/releases"))
+                .query("per_page", PAGE_SIZE)
+                .what(format!("GET releases of {repo}"))
+                .needs("contents: write");
+            let releases: Vec<GhRelease> = self.api.pages(&list, usize::MAX, Items::Array).await?;
+            Ok(releases
+                .into_iter()
+                .find(|r| r.draft && r.tag_name == spec.tag))
+        };
+        let release: GhRelease = self.api.write_once(&request, landed).await?;
         let assets = release.assets.iter().map(GhAsset::to_asset).collect();
         Ok(release.into_release(assets))
     }
@@ -144,12 +224,19 @@ impl ReleaseApi for GitHub {
                 what: what.clone(),
                 message: "the release has no upload_url".into(),
             })?;
-        let request = Request::post(base)
-            .query("name", upload.name)
+        let mut request = Request::post(base).query("name", upload.name);
+        if stored_name(upload.name) != upload.name {
+            // GitHub renames the file; the label keeps the name it was given.
+            request = request.query("label", upload.name);
+        }
+        let request = request
             .what(what)
             .needs("contents: write")
             .bytes(upload.content_type, upload.bytes.clone());
-        let asset: GhAsset = self.api.json(&request).await?;
+        let asset: GhAsset = self
+            .api
+            .write_once(&request, || self.landed_upload(repo, release, upload))
+            .await?;
         Ok(asset.to_asset())
     }
 

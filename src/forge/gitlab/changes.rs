@@ -46,17 +46,24 @@ impl From<MergeRequest> for ChangeRequest {
     }
 }
 
+/// `GET /projects/:id/merge_requests/:merge_request_iid/approvals`, for the token's user.
+#[derive(Deserialize)]
+struct Approvals {
+    #[serde(default)]
+    user_has_approved: bool,
+}
+
 fn merge_request(repo: &str, number: u64, rest: &str) -> String {
     GitLab::project(repo, &format!("/merge_requests/{number}{rest}"))
 }
 
-#[async_trait::async_trait]
-impl ChangeRequestApi for GitLab {
-    async fn open_change_requests(
+impl GitLab {
+    /// The open merge requests from `branch` of `repo` itself.
+    async fn open_merge_requests(
         &self,
         repo: &str,
         branch: &str,
-    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+    ) -> Result<Vec<MergeRequest>, ForgeError> {
         let request = Request::get(GitLab::project(repo, "/merge_requests"))
             .query("source_branch", branch)
             .query("state", "opened")
@@ -74,8 +81,19 @@ impl ChangeRequestApi for GitLab {
                         _ => true,
                     }
             })
-            .map(ChangeRequest::from)
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChangeRequestApi for GitLab {
+    async fn open_change_requests(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Vec<ChangeRequest>, ForgeError> {
+        let requests = self.open_merge_requests(repo, branch).await?;
+        Ok(requests.into_iter().map(ChangeRequest::from).collect())
     }
 
     async fn create_change_request(
@@ -83,6 +101,7 @@ impl ChangeRequestApi for GitLab {
         repo: &str,
         draft: &ChangeRequestDraft<'_>,
     ) -> Result<ChangeRequest, ForgeError> {
+        self.outside_job_token(|| format!("POST merge request in {repo}"), "api")?;
         let mut body = serde_json::json!({
             "source_branch": draft.source_branch,
             "target_branch": draft.target_branch,
@@ -100,7 +119,12 @@ impl ChangeRequestApi for GitLab {
             ))
             .needs(MR_WRITE)
             .json(&body);
-        Ok(self.api.json::<MergeRequest>(&request).await?.into())
+        // After a lost answer the second POST would meet 409: look for it first.
+        let landed = || async {
+            let open = self.open_merge_requests(repo, draft.source_branch).await?;
+            Ok(open.into_iter().next())
+        };
+        Ok(self.api.write_once(&request, landed).await?.into())
     }
 
     async fn update_change_request(
@@ -110,6 +134,7 @@ impl ChangeRequestApi for GitLab {
         title: &str,
         body: &str,
     ) -> Result<ChangeRequest, ForgeError> {
+        self.outside_job_token(|| format!("PUT merge request !{number} of {repo}"), "api")?;
         let request = Request::put(merge_request(repo, number, ""))
             .what(format!("PUT merge request !{number} of {repo}"))
             .needs(MR_WRITE)
@@ -123,6 +148,7 @@ impl ChangeRequestApi for GitLab {
         number: u64,
         labels: &[String],
     ) -> Result<(), ForgeError> {
+        self.outside_job_token(|| format!("PUT labels of !{number} in {repo}"), "api")?;
         let request = Request::put(merge_request(repo, number, ""))
             .what(format!("PUT labels of !{number} in {repo}"))
             .needs(MR_WRITE)
@@ -135,6 +161,10 @@ impl ChangeRequestApi for GitLab {
         repo: &str,
         change: &ChangeRequest,
     ) -> Result<AutoMerge, ForgeError> {
+        self.outside_job_token(
+            || format!("PUT merge of !{} in {repo}", change.number),
+            "api",
+        )?;
         // `merge_when_pipeline_succeeds` for every GitLab; `auto_merge` is its newer name.
         let request = Request::put(merge_request(repo, change.number, "/merge"))
             .what(format!(
@@ -156,10 +186,28 @@ impl ChangeRequestApi for GitLab {
     }
 
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError> {
+        self.outside_job_token(
+            || format!("POST approval of !{} in {repo}", change.number),
+            "api",
+        )?;
         let request = Request::post(merge_request(repo, change.number, "/approve"))
             .what(format!("POST approval of !{} in {repo}", change.number))
             .needs("the `api` scope for the --merge-token's user, who must be an eligible approver")
             .json(&serde_json::json!({}));
-        self.api.send(&request).await.map(|_| ())
+        match self.api.send(&request).await {
+            Ok(_) => Ok(()),
+            // GitLab answers 401 to a user who approved already; the approval state
+            // says whether that is what the 401 meant.
+            Err(error @ ForgeError::Unauthorized { status: 401, .. }) => {
+                let state = Request::get(merge_request(repo, change.number, "/approvals"))
+                    .what(format!("GET approvals of !{} in {repo}", change.number))
+                    .needs("read_api");
+                match self.api.json::<Approvals>(&state).await {
+                    Ok(approvals) if approvals.user_has_approved => Ok(()),
+                    _ => Err(error),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -77,6 +77,7 @@ impl GitLab {
 #[async_trait::async_trait]
 impl CiApi for GitLab {
     async fn commit_ci(&self, repo: &str, sha: &str) -> Result<CommitCi, ForgeError> {
+        self.outside_job_token(|| format!("GET pipelines of {sha} in {repo}"), "read_api")?;
         // The newest pipeline for the commit speaks for it (a retried pipeline, or a
         // later run of the schedule, replaces the earlier one).
         let request = Request::get(GitLab::project(repo, "/pipelines"))
@@ -110,6 +111,10 @@ impl CiApi for GitLab {
         repo: &str,
         query: &BuildRunQuery<'_>,
     ) -> Result<Vec<BuildRun>, ForgeError> {
+        self.outside_job_token(
+            || format!("GET the pipeline of tag {} in {repo}", query.tag),
+            "read_api",
+        )?;
         let pipeline: Pipeline = match query.current_run {
             Some(id) => {
                 let request = Request::get(GitLab::project(repo, &format!("/pipelines/{id}")))

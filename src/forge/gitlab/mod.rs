@@ -19,6 +19,9 @@ const PAGE_SIZE: usize = 100;
 
 pub struct GitLab {
     api: Transport,
+    /// The token is a CI/CD job token: it reaches only the endpoints GitLab lists
+    /// for it.
+    job_token: bool,
     /// The web server, for links to pages (an issue note).
     server_url: String,
 }
@@ -71,8 +74,24 @@ impl GitLab {
         }
         Ok(GitLab {
             api,
+            job_token: settings.token.is_some() && settings.token_kind == TokenKind::JobToken,
             server_url: settings.server_url.clone(),
         })
+    }
+
+    /// Refuses, before anything is sent, a call GitLab does not take the job token for.
+    fn outside_job_token(
+        &self,
+        what: impl FnOnce() -> String,
+        needs: &'static str,
+    ) -> Result<(), ForgeError> {
+        if self.job_token {
+            return Err(ForgeError::JobTokenRefused {
+                what: what(),
+                needs,
+            });
+        }
+        Ok(())
     }
 
     /// `projects/{id}` and what follows; the id is the URL-encoded path.

@@ -70,13 +70,26 @@ struct Comparison {
 #[async_trait::async_trait]
 impl TagApi for GitLab {
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError> {
-        let request = Request::get(GitLab::project(
-            repo,
-            &format!("/repository/tags/{}", encode_segment(name)),
-        ))
-        .what(format!("GET tag {name} of {repo}"))
-        .needs("read_api or read_repository");
-        let Some(tag) = self.api.optional::<Tag>(&request).await? else {
+        let what = format!("GET tag {name} of {repo}");
+        let found = if self.job_token {
+            // The job token may list tags but not read one: the list, searched for
+            // exactly this name (`^name$`).
+            let request = Request::get(GitLab::project(repo, "/repository/tags"))
+                .query("search", format!("^{name}$"))
+                .what(&what)
+                .needs("read_api");
+            let tags: Vec<Tag> = self.api.pages(&request, usize::MAX, Items::Array).await?;
+            tags.into_iter().find(|t| t.name == name)
+        } else {
+            let request = Request::get(GitLab::project(
+                repo,
+                &format!("/repository/tags/{}", encode_segment(name)),
+            ))
+            .what(&what)
+            .needs("read_api");
+            self.api.optional::<Tag>(&request).await?
+        };
+        let Some(tag) = found else {
             return Ok(None);
         };
         // GitLab reports a lightweight tag with an empty or null message.
@@ -103,7 +116,7 @@ impl TagApi for GitLab {
     async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError> {
         let request = Request::get(GitLab::project(repo, &format!("/repository/commits/{sha}")))
             .what(format!("GET commit {sha} of {repo}"))
-            .needs("read_api or read_repository");
+            .needs("read_api");
         match self.api.send(&request).await {
             Ok(_) => Ok(true),
             Err(ForgeError::NotFound { .. }) => Ok(false),
@@ -118,6 +131,7 @@ impl TagApi for GitLab {
         commit: &str,
         message: &str,
     ) -> Result<TagCreation, ForgeError> {
+        self.outside_job_token(|| format!("POST tag {name} of {repo}"), "api")?;
         let request = Request::post(GitLab::project(repo, "/repository/tags"))
             .what(format!("POST tag {name} of {repo}"))
             .needs(
@@ -193,6 +207,10 @@ impl TagApi for GitLab {
         commit: &str,
         exists: bool,
     ) -> Result<(), ForgeError> {
+        self.outside_job_token(
+            || format!("moving the floating tag {name} of {repo}"),
+            "api",
+        )?;
         if exists {
             let request = Request::delete(GitLab::project(
                 repo,
@@ -223,6 +241,7 @@ impl TagApi for GitLab {
 
     async fn default_branch(&self, repo: &str) -> Result<String, ForgeError> {
         let what = format!("GET project {repo}");
+        self.outside_job_token(|| what.clone(), "read_api")?;
         let request = Request::get(GitLab::project(repo, ""))
             .what(&what)
             .needs("read_api");
@@ -239,11 +258,15 @@ impl TagApi for GitLab {
         reference: &str,
         limit: usize,
     ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        self.outside_job_token(
+            || format!("GET commits of {reference} in {repo}"),
+            "read_api",
+        )?;
         let request = Request::get(GitLab::project(repo, "/repository/commits"))
             .query("ref_name", reference)
             .query("per_page", limit.clamp(1, PAGE_SIZE))
             .what(format!("GET commits of {reference} in {repo}"))
-            .needs("read_api or read_repository");
+            .needs("read_api");
         let commits: Vec<Commit> = self.api.pages(&request, limit, Items::Array).await?;
         Ok(commits.into_iter().map(|c| c.into_remote(true)).collect())
     }
@@ -254,11 +277,15 @@ impl TagApi for GitLab {
         base: &str,
         head: &str,
     ) -> Result<Vec<RemoteCommit>, ForgeError> {
+        self.outside_job_token(
+            || format!("GET compare {base}...{head} of {repo}"),
+            "read_api",
+        )?;
         let request = Request::get(GitLab::project(repo, "/repository/compare"))
             .query("from", base)
             .query("to", head)
             .what(format!("GET compare {base}...{head} of {repo}"))
-            .needs("read_api or read_repository");
+            .needs("read_api");
         let comparison: Comparison = self.api.json(&request).await?;
         Ok(comparison
             .commits

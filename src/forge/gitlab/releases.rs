@@ -224,8 +224,60 @@ fn link(asset: &ReleaseAsset) -> serde_json::Value {
     })
 }
 
+/// GitLab's rule for generic package names and file names (`Gitlab::Regex::Packages`).
+fn is_package_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
+}
+
+/// GitLab's rule for generic package versions: word characters, `+`, `.`, `-`, and
+/// no `..`.
+fn is_package_version(version: &str) -> bool {
+    !version.is_empty()
+        && !version.contains("..")
+        && version
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_+.-".contains(c))
+}
+
 #[async_trait::async_trait]
 impl ReleaseApi for GitLab {
+    fn check_release_files(&self, spec: &ReleaseSpec, names: &[&str]) -> Result<(), ForgeError> {
+        let unacceptable = |what: String, rule: &str| ForgeError::Unacceptable {
+            what,
+            rule: rule.to_string(),
+        };
+        if !is_package_file_name(&spec.package) {
+            return Err(unacceptable(
+                format!("the generic package name {}", spec.package),
+                "GitLab takes only letters, digits, `.`, `_`, `+` and `-` in a package name",
+            ));
+        }
+        if !is_package_version(&spec.tag) {
+            return Err(unacceptable(
+                format!(
+                    "the tag {} as the version of GitLab's generic package {}",
+                    spec.tag, spec.package
+                ),
+                "GitLab takes only letters, digits, `_`, `+`, `.` and `-` in a package version, \
+                 and no `..` (publish from a tag such as v1.2.0)",
+            ));
+        }
+        if let Some(name) = names.iter().find(|n| !is_package_file_name(n)) {
+            return Err(unacceptable(
+                format!(
+                    "the file name {name:?} for GitLab's generic package {}",
+                    spec.package
+                ),
+                "GitLab takes only letters, digits, `.`, `_`, `+` and `-` in a file name \
+                 (rename the file)",
+            ));
+        }
+        Ok(())
+    }
+
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
         let request = Request::get(GitLab::project(
             repo,
@@ -286,7 +338,36 @@ impl ReleaseApi for GitLab {
         ))
         .needs(RELEASES_WRITE)
         .bytes("application/octet-stream", upload.bytes.clone());
-        let file: GlPackageFile = self.api.json(&request).await?;
+        // A second file of one name is refused (400) where the project forbids
+        // duplicates: after an answer that was lost, ask whether the upload landed.
+        let landed = || async {
+            let files = self.package_files(repo, &spec.package, &spec.tag).await?;
+            Ok(files.into_iter().find(|f| {
+                f.file_name == upload.name
+                    && f.file_sha256
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(upload.sha256))
+            }))
+        };
+        let file = match self.api.write_once(&request, landed).await {
+            Ok(file) => file,
+            Err(ForgeError::Unexpected {
+                what,
+                status: 400,
+                message,
+            }) if message.contains("Duplicate package") => {
+                return Err(ForgeError::Conflict {
+                    what,
+                    status: 400,
+                    message: format!(
+                        "the package already holds another file {} and the project does not \
+                         allow duplicate packages (Settings > Packages and registries)",
+                        upload.name
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         Ok(self.package_asset(repo, spec, file))
     }
 
@@ -307,7 +388,18 @@ impl ReleaseApi for GitLab {
                     "description": spec.notes.clone().unwrap_or_default(),
                     "assets": {"links": attach.iter().map(link).collect::<Vec<_>>()},
                 }));
-            let created: GlRelease = self.api.json(&request).await?;
+            // After a lost answer the second POST would meet "Release already
+            // exists": look for it first.
+            let landed = || async {
+                let read = Request::get(GitLab::project(
+                    repo,
+                    &format!("/releases/{}", encode_segment(&spec.tag)),
+                ))
+                .what(format!("GET release {} of {repo}", spec.tag))
+                .needs("read_api (or a job token)");
+                self.api.optional::<GlRelease>(&read).await
+            };
+            let created: GlRelease = self.api.write_once(&request, landed).await?;
             return self.release_with_files(repo, created).await;
         }
         let this_release =

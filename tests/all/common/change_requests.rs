@@ -4,6 +4,7 @@
 //! real ones (GitHub 422 "A pull request already exists", GitLab 409 for a second merge
 //! request from one branch, GitLab 405 on merge before the pipeline has started).
 
+use super::github_shapes as gh;
 use super::pages::query_param;
 use super::{MockApi, MockResponse, Recorded};
 use serde_json::{Value, json};
@@ -17,6 +18,8 @@ struct State {
     refuse_merges: usize,
     /// Approvals as (number, token header) pairs.
     approvals: Vec<(u64, String)>,
+    /// GitHub: the merge methods the repository allows (merge, squash, rebase).
+    merge_methods: Option<[bool; 3]>,
 }
 
 /// The change requests of one repository on the mock forge.
@@ -64,6 +67,11 @@ impl ChangeRequests {
         self.state.lock().unwrap().refuse_merges = times;
     }
 
+    /// GitHub: the repository allows only these merge methods.
+    pub fn allow_merge_methods(&self, merge: bool, squash: bool, rebase: bool) {
+        self.state.lock().unwrap().merge_methods = Some([merge, squash, rebase]);
+    }
+
     /// Sets `created_at` of change request `number`.
     pub fn set_created_at(&self, number: u64, date: &str) {
         let mut state = self.state.lock().unwrap();
@@ -83,18 +91,21 @@ impl ChangeRequests {
     /// GraphQL auto-merge mutation.
     pub fn github(api: &MockApi, repo: &str, default_branch: &str) -> ChangeRequests {
         let this = ChangeRequests::new();
-        api.on(
-            "GET",
-            &format!("/repos/{repo}"),
-            MockResponse::json(
-                200,
-                json!({"id": 1, "node_id": "R_1", "full_name": repo, "default_branch": default_branch,
-                       "private": false, "html_url": format!("https://github.com/{repo}")}),
-            ),
-        );
         let state = this.state.clone();
         let repo = repo.to_string();
-        api.handle(move |r| github_handle(&state, &repo, r));
+        let default_branch = default_branch.to_string();
+        api.handle(move |r| {
+            if r.method == "GET" && r.path == format!("/repos/{repo}") {
+                let mut full = gh::full_repository(&repo, &default_branch);
+                if let Some([merge, squash, rebase]) = state.lock().unwrap().merge_methods {
+                    full["allow_merge_commit"] = merge.into();
+                    full["allow_squash_merge"] = squash.into();
+                    full["allow_rebase_merge"] = rebase.into();
+                }
+                return Some(MockResponse::json(200, full));
+            }
+            github_handle(&state, &repo, r)
+        });
         this
     }
 
@@ -116,10 +127,6 @@ impl ChangeRequests {
         api.handle(move |r| gitlab_handle(&state, &repo, &project, r));
         this
     }
-}
-
-fn github_label(name: &str) -> Value {
-    json!({"id": 1, "node_id": "LA_1", "name": name, "color": "ededed", "default": false, "description": null})
 }
 
 fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockResponse> {
@@ -154,31 +161,21 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
             let owner = repo.split('/').next().unwrap();
             return Some(MockResponse::json(
                 422,
-                json!({"message": "Validation Failed",
-                       "errors": [{"resource": "PullRequest", "code": "custom",
-                                   "message": format!("A pull request already exists for {owner}:{head}.")}],
-                       "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
-                       "status": "422"}),
+                gh::validation_failed(
+                    "PullRequest",
+                    "custom",
+                    None,
+                    Some(&format!(
+                        "A pull request already exists for {owner}:{head}."
+                    )),
+                ),
             ));
         }
         let number = st.requests.len() as u64 + 1;
-        let owner = repo.split('/').next().unwrap();
-        let created = now();
-        let pr = json!({
-            "url": format!("https://api.github.com/repos/{repo}/pulls/{number}"),
-            "id": 1000 + number, "node_id": format!("PR_kwDOAA{number}"),
-            "html_url": format!("https://github.com/{repo}/pull/{number}"),
-            "number": number, "state": "open", "locked": false, "draft": false,
-            "title": body["title"], "body": body["body"],
-            "user": {"login": "release-bot", "id": 2, "type": "Bot"},
-            "labels": [], "created_at": created, "updated_at": created,
-            "head": {"label": format!("{owner}:{head}"), "ref": head, "sha": "0000000000000000000000000000000000000000",
-                     "repo": {"id": 1, "full_name": repo, "owner": {"login": owner}}},
-            "base": {"label": format!("{owner}:{}", body["base"].as_str().unwrap_or("")), "ref": body["base"],
-                     "sha": "0000000000000000000000000000000000000000",
-                     "repo": {"id": 1, "full_name": repo, "owner": {"login": owner}}},
-            "auto_merge": null, "merged": false, "mergeable": null,
-        });
+        let base = body["base"].as_str().unwrap_or("").to_string();
+        let mut pr = gh::pull_request(repo, number, &body["title"], &body["body"], &head, &base);
+        pr["created_at"] = now().into();
+        pr["updated_at"] = pr["created_at"].clone();
         st.requests.push(pr.clone());
         return Some(MockResponse::json(201, pr));
     }
@@ -202,7 +199,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         let labels = pr["labels"].as_array_mut().unwrap();
         for name in r.json()["labels"].as_array().cloned().unwrap_or_default() {
             if !labels.iter().any(|l| l["name"] == name) {
-                labels.push(github_label(name.as_str().unwrap()));
+                labels.push(gh::label(repo, name.as_str().unwrap()));
             }
         }
         return Some(MockResponse::json(200, Value::Array(labels.clone())));
@@ -214,9 +211,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         st.approvals.push((number, token));
         return Some(MockResponse::json(
             200,
-            json!({"id": 80, "node_id": "PRR_1", "user": {"login": "merge-bot"}, "body": "",
-                   "state": "APPROVED", "commit_id": "0000000000000000000000000000000000000000",
-                   "html_url": format!("https://github.com/{repo}/pull/{number}#pullrequestreview-80")}),
+            gh::approving_review(repo, number, "merge-bot"),
         ));
     }
     if r.method == "POST" && r.path == "/graphql" {
@@ -229,6 +224,26 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
         {
             return None;
         }
+        // `mergeMethod` defaults to MERGE; a method the repository does not allow is
+        // refused.
+        let method = body["variables"]["mergeMethod"]
+            .as_str()
+            .unwrap_or("MERGE")
+            .to_string();
+        let allowed = st.merge_methods.unwrap_or([true; 3]);
+        let (index, words) = match method.as_str() {
+            "MERGE" => (0, "merge commit"),
+            "SQUASH" => (1, "squash"),
+            _ => (2, "rebase"),
+        };
+        if !allowed[index] {
+            return Some(MockResponse::json(
+                200,
+                json!({"data": {"enablePullRequestAutoMerge": null},
+                       "errors": [{"type": "UNPROCESSABLE", "path": ["enablePullRequestAutoMerge"],
+                                   "message": format!("Merge method {words} is not allowed on this repository")}]}),
+            ));
+        }
         let Some(pr) = st.requests.iter_mut().find(|p| p["node_id"] == id) else {
             return Some(MockResponse::json(
                 200,
@@ -237,8 +252,7 @@ fn github_handle(state: &Mutex<State>, repo: &str, r: &Recorded) -> Option<MockR
                                    "message": format!("Could not resolve to a node with the global id of '{id}'")}]}),
             ));
         };
-        pr["auto_merge"] = json!({"enabled_by": {"login": "release-bot"}, "merge_method": "merge",
-                                  "commit_title": null, "commit_message": null});
+        pr["auto_merge"] = gh::auto_merge(&method.to_ascii_lowercase());
         return Some(MockResponse::json(
             200,
             json!({"data": {"enablePullRequestAutoMerge": {"pullRequest": {
@@ -342,12 +356,32 @@ fn gitlab_handle(
         && let Some(iid) = number_in(&r.path, &format!("{mrs}/"), "/approve")
     {
         let token = r.header("private-token").unwrap_or("").to_string();
+        // "If the user has already approved, the endpoint returns 401 Unauthorized."
+        if st.approvals.contains(&(iid, token.clone())) {
+            return Some(MockResponse::json(
+                401,
+                json!({"message": "401 Unauthorized"}),
+            ));
+        }
         st.approvals.push((iid, token));
         return Some(MockResponse::json(
             201,
             json!({"id": 900 + iid, "iid": iid, "project_id": 5, "approved": true,
                    "approvals_required": 1, "approvals_left": 0,
                    "approved_by": [{"user": {"id": 3, "username": "merge-bot", "name": "Merge Bot"}}]}),
+        ));
+    }
+    if r.method == "GET"
+        && let Some(iid) = number_in(&r.path, &format!("{mrs}/"), "/approvals")
+    {
+        let token = r.header("private-token").unwrap_or("").to_string();
+        let approved = st.approvals.contains(&(iid, token));
+        return Some(MockResponse::json(
+            200,
+            json!({"id": 900 + iid, "iid": iid, "project_id": 5, "approved": approved,
+                   "approvals_required": 1, "approvals_left": if approved { 0 } else { 1 },
+                   "user_has_approved": approved, "user_can_approve": !approved,
+                   "approved_by": []}),
         ));
     }
     None

@@ -4,6 +4,7 @@
 //! publish-release tests and the flows that publish.
 
 use super::archive::sha256_hex;
+use super::github_shapes as gh;
 use super::{MockApi, MockResponse, Recorded};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,9 @@ pub struct GhAsset {
     pub bytes: Vec<u8>,
     /// Older GitHub Enterprise servers report no digest.
     pub digest: bool,
+    /// `uploaded`, or `starter` for the empty asset a failed upload leaves.
+    pub state: &'static str,
+    pub label: Option<String>,
 }
 
 #[derive(Clone)]
@@ -30,6 +34,8 @@ pub struct GhRelease {
     pub draft: bool,
     pub prerelease: bool,
     pub make_latest: Option<String>,
+    /// An immutable release cannot take new assets once published.
+    pub immutable: bool,
     pub assets: Vec<GhAsset>,
 }
 
@@ -39,14 +45,70 @@ pub struct GhState {
     pub releases: Vec<GhRelease>,
     /// An upload of this name is refused with 422.
     pub refuse_upload: Option<String>,
-    /// This many uploads answer 502 first (a flaky upload host).
+    /// This many uploads answer 502 first (a flaky upload host), leaving the empty
+    /// `starter` asset GitHub documents.
     pub bad_gateways: usize,
+    /// This many new releases are made but their answer is lost (a 502 from a proxy).
+    pub lost_release_answers: usize,
+    /// The storage host release downloads redirect to.
+    pub storage: Option<Storage>,
+}
+
+/// The host GitHub's downloads redirect to (release assets, artifact archives): it
+/// serves the bytes to a request that carries no token, and, as signed-URL storage
+/// does, refuses one that also carries an `Authorization` header.
+#[derive(Clone)]
+pub struct Storage {
+    api: Arc<MockApi>,
+}
+
+impl Storage {
+    pub fn start() -> Storage {
+        Storage {
+            api: Arc::new(MockApi::start()),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.api.url()
+    }
+
+    /// Serves `bytes` at `path`.
+    pub fn serve(&self, path: &str, bytes: Vec<u8>) {
+        let path = path.to_string();
+        self.api.handle(move |r| {
+            if r.path != path {
+                return None;
+            }
+            if r.header("authorization").is_some() {
+                return Some(MockResponse::bytes(
+                    400,
+                    "application/xml",
+                    b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidArgument</Code>\
+                      <Message>Only one auth mechanism allowed; only the X-Amz-Algorithm query \
+                      parameter, Signature query string parameter or the Authorization header \
+                      should be specified</Message></Error>"
+                        .to_vec(),
+                ));
+            }
+            Some(MockResponse::bytes(
+                200,
+                "application/octet-stream",
+                bytes.clone(),
+            ))
+        });
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.api.requests()
+    }
 }
 
 /// GitHub's release API for `acme/tool`, with state.
 pub struct FakeGitHub {
     pub api: MockApi,
     pub state: Arc<Mutex<GhState>>,
+    pub storage: Storage,
 }
 
 impl FakeGitHub {
@@ -67,14 +129,40 @@ impl FakeGitHub {
             &format!("/repos/acme/tool/git/ref/tags/{tag}"),
             MockResponse::json(
                 200,
-                json!({"ref": format!("refs/tags/{tag}"), "node_id": "REF_1",
-                       "url": format!("{base}/repos/acme/tool/git/refs/tags/{tag}"),
-                       "object": {"sha": commit, "type": "commit", "url": format!("{base}/repos/acme/tool/git/commits/{commit}")}}),
+                gh::git_ref("acme/tool", &format!("refs/tags/{tag}"), commit, "commit"),
             ),
         );
+        let storage = Storage::start();
+        state.lock().unwrap().storage = Some(storage.clone());
         let st = state.clone();
+        let assets = state.clone();
+        storage.api.handle(move |r| {
+            let id = r.path.strip_prefix("/release-assets/")?;
+            let st = assets.lock().unwrap();
+            let asset = st
+                .releases
+                .iter()
+                .flat_map(|x| &x.assets)
+                .find(|a| a.id.to_string() == id)?;
+            if r.header("authorization").is_some() {
+                return Some(MockResponse::bytes(
+                    400,
+                    "application/xml",
+                    b"<Error><Code>InvalidArgument</Code></Error>".to_vec(),
+                ));
+            }
+            Some(MockResponse::bytes(
+                200,
+                "application/octet-stream",
+                asset.bytes.clone(),
+            ))
+        });
         api.handle(move |r| github_release_api(&base, &st, r));
-        FakeGitHub { api, state }
+        FakeGitHub {
+            api,
+            state,
+            storage,
+        }
     }
 
     pub fn with_release(&self, draft: bool, assets: &[(&str, &[u8], bool)]) -> u64 {
@@ -90,6 +178,8 @@ impl FakeGitHub {
                 content_type: "application/gzip".into(),
                 bytes: bytes.to_vec(),
                 digest: *digest,
+                state: "uploaded",
+                label: None,
             })
             .collect();
         st.releases.push(GhRelease {
@@ -100,6 +190,7 @@ impl FakeGitHub {
             draft,
             prerelease: false,
             make_latest: None,
+            immutable: false,
             assets,
         });
         id
@@ -113,11 +204,12 @@ impl FakeGitHub {
 pub fn gh_asset_json(base: &str, tag: &str, a: &GhAsset) -> Value {
     json!({"url": format!("{base}/repos/acme/tool/releases/assets/{}", a.id),
            "browser_download_url": format!("https://github.com/acme/tool/releases/download/{tag}/{}", a.name),
-           "id": a.id, "node_id": format!("RA_{}", a.id), "name": a.name, "label": "",
-           "state": "uploaded", "content_type": a.content_type, "size": a.bytes.len(),
+           "id": a.id, "node_id": format!("RA_{}", a.id), "name": a.name,
+           "label": a.label.clone().map_or(Value::Null, Value::from),
+           "state": a.state, "content_type": a.content_type, "size": a.bytes.len(),
            "digest": if a.digest { Value::from(format!("sha256:{}", sha256_hex(&a.bytes))) } else { Value::Null },
-           "download_count": 0, "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
-           "uploader": null})
+           "download_count": 0, "created_at": gh::DATE, "updated_at": gh::DATE,
+           "uploader": gh::user("release-bot")})
 }
 
 pub fn gh_release_json(base: &str, r: &GhRelease) -> Value {
@@ -133,9 +225,34 @@ pub fn gh_release_json(base: &str, r: &GhRelease) -> Value {
            "tarball_url": null, "zipball_url": null,
            "id": r.id, "node_id": format!("RE_{}", r.id), "tag_name": r.tag, "target_commitish": "main",
            "name": r.name, "body": r.body, "draft": r.draft, "prerelease": r.prerelease,
-           "created_at": "2026-01-15T12:00:00Z", "published_at": if r.draft { Value::Null } else { "2026-01-15T12:00:00Z".into() },
-           "author": {"login": "release-bot", "id": 1},
+           "immutable": r.immutable,
+           "created_at": gh::DATE, "published_at": if r.draft { Value::Null } else { gh::DATE.into() },
+           "author": gh::user("release-bot"),
            "assets": r.assets.iter().map(|a| gh_asset_json(base, &r.tag, a)).collect::<Vec<_>>()})
+}
+
+/// The name GitHub gives an uploaded file: characters other than letters, digits and
+/// `._-+` become `.`, and leading or trailing periods go ("GitHub renames asset
+/// filenames that have special characters, non-alphanumeric characters, and leading or
+/// trailing periods").
+pub fn github_asset_name(name: &str) -> String {
+    let renamed: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    renamed.trim_matches('.').to_string()
+}
+
+fn query_value(r: &Recorded, key: &str) -> Option<String> {
+    super::openapi::query_pairs(&r.query)
+        .into_iter()
+        .find_map(|(k, v)| (k == key).then_some(v))
 }
 
 pub fn github_release_api(
@@ -147,50 +264,93 @@ pub fn github_release_api(
     let rest = r.path.strip_prefix("/repos/acme/tool/releases")?;
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     match (r.method.as_str(), parts.as_slice()) {
+        ("GET", []) => {
+            // Drafts are listed here (to who may push), never found by tag.
+            let items: Vec<Value> = st
+                .releases
+                .iter()
+                .rev()
+                .map(|x| gh_release_json(base, x))
+                .collect();
+            Some(super::pages::github_page(base, r, items))
+        }
         ("POST", []) => {
             let body = r.json();
+            let tag = body["tag_name"].as_str().unwrap_or("").to_string();
+            if st.releases.iter().any(|x| x.tag == tag && !x.draft) {
+                return Some(MockResponse::json(
+                    422,
+                    gh::validation_failed("Release", "already_exists", Some("tag_name"), None),
+                ));
+            }
             st.next_id += 1;
             let release = GhRelease {
                 id: st.next_id,
-                tag: body["tag_name"].as_str().unwrap().into(),
+                tag,
                 name: body["name"].as_str().unwrap_or("").into(),
                 body: body["body"].as_str().unwrap_or("").into(),
                 draft: body["draft"].as_bool().unwrap_or(false),
                 prerelease: body["prerelease"].as_bool().unwrap_or(false),
                 make_latest: None,
+                immutable: false,
                 assets: Vec::new(),
             };
             let json = gh_release_json(base, &release);
             st.releases.push(release);
+            if st.lost_release_answers > 0 {
+                st.lost_release_answers -= 1;
+                return Some(MockResponse::json(502, gh::error(502, "Server Error")));
+            }
             Some(MockResponse::json(201, json))
         }
-        ("GET", ["tags", tag]) => Some(
-            // Drafts are not found by tag.
-            match st.releases.iter().find(|x| x.tag == *tag && !x.draft) {
-                Some(x) => MockResponse::json(200, gh_release_json(base, x)),
-                None => MockResponse::github_not_found(),
-            },
-        ),
+        ("GET", ["tags", tag @ ..]) => {
+            // The tag is the rest of the path, `/` and all; `%2F` is not a `/` here.
+            let tag = tag.join("/");
+            Some(
+                match st.releases.iter().find(|x| x.tag == tag && !x.draft) {
+                    Some(x) => MockResponse::json(200, gh_release_json(base, x)),
+                    None => MockResponse::github_not_found(),
+                },
+            )
+        }
         ("GET", ["assets", id]) => {
-            assert_eq!(r.header("accept"), Some("application/octet-stream"));
             let asset = st
                 .releases
                 .iter()
                 .flat_map(|x| &x.assets)
                 .find(|a| a.id.to_string() == *id)?;
-            Some(MockResponse::bytes(
-                200,
-                "application/octet-stream",
-                asset.bytes.clone(),
+            if r.header("accept") != Some("application/octet-stream") {
+                let tag = st
+                    .releases
+                    .iter()
+                    .find(|x| x.assets.iter().any(|a| a.id == asset.id))
+                    .map(|x| x.tag.clone())
+                    .unwrap_or_default();
+                return Some(MockResponse::json(200, gh_asset_json(base, &tag, asset)));
+            }
+            // The bytes live on another host; GitHub redirects there.
+            let storage = st.storage.as_ref()?;
+            Some(MockResponse::redirect(
+                302,
+                &format!("{}/release-assets/{}?sig=abc", storage.url(), asset.id),
             ))
         }
+        ("DELETE", ["assets", id]) => {
+            let id: u64 = id.parse().ok()?;
+            let release = st
+                .releases
+                .iter_mut()
+                .find(|x| x.assets.iter().any(|a| a.id == id))?;
+            release.assets.retain(|a| a.id != id);
+            Some(MockResponse::bytes(204, "text/plain", Vec::new()))
+        }
         (method, [id, rest @ ..]) => {
-            if method == "POST" && rest == ["assets"] && st.bad_gateways > 0 {
-                st.bad_gateways -= 1;
-                return Some(MockResponse::json(502, json!({"message": "Server Error"})));
-            }
             let refuse = st.refuse_upload.clone();
             let next = st.next_id + 1000;
+            let bad_gateway = method == "POST" && rest == ["assets"] && st.bad_gateways > 0;
+            if bad_gateway {
+                st.bad_gateways -= 1;
+            }
             let index = st.releases.iter().position(|x| x.id.to_string() == *id)?;
             let release = &mut st.releases[index];
             match (method, rest) {
@@ -216,55 +376,71 @@ pub fn github_release_api(
                     Some(MockResponse::bytes(204, "text/plain", Vec::new()))
                 }
                 ("GET", ["assets"]) => {
-                    let page: usize = r
-                        .query
-                        .split('&')
-                        .find_map(|kv| kv.strip_prefix("page="))
-                        .and_then(|p| p.parse().ok())
-                        .unwrap_or(1);
-                    let items: Vec<Value> = if page == 1 {
-                        let tag = release.tag.clone();
-                        release
-                            .assets
-                            .iter()
-                            .map(|a| gh_asset_json(base, &tag, a))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    Some(MockResponse::json(200, Value::Array(items)))
+                    let tag = release.tag.clone();
+                    let items: Vec<Value> = release
+                        .assets
+                        .iter()
+                        .map(|a| gh_asset_json(base, &tag, a))
+                        .collect();
+                    Some(super::pages::github_page(base, r, items))
                 }
                 ("POST", ["assets"]) => {
-                    let name = r
-                        .query
-                        .split('&')
-                        .find_map(|kv| kv.strip_prefix("name="))
-                        .unwrap()
-                        .to_string();
+                    let name = github_asset_name(&query_value(r, "name").unwrap_or_default());
+                    if release.immutable && !release.draft {
+                        return Some(MockResponse::json(
+                            422,
+                            gh::validation_failed(
+                                "ReleaseAsset",
+                                "custom",
+                                None,
+                                Some("Cannot upload assets to an immutable release."),
+                            ),
+                        ));
+                    }
                     if refuse.as_deref() == Some(name.as_str()) {
                         return Some(MockResponse::json(
                             422,
-                            json!({"message": "Validation Failed", "errors": [{"resource": "ReleaseAsset", "code": "custom", "field": "size", "message": "size is too large"}],
-                                   "documentation_url": "https://docs.github.com/rest/releases/assets#upload-a-release-asset", "status": "422"}),
+                            gh::validation_failed(
+                                "ReleaseAsset",
+                                "custom",
+                                Some("size"),
+                                Some("size is too large"),
+                            ),
                         ));
                     }
                     if release.assets.iter().any(|a| a.name == name) {
                         return Some(MockResponse::json(
                             422,
-                            json!({"message": "Validation Failed", "errors": [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]}),
+                            gh::validation_failed(
+                                "ReleaseAsset",
+                                "already_exists",
+                                Some("name"),
+                                None,
+                            ),
                         ));
                     }
-                    let asset = GhAsset {
+                    let mut asset = GhAsset {
                         id: next,
                         name,
                         content_type: r.header("content-type").unwrap_or("").into(),
                         bytes: r.body.clone(),
                         digest: true,
+                        state: "uploaded",
+                        label: query_value(r, "label"),
                     };
-                    let tag = release.tag.clone();
-                    let json = gh_asset_json(base, &tag, &asset);
-                    release.assets.push(asset);
                     st.next_id += 1;
+                    if bad_gateway {
+                        // "When an upstream failure occurs, you will receive a 502 Bad
+                        // Gateway status. This may leave an empty asset with a state of
+                        // starter."
+                        asset.state = "starter";
+                        asset.bytes.clear();
+                        st.releases[index].assets.push(asset);
+                        return Some(MockResponse::json(502, gh::error(502, "Server Error")));
+                    }
+                    let tag = st.releases[index].tag.clone();
+                    let json = gh_asset_json(base, &tag, &asset);
+                    st.releases[index].assets.push(asset);
                     Some(MockResponse::json(201, json))
                 }
                 _ => None,
@@ -282,25 +458,48 @@ pub fn github_runs(gh: &FakeGitHub, ci_conclusion: &str) {
 
 /// The workflow runs of `commit`, as [`github_runs`].
 pub fn github_runs_of(gh: &FakeGitHub, commit: &str, ci_conclusion: &str) {
-    let base = gh.api.url();
     let run = |id: u64, name: &str, path: &str, status: &str, conclusion: Value, workflow: u64| {
-        json!({"id": id, "name": name, "node_id": format!("WR_{id}"), "head_branch": "main", "head_sha": commit,
-               "path": path, "run_number": id, "event": "push", "display_title": "release",
-               "status": status, "conclusion": conclusion, "workflow_id": workflow,
-               "url": format!("{base}/repos/acme/tool/actions/runs/{id}"),
-               "html_url": format!("https://github.com/acme/tool/actions/runs/{id}"),
-               "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:05:00Z", "run_attempt": 1})
+        gh::workflow_run(
+            "acme/tool",
+            id,
+            name,
+            path,
+            commit,
+            status,
+            conclusion,
+            workflow,
+        )
     };
-    gh.api.on(
-        "GET",
+    super::pages::github_pages(
+        &gh.api,
         "/repos/acme/tool/actions/runs",
-        MockResponse::json(
-            200,
-            json!({"total_count": 3, "workflow_runs": [
-                run(99, "release", ".github/workflows/release.yml", "in_progress", Value::Null, 2),
-                run(12, "CI", ".github/workflows/ci.yml", "completed", ci_conclusion.into(), 1),
-                run(11, "CI", ".github/workflows/ci.yml", "completed", "failure".into(), 1),
-            ]}),
-        ),
+        vec![
+            run(
+                99,
+                "release",
+                ".github/workflows/release.yml",
+                "in_progress",
+                Value::Null,
+                2,
+            ),
+            run(
+                12,
+                "CI",
+                ".github/workflows/ci.yml",
+                "completed",
+                ci_conclusion.into(),
+                1,
+            ),
+            run(
+                11,
+                "CI",
+                ".github/workflows/ci.yml",
+                "completed",
+                "failure".into(),
+                1,
+            ),
+        ],
+        100,
+        super::pages::counted("workflow_runs"),
     );
 }

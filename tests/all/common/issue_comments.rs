@@ -9,12 +9,19 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct IssueComments {
     comments: Arc<Mutex<Vec<(u64, Value)>>>,
+    /// This many new comments land but their answer is lost (a 502 from a proxy).
+    lost_answers: Arc<Mutex<usize>>,
 }
 
 impl IssueComments {
     /// Every comment as (issue, the forge's JSON).
     pub fn all(&self) -> Vec<(u64, Value)> {
         self.comments.lock().unwrap().clone()
+    }
+
+    /// The next `n` new comments land, and the client gets a 502 instead of them.
+    pub fn lose_answers(&self, n: usize) {
+        *self.lost_answers.lock().unwrap() = n;
     }
 
     pub fn insert(&self, issue: u64, comment: Value) {
@@ -25,8 +32,10 @@ impl IssueComments {
     pub fn github(api: &MockApi, repo: &str) -> IssueComments {
         let this = IssueComments {
             comments: Arc::default(),
+            lost_answers: Arc::default(),
         };
         let (comments, repo) = (this.comments.clone(), repo.to_string());
+        let lost = this.lost_answers.clone();
         api.handle(move |r| {
             let mut all = comments.lock().unwrap();
             let issues = format!("/repos/{repo}/issues/");
@@ -50,6 +59,14 @@ impl IssueComments {
                         let id = 5000 + all.len() as u64;
                         let comment = github_comment(&repo, issue, id, &r.json()["body"]);
                         all.push((issue, comment.clone()));
+                        let mut lost = lost.lock().unwrap();
+                        if *lost > 0 {
+                            *lost -= 1;
+                            return Some(MockResponse::json(
+                                502,
+                                super::github_shapes::error(502, "Server Error"),
+                            ));
+                        }
                         Some(MockResponse::json(201, comment))
                     }
                     _ => None,
@@ -73,6 +90,7 @@ impl IssueComments {
     pub fn gitlab(api: &MockApi, repo: &str) -> IssueComments {
         let this = IssueComments {
             comments: Arc::default(),
+            lost_answers: Arc::default(),
         };
         let comments = this.comments.clone();
         let project = format!("/api/v4/projects/{}/issues/", repo.replace('/', "%2F"));
@@ -112,14 +130,7 @@ impl IssueComments {
 
 /// An issue comment as GitHub returns it.
 pub fn github_comment(repo: &str, issue: u64, id: u64, body: &Value) -> Value {
-    json!({
-        "id": id, "node_id": "IC_1",
-        "url": format!("https://api.github.com/repos/{repo}/issues/comments/{id}"),
-        "html_url": format!("https://github.com/{repo}/issues/{issue}#issuecomment-{id}"),
-        "body": body, "user": {"login": "release-bot", "id": 2, "type": "Bot"},
-        "created_at": "2026-01-15T12:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
-        "author_association": "NONE",
-    })
+    super::github_shapes::issue_comment(repo, issue, id, body)
 }
 
 /// An issue note as GitLab returns it.

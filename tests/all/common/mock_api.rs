@@ -2,6 +2,12 @@
 //! cannot run for real. Routes answer with documented payload shapes; a route can
 //! answer a sequence (429 with Retry-After, then 200), and a handler can keep state
 //! (a created ref that a later GET returns). Every request is recorded.
+//!
+//! The GitHub mock holds itself to GitHub's official OpenAPI description
+//! ([`super::openapi`]): a request the description does not document gets GitHub's
+//! 404, and every request and response that breaks it is a mismatch that fails the
+//! test when the mock is dropped. Writes without a token get GitHub's 401. The GitLab
+//! mock holds itself to the rules of GitLab's API documentation ([`super::gitlab_rules`]).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -12,6 +18,9 @@ pub struct MockResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A test's deliberate answer that no real forge would give (a body that is not
+    /// JSON, to test the client's error): not checked against the description.
+    pub off_spec: bool,
 }
 
 impl MockResponse {
@@ -23,6 +32,7 @@ impl MockResponse {
                 "application/json; charset=utf-8".into(),
             )],
             body: body.to_string().into_bytes(),
+            off_spec: false,
         }
     }
 
@@ -31,7 +41,20 @@ impl MockResponse {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            off_spec: false,
         }
+    }
+
+    /// A redirect to `location` (GitHub's 302 to the storage host of a download).
+    pub fn redirect(status: u16, location: &str) -> MockResponse {
+        MockResponse::bytes(status, "text/html;charset=utf-8", Vec::new())
+            .header("Location", location)
+    }
+
+    /// Marks the answer as one no real forge gives (see [`MockResponse::off_spec`]).
+    pub fn off_spec(mut self) -> MockResponse {
+        self.off_spec = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> MockResponse {
@@ -57,7 +80,10 @@ impl MockResponse {
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
+    /// Percent-decoded, except `%2F` (see [`percent_decode`]).
     pub path: String,
+    /// As sent.
+    pub raw_path: String,
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -84,6 +110,15 @@ struct Route {
     responses: VecDeque<MockResponse>,
 }
 
+/// Which forge's rules the mock holds itself to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Forge {
+    #[default]
+    Plain,
+    GitHub,
+    GitLab,
+}
+
 #[derive(Default)]
 struct State {
     routes: Vec<Route>,
@@ -91,6 +126,9 @@ struct State {
     requests: Vec<Recorded>,
     latency: Duration,
     not_found: Option<MockResponse>,
+    forge: Forge,
+    /// Where a request or a response broke the forge's documented rules.
+    mismatches: Vec<String>,
 }
 
 pub struct MockApi {
@@ -121,7 +159,10 @@ impl MockApi {
     /// A GitHub API mock: GitHub's 404 body for unknown routes.
     pub fn github() -> MockApi {
         let api = MockApi::start();
-        api.state.lock().unwrap().not_found = Some(MockResponse::github_not_found());
+        let mut state = api.state.lock().unwrap();
+        state.not_found = Some(MockResponse::github_not_found());
+        state.forge = Forge::GitHub;
+        drop(state);
         api
     }
 
@@ -129,7 +170,10 @@ impl MockApi {
     /// `GET /api/v4/job`) and GitLab's 404 body for unknown routes.
     pub fn gitlab() -> MockApi {
         let api = MockApi::start();
-        api.state.lock().unwrap().not_found = Some(MockResponse::gitlab_not_found());
+        let mut state = api.state.lock().unwrap();
+        state.not_found = Some(MockResponse::gitlab_not_found());
+        state.forge = Forge::GitLab;
+        drop(state);
         api.on(
             "GET",
             "/api/v4/user",
@@ -199,11 +243,37 @@ impl MockApi {
             .filter(|r| r.method == method && r.path == path)
             .collect()
     }
+
+    /// Where requests or responses broke the forge's documented rules so far.
+    pub fn mismatches(&self) -> Vec<String> {
+        self.state.lock().unwrap().mismatches.clone()
+    }
+
+    /// Forgets the mismatches so far (a test that provokes one on purpose asserts it
+    /// and then clears it).
+    pub fn take_mismatches(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().unwrap().mismatches)
+    }
 }
 
 impl Drop for MockApi {
     fn drop(&mut self) {
         self.server.unblock();
+        let mismatches = self.take_mismatches();
+        if mismatches.is_empty() {
+            return;
+        }
+        let text = format!(
+            "the mock forge saw {} request(s) or response(s) that break the forge's \
+             documented rules:\n  {}",
+            mismatches.len(),
+            mismatches.join("\n  ")
+        );
+        if std::thread::panicking() {
+            eprintln!("{text}");
+        } else {
+            panic!("{text}");
+        }
     }
 }
 
@@ -215,6 +285,7 @@ fn serve(mut request: tiny_http::Request, state: &Mutex<State>) {
     let recorded = Recorded {
         method: request.method().as_str().to_string(),
         path: percent_decode(path),
+        raw_path: path.to_string(),
         query: query.to_string(),
         headers: request
             .headers()
@@ -227,24 +298,29 @@ fn serve(mut request: tiny_http::Request, state: &Mutex<State>) {
         let mut st = state.lock().unwrap();
         st.requests.push(recorded.clone());
         let latency = st.latency;
-        let from_handler = st.handlers.iter().find_map(|h| h(&recorded));
-        let response = from_handler.or_else(|| {
-            st.routes
-                .iter_mut()
-                .find(|r| r.method == recorded.method && r.path == recorded.path)
-                .map(|r| {
-                    if r.responses.len() > 1 {
-                        r.responses.pop_front().unwrap()
-                    } else {
-                        r.responses[0].clone()
-                    }
-                })
-        });
+        let (refusal, mut mismatches) = match st.forge {
+            Forge::GitHub => super::github_rules::before(&recorded),
+            Forge::GitLab => super::gitlab_rules::before(&recorded),
+            Forge::Plain => (None, Vec::new()),
+        };
+        let response = refusal.or_else(|| answer(&mut st, &recorded));
         let response = response.unwrap_or_else(|| {
             st.not_found.clone().unwrap_or_else(|| {
                 MockResponse::json(404, serde_json::json!({"message": "Not Found"}))
             })
         });
+        if !response.off_spec {
+            match st.forge {
+                Forge::GitHub => {
+                    mismatches.extend(super::github_rules::after(&recorded, &response))
+                }
+                Forge::GitLab => {
+                    mismatches.extend(super::gitlab_rules::after(&recorded, &response))
+                }
+                Forge::Plain => {}
+            }
+        }
+        st.mismatches.extend(mismatches);
         (response, latency)
     };
     if !latency.is_zero() {
@@ -255,6 +331,23 @@ fn serve(mut request: tiny_http::Request, state: &Mutex<State>) {
         reply.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
     }
     let _ = request.respond(reply);
+}
+
+/// The test's answer: a handler's, else the route's next response.
+fn answer(st: &mut State, recorded: &Recorded) -> Option<MockResponse> {
+    let from_handler = st.handlers.iter().find_map(|h| h(recorded));
+    from_handler.or_else(|| {
+        st.routes
+            .iter_mut()
+            .find(|r| r.method == recorded.method && r.path == recorded.path)
+            .map(|r| {
+                if r.responses.len() > 1 {
+                    r.responses.pop_front().unwrap()
+                } else {
+                    r.responses[0].clone()
+                }
+            })
+    })
 }
 
 /// Paths are matched percent-decoded, except `%2F`: GitLab's `projects/acme%2Fapi`

@@ -20,14 +20,85 @@ fn page_of(request: &Recorded) -> usize {
         .unwrap_or(1)
 }
 
-/// Answers `GET path` with `items` in pages of `size`; `wrap` turns one page's items
-/// into the body (`Value::Array` for plain lists, an object for `check_runs` etc.).
+/// A wrapper for lists GitHub answers inside an object: `{"total_count": n, "<list>": [...]}`.
+pub fn counted(list: &'static str) -> impl Fn(Vec<Value>, usize) -> Value + Send + Sync + 'static {
+    move |items, total| serde_json::json!({"total_count": total, list: items})
+}
+
+/// A plain array, as most GitHub lists are.
+pub fn array(items: Vec<Value>, _total: usize) -> Value {
+    Value::Array(items)
+}
+
+/// GitHub's page size for `request`: `per_page` (default 30, at most 100), capped by
+/// `cap` (a mock may serve less than asked, as the forge may).
+fn github_page_size(request: &Recorded, cap: usize) -> usize {
+    query_param(request, "per_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100)
+        .min(cap)
+}
+
+/// One page of `items` for `request`, the way GitHub pages: `per_page`/`page`, and a
+/// `Link` header with `next`, `last`, `first`, `prev`.
+pub fn github_page_of(
+    base: &str,
+    request: &Recorded,
+    items: Vec<Value>,
+    cap: usize,
+    wrap: &dyn Fn(Vec<Value>, usize) -> Value,
+) -> MockResponse {
+    let size = github_page_size(request, cap);
+    let total = items.len();
+    let pages = total.div_ceil(size).max(1);
+    let page = page_of(request);
+    let chunk: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .collect();
+    let others: Vec<&str> = request
+        .query
+        .split('&')
+        .filter(|p| !p.starts_with("page=") && !p.is_empty())
+        .collect();
+    let link_to = |n: usize| {
+        let mut query = others.clone();
+        let page = format!("page={n}");
+        query.push(&page);
+        format!("{base}{}?{}", request.raw_path, query.join("&"))
+    };
+    let mut links = Vec::new();
+    if page < pages {
+        links.push(format!("<{}>; rel=\"next\"", link_to(page + 1)));
+        links.push(format!("<{}>; rel=\"last\"", link_to(pages)));
+    }
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"first\"", link_to(1)));
+        links.push(format!("<{}>; rel=\"prev\"", link_to(page - 1)));
+    }
+    let mut response = MockResponse::json(200, wrap(chunk, total));
+    if !links.is_empty() {
+        response = response.header("Link", &links.join(", "));
+    }
+    response
+}
+
+/// [`github_page_of`] for a plain array.
+pub fn github_page(base: &str, request: &Recorded, items: Vec<Value>) -> MockResponse {
+    github_page_of(base, request, items, 100, &array)
+}
+
+/// Answers `GET path` with `items` in GitHub's pages of at most `cap`; `wrap` turns one
+/// page's items and the total into the body ([`array`] for plain lists, [`counted`]
+/// for `check_runs` etc.).
 pub fn github_pages(
     api: &MockApi,
     path: &str,
     items: Vec<Value>,
-    size: usize,
-    wrap: impl Fn(Vec<Value>) -> Value + Send + Sync + 'static,
+    cap: usize,
+    wrap: impl Fn(Vec<Value>, usize) -> Value + Send + Sync + 'static,
 ) {
     let path = path.to_string();
     let base = api.url();
@@ -35,39 +106,7 @@ pub fn github_pages(
         if request.method != "GET" || request.path != path {
             return None;
         }
-        let pages = items.len().div_ceil(size).max(1);
-        let page = page_of(request);
-        let chunk: Vec<Value> = items
-            .iter()
-            .skip((page - 1) * size)
-            .take(size)
-            .cloned()
-            .collect();
-        let others: Vec<&str> = request
-            .query
-            .split('&')
-            .filter(|p| !p.starts_with("page=") && !p.is_empty())
-            .collect();
-        let link_to = |n: usize| {
-            let mut query = others.clone();
-            let page = format!("page={n}");
-            query.push(&page);
-            format!("{base}{path}?{}", query.join("&"))
-        };
-        let mut links = Vec::new();
-        if page < pages {
-            links.push(format!("<{}>; rel=\"next\"", link_to(page + 1)));
-            links.push(format!("<{}>; rel=\"last\"", link_to(pages)));
-        }
-        if page > 1 {
-            links.push(format!("<{}>; rel=\"first\"", link_to(1)));
-            links.push(format!("<{}>; rel=\"prev\"", link_to(page - 1)));
-        }
-        let mut response = MockResponse::json(200, wrap(chunk));
-        if !links.is_empty() {
-            response = response.header("Link", &links.join(", "));
-        }
-        Some(response)
+        Some(github_page_of(&base, request, items.clone(), cap, &wrap))
     });
 }
 
