@@ -260,7 +260,6 @@ fn bump_versions_carries_hostile_previous_values_as_exactly_one_output() {
                     ".env:APP_VERSION": "%0Ainjected=yes $$ ${CI_JOB_TOKEN}",
                 })),
             ),
-            ("version", text("2.0.0")),
         ],
     );
     assert_no_injected_commands(&run);
