@@ -14,6 +14,7 @@ pub mod outputs;
 pub mod pages;
 pub mod proxy;
 pub mod secrets;
+pub mod smtp;
 pub mod workflow_commands;
 
 pub use git_server::GitServer;
@@ -275,6 +276,11 @@ impl Relay {
         S: AsRef<OsStr>,
     {
         self.cmd.args(args);
+        self
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
         self
     }
 
