@@ -51,6 +51,8 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
+    Announce(#[from] crate::announce::AnnounceError),
+    #[error(transparent)]
     Bump(#[from] crate::bump::BumpError),
     #[error(transparent)]
     Ci(#[from] crate::ci::CiError),
@@ -100,6 +102,7 @@ impl Error {
 
     pub fn is_bad_input(&self) -> bool {
         match self {
+            Error::Announce(e) => e.is_bad_input(),
             Error::Bump(e) => e.is_bad_input(),
             Error::Ci(e) => e.is_bad_input(),
             Error::Config(e) => e.is_bad_input(),
@@ -123,6 +126,7 @@ impl Error {
     /// Where in a user's file the problem is, when known.
     pub fn location(&self) -> Option<&Location> {
         match self {
+            Error::Announce(e) => e.location(),
             Error::Metadata(e) => e.location(),
             Error::Bump(e) => e.location(),
             Error::Config(e) => e.location(),

@@ -10,8 +10,9 @@
 //! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
 //! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
 //! (verify-release), [`links`] (update-links), [`request`] (release request files),
-//! [`tagging`] (tag-from-request).
+//! [`tagging`] (tag-from-request), [`announce`] (announce).
 
+pub mod announce;
 pub mod bump;
 pub mod changelog;
 pub mod ci;

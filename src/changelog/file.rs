@@ -203,6 +203,14 @@ fn section_span(text: &str, found: &[Heading], version: &Version) -> Option<Rang
     Some(start..end)
 }
 
+/// The text of the section of `version` without its heading line, when the file has
+/// one.
+pub fn section<'a>(text: &'a str, version: &Version) -> Option<&'a str> {
+    let span = section_span(text, &headings(text), version)?;
+    let section = &text[span];
+    Some(section.split_once('\n').map_or("", |(_, rest)| rest))
+}
+
 /// The highest version among the file's headings that can precede `version`.
 pub fn previous_version(text: &str, version: &Version) -> Option<Version> {
     let found = headings(text);

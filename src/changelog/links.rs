@@ -80,6 +80,16 @@ impl Links {
         }
     }
 
+    /// The release page of a tag: GitHub `{server}/{repo}/releases/tag/{tag}`, GitLab
+    /// `{server}/{repo}/-/releases/{tag}`.
+    pub fn release(&self, repo: &str, tag: &str) -> String {
+        let tag = encode_path(tag);
+        match self.style {
+            LinkStyle::GitHub => format!("{}/{repo}/releases/tag/{tag}", self.server),
+            LinkStyle::GitLab => format!("{}/{repo}/-/releases/{tag}", self.server),
+        }
+    }
+
     pub fn commit(&self, repo: &str, id: &str) -> String {
         match self.style {
             LinkStyle::GitHub => format!("{}/{repo}/commit/{id}", self.server),

@@ -6,6 +6,7 @@
 //! container image's only executable, with one link per tool) carries every tool; the
 //! binaries in `src/bin/` are one-line wrappers for `cargo install` users.
 
+pub mod announce;
 pub mod bump_versions;
 pub mod comment_on_issue;
 pub mod find_green_commit;
@@ -35,6 +36,7 @@ pub const TOOLS: &[(&str, ToolMain)] = &[
     ("propose-change", propose_change::main),
     ("find-green-commit", find_green_commit::main),
     ("comment-on-issue", comment_on_issue::main),
+    ("announce", announce::main),
 ];
 
 /// Runs `tool` with `args` (the program name first), or `None` for an unknown tool.

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod announce;
 mod bump_properties;
 mod bump_versions;
 mod comment_on_issue;

@@ -19,6 +19,7 @@ pub mod outputs;
 pub mod pages;
 pub mod proxy;
 pub mod secrets;
+pub mod smtp;
 pub mod workflow_commands;
 
 pub use git_server::GitServer;
@@ -311,6 +312,11 @@ impl Relay {
         S: AsRef<OsStr>,
     {
         self.cmd.args(args);
+        self
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
         self
     }
 

@@ -1,6 +1,7 @@
 //! The secrets audit every run of a tool goes through (`Relay::run`): the secrets the
-//! run was given are read from its command — variables named `*TOKEN`, `*PASSWORD` or
-//! `*SECRET`, the value of a `--token`/`--*-token` flag, the password of any
+//! run was given are read from its command — variables named `*TOKEN`, `*PASSWORD`,
+//! `*SECRET` or `*WEBHOOK_URL` (a webhook's URL is its credential), the value of a
+//! `--token`/`--*-token` flag, the password of any
 //! `scheme://user:password@host` URL in its arguments or environment — and after the
 //! run none may appear in what it printed or in the files it wrote for the pipeline
 //! (`$GITHUB_OUTPUT`, `$GITHUB_ENV`, `$GITHUB_STEP_SUMMARY`, the `--dotenv` report and
@@ -33,7 +34,10 @@ pub struct SecretAudit {
 
 fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    upper.ends_with("TOKEN") || upper.ends_with("PASSWORD") || upper.ends_with("SECRET")
+    upper.ends_with("TOKEN")
+        || upper.ends_with("PASSWORD")
+        || upper.ends_with("SECRET")
+        || upper.ends_with("WEBHOOK_URL")
 }
 
 /// The passwords of every `scheme://user:password@host` URL in `text`, as written and
