@@ -10,7 +10,7 @@
 //! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
 //! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
 //! (verify-release), [`links`] (update-links), [`request`] (release request files),
-//! [`tagging`] (tag-from-request).
+//! [`tagging`] (tag-from-request), [`track`] (track-release).
 
 pub mod bump;
 pub mod changelog;
@@ -29,6 +29,7 @@ pub mod propose;
 pub mod publish;
 pub mod request;
 pub mod tagging;
+pub mod track;
 pub mod verify;
 pub mod version;
 
