@@ -5,6 +5,7 @@
 mod changes;
 mod ci;
 mod comments;
+mod issues;
 mod refs;
 mod releases;
 
