@@ -12,13 +12,19 @@
 //! [`crate::forge`], and the command line in `cli::track_release`.
 
 pub mod config;
+mod error;
 pub mod event;
 pub mod names;
 pub mod phase;
+pub mod phase_start;
 pub mod record;
 pub mod render;
 pub mod signoff;
+pub mod step_report;
+pub mod tracking;
+pub mod wait;
 
 pub use config::TrackConfig;
+pub use error::TrackError;
 pub use event::{Declaration, Event, StepState};
 pub use record::{CellState, Record, RecordComment, StepStatus};

@@ -20,6 +20,8 @@ pub struct RecordComment {
     pub id: u64,
     /// The author's account name.
     pub author: String,
+    /// The author's user id, where the forge gives one (GitLab).
+    pub author_id: Option<u64>,
     /// When the forge says it was made (RFC 3339).
     pub created_at: Option<String>,
     pub body: String,
@@ -123,6 +125,8 @@ pub struct Record {
     pub subjects: Vec<SubjectDecl>,
     /// Declared steps, then steps that were reported without being declared.
     pub steps: Vec<StepDecl>,
+    /// The steps the newest `opened` entry declared.
+    declared_steps: Vec<StepDecl>,
     pub phases: Vec<PhaseDecl>,
     cells: BTreeMap<(String, String), Cell>,
     phase_states: BTreeMap<String, PhaseState>,
@@ -263,6 +267,7 @@ impl Record {
             }
         }
         // The newest declaration orders the steps; steps only reported so far follow.
+        self.declared_steps = declaration.steps.clone();
         let mut steps = declaration.steps;
         for old in self.steps.drain(..) {
             if !steps.iter().any(|s| s.name == old.name) {
@@ -373,6 +378,10 @@ impl Record {
         } else {
             Err(self.ignored.iter().find(|i| i.id == id))
         }
+    }
+
+    pub fn declared_steps(&self) -> &[StepDecl] {
+        &self.declared_steps
     }
 
     pub fn is_opened(&self) -> bool {
@@ -565,6 +574,7 @@ pub(crate) mod tests {
             self.0.push(RecordComment {
                 id,
                 author: author.into(),
+                author_id: None,
                 created_at: Some(format!("2026-01-15T12:{:02}:00Z", self.0.len())),
                 body: event.to_comment("entry"),
             });

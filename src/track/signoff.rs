@@ -208,6 +208,7 @@ mod tests {
         let comment = |id, author: &str, body: &str| RecordComment {
             id,
             author: author.into(),
+            author_id: None,
             created_at: None,
             body: body.into(),
         };
