@@ -24,6 +24,9 @@ pub struct RelayConfig {
     /// `[links]`: update-links.
     #[serde(default)]
     pub links: Option<crate::links::LinksConfig>,
+    /// `[track]`: track-release.
+    #[serde(default)]
+    pub track: Option<crate::track::TrackConfig>,
 }
 
 /// The file a configuration was read from, kept so that a tool can point at the

@@ -84,6 +84,8 @@ pub enum Error {
     Request(#[from] crate::request::RequestError),
     #[error(transparent)]
     Tagging(#[from] crate::tagging::TaggingError),
+    #[error(transparent)]
+    Track(#[from] crate::track::TrackError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
     #[error("{0}")]
     Usage(String),
@@ -119,6 +121,7 @@ impl Error {
             Error::Links(e) => e.is_bad_input(),
             Error::Request(e) => e.is_bad_input(),
             Error::Tagging(e) => e.is_bad_input(),
+            Error::Track(e) => e.is_bad_input(),
             Error::Usage(_) => true,
         }
     }
@@ -140,6 +143,7 @@ impl Error {
             Error::Links(e) => e.location(),
             Error::Request(e) => e.location(),
             Error::Tagging(e) => e.location(),
+            Error::Track(e) => e.location(),
             _ => None,
         }
     }

@@ -10,7 +10,7 @@
 //! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
 //! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
 //! (verify-release), [`links`] (update-links), [`request`] (release request files),
-//! [`tagging`] (tag-from-request), [`announce`] (announce).
+//! [`tagging`] (tag-from-request), [`announce`] (announce), [`track`] (track-release).
 
 pub mod announce;
 pub mod bump;
@@ -30,6 +30,7 @@ pub mod propose;
 pub mod publish;
 pub mod request;
 pub mod tagging;
+pub mod track;
 pub mod verify;
 pub mod version;
 

@@ -41,6 +41,8 @@ pub struct GitHubEnv {
     /// `GITHUB_RUN_ID`: the workflow run this job belongs to (publish-release leaves
     /// it out when it looks for the run that built a commit).
     pub run_id: Option<String>,
+    /// `GITHUB_ACTOR`: who started the workflow run.
+    pub actor: Option<String>,
 }
 
 /// GitLab CI's predefined variables (`CI_*`, `GITLAB_*`).
@@ -60,6 +62,9 @@ pub struct GitLabEnv {
     /// other jobs of the tag pipeline).
     pub ci_pipeline_id: Option<String>,
     pub ci_job_id: Option<String>,
+    /// The job's page, and who started its pipeline.
+    pub ci_job_url: Option<String>,
+    pub gitlab_user_login: Option<String>,
 }
 
 /// Everything a tool needs to know about the CI run it is part of.
@@ -165,6 +170,29 @@ impl CiContext {
                 .unwrap_or("https://gitlab.com")
                 .trim_end_matches('/')
                 .to_string(),
+        }
+    }
+
+    /// Who started the run (`GITHUB_ACTOR`, `GITLAB_USER_LOGIN`).
+    pub fn actor(&self, platform: Platform) -> Option<&str> {
+        match platform {
+            Platform::GitLab => non_empty(&self.gitlab.gitlab_user_login),
+            _ => non_empty(&self.github.actor),
+        }
+    }
+
+    /// The page of this job's run: the GitHub workflow run, or the GitLab job.
+    pub fn job_url(&self, platform: Platform) -> Option<String> {
+        match platform {
+            Platform::GitLab => non_empty(&self.gitlab.ci_job_url).map(str::to_string),
+            _ => {
+                let run = non_empty(&self.github.run_id)?;
+                let repo = non_empty(&self.github.repository)?;
+                Some(format!(
+                    "{}/{repo}/actions/runs/{run}",
+                    self.server_url(Platform::GitHub)
+                ))
+            }
         }
     }
 

@@ -13,6 +13,10 @@
 //! `INPUT_TOOL` names the tool the inputs are meant for (the root action's `tool`
 //! input; every GitLab template sets it). A job's variables reach every command of its
 //! script, so another tool run in the same script leaves them alone.
+//!
+//! A tool with subcommands (`track-release open`) takes the subcommand from the command
+//! line, else from the `command` input; the inputs become flags of that subcommand, and
+//! an input that only another subcommand knows is passed on so that clap refuses it.
 
 use clap::{Command, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
@@ -50,6 +54,66 @@ pub fn with_inputs(
     if !inputs_are_for(cmd, vars) {
         return Ok(args);
     }
+    if !cmd.has_subcommands() {
+        return with_flag_inputs(cmd, args, vars);
+    }
+    let named = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find_map(|a| {
+            cmd.get_subcommands()
+                .find(|s| s.get_name() == a || s.get_all_aliases().any(|alias| alias == a))
+        });
+    let mut argv = args.clone();
+    let sub = match named {
+        Some(sub) => sub,
+        None => {
+            let Some(name) = input(vars, "command").filter(|(_, v)| !v.is_empty()) else {
+                return Ok(args);
+            };
+            argv.push(name.1.into());
+            match cmd.get_subcommands().find(|s| s.get_name() == name.1) {
+                Some(sub) => sub,
+                // clap names the unknown subcommand and the known ones.
+                None => return Ok(argv),
+            }
+        }
+    };
+    let mut argv = with_flag_inputs(sub, argv, vars)?;
+    let own: Vec<&str> = sub.get_arguments().filter_map(|a| a.get_long()).collect();
+    let mut foreign: Vec<&str> = cmd
+        .get_subcommands()
+        .flat_map(|s| s.get_arguments())
+        .filter_map(|a| a.get_long())
+        .filter(|long| !own.contains(long))
+        .collect();
+    foreign.sort_unstable();
+    foreign.dedup();
+    for long in foreign {
+        if input(vars, long).is_some_and(|(_, v)| !v.is_empty()) {
+            argv.push(format!("--{long}").into());
+        }
+    }
+    Ok(argv)
+}
+
+/// The variable and the trimmed value of the input named like the flag `long`
+/// (`INPUT_DRY-RUN`, else `INPUT_DRY_RUN`).
+fn input<'a>(vars: &'a [(String, String)], long: &str) -> Option<(&'a str, &'a str)> {
+    let name = format!("INPUT_{}", long.to_ascii_uppercase());
+    let snake = name.replace('-', "_");
+    vars.iter()
+        .find(|(k, _)| *k == name)
+        .or_else(|| vars.iter().find(|(k, _)| *k == snake))
+        .map(|(k, v)| (k.as_str(), v.trim()))
+}
+
+fn with_flag_inputs(
+    cmd: &Command,
+    args: Vec<OsString>,
+    vars: &[(String, String)],
+) -> Result<Vec<OsString>, clap::Error> {
     let given: Vec<String> = args
         .iter()
         .filter_map(|a| a.to_str())
@@ -70,14 +134,7 @@ pub fn with_inputs(
         if builtin || given.iter().any(|g| g == long) {
             continue;
         }
-        let name = format!("INPUT_{}", long.to_ascii_uppercase());
-        let snake = name.replace('-', "_");
-        let Some((variable, value)) = vars
-            .iter()
-            .find(|(k, _)| *k == name)
-            .or_else(|| vars.iter().find(|(k, _)| *k == snake))
-            .map(|(k, v)| (k, v.trim()))
-        else {
+        let Some((variable, value)) = input(vars, long) else {
             continue;
         };
         if value.is_empty() {
@@ -262,6 +319,79 @@ mod tests {
         assert_eq!(own.tag.as_deref(), Some("x"));
         let unnamed = run(&[tool("")]);
         assert!(unnamed.dry_run);
+    }
+
+    #[derive(Parser, Debug)]
+    struct Family {
+        #[command(subcommand)]
+        command: Verb,
+    }
+
+    #[derive(clap::Subcommand, Debug, PartialEq)]
+    enum Verb {
+        Open {
+            #[arg(long)]
+            release: Option<String>,
+            #[arg(long)]
+            dry_run: bool,
+        },
+        Wait {
+            #[arg(long)]
+            timeout: Option<String>,
+        },
+    }
+
+    fn family(args: &[&str], vars: &[(&str, &str)]) -> Result<Family, clap::Error> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let args = std::iter::once("family")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        Family::try_parse_from(with_inputs(&Family::command(), args, &vars)?)
+    }
+
+    #[test]
+    fn the_command_input_names_the_subcommand_and_inputs_become_its_flags() {
+        let f = family(
+            &[],
+            &[
+                ("INPUT_COMMAND", "open"),
+                ("INPUT_RELEASE", "r1"),
+                ("INPUT_DRY-RUN", "true"),
+                ("INPUT_TIMEOUT", ""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            f.command,
+            Verb::Open {
+                release: Some("r1".into()),
+                dry_run: true
+            }
+        );
+        let f = family(
+            &["wait"],
+            &[("INPUT_COMMAND", "open"), ("INPUT_TIMEOUT", "1h")],
+        )
+        .unwrap();
+        assert_eq!(
+            f.command,
+            Verb::Wait {
+                timeout: Some("1h".into())
+            }
+        );
+    }
+
+    #[test]
+    fn an_input_of_another_subcommand_or_an_unknown_command_is_refused() {
+        let err = family(&[], &[("INPUT_COMMAND", "open"), ("INPUT_TIMEOUT", "1h")]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(err.to_string().contains("--timeout"), "{err}");
+        let err = family(&[], &[("INPUT_COMMAND", "close")]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod propose_change;
 pub mod publish_release;
 pub mod read_tag_metadata;
 pub mod tag_from_request;
+pub mod track_release;
 pub mod update_links;
 pub mod verify_release;
 
@@ -37,6 +38,7 @@ pub const TOOLS: &[(&str, ToolMain)] = &[
     ("find-green-commit", find_green_commit::main),
     ("comment-on-issue", comment_on_issue::main),
     ("announce", announce::main),
+    ("track-release", track_release::main),
 ];
 
 /// Runs `tool` with `args` (the program name first), or `None` for an unknown tool.

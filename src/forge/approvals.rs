@@ -11,6 +11,8 @@ pub struct Person {
     pub username: String,
     /// The display name, when the forge shows one.
     pub name: Option<String>,
+    /// The numeric user id, when known (GitLab's membership API takes it).
+    pub id: Option<u64>,
 }
 
 impl fmt::Display for Person {
@@ -50,6 +52,7 @@ mod tests {
         let p = |name: Option<&str>| Person {
             username: "jane".into(),
             name: name.map(str::to_string),
+            id: None,
         };
         assert_eq!(p(Some("Jane Doe")).to_string(), "Jane Doe (@jane)");
         assert_eq!(p(None).to_string(), "@jane");

@@ -102,6 +102,12 @@ pub struct IssueComment {
     /// The comment's page on the forge (GitLab notes have none in the API; the issue's
     /// page with the note's anchor is given instead).
     pub url: Option<String>,
+    /// Who wrote it (GitHub login, GitLab username).
+    pub author: String,
+    /// GitLab's user id of the author (its membership API takes ids); none on GitHub.
+    pub author_id: Option<u64>,
+    /// When the forge says it was made (RFC 3339).
+    pub created_at: Option<String>,
 }
 
 /// Parses an RFC 3339 date as the forges write them (`2026-01-15T12:00:00Z`,

@@ -14,6 +14,7 @@ pub mod changes;
 mod github;
 mod gitlab;
 pub mod http;
+pub mod issues;
 pub mod releases;
 pub mod transport;
 
@@ -24,6 +25,7 @@ pub use changes::{
 };
 pub use github::GitHub;
 pub use gitlab::GitLab;
+pub use issues::{ChangeRequestState, ChangeRequestStatus, Issue, IssueDraft};
 pub use releases::{
     AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, MakeLatest, Release,
     ReleaseAsset, ReleaseSpec, ReleaseState,
@@ -167,7 +169,9 @@ pub struct RemoteTag {
 }
 
 /// What the tools need from a forge: every area below, and which forge it is.
-pub trait Forge: TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi {
+pub trait Forge:
+    TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi + IssueApi
+{
     fn platform(&self) -> Platform;
 }
 
@@ -283,6 +287,13 @@ pub trait ChangeRequestApi: Send + Sync {
 
     /// Approves the change request as the token's user.
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError>;
+
+    /// Change request `number` of `repo`: open, closed, or merged with its commit.
+    async fn change_request_status(
+        &self,
+        repo: &str,
+        number: u64,
+    ) -> Result<ChangeRequestStatus, ForgeError>;
 }
 
 /// CI state and the runs that built a commit: find-green-commit, publish-release and
@@ -405,6 +416,36 @@ pub trait ApprovalApi: Send + Sync {
         repo: &str,
         sha: &str,
     ) -> Result<Option<MergedChange>, ForgeError>;
+}
+
+/// Issues and the people on them: track-release's tracking issues and sign-offs.
+#[async_trait::async_trait]
+pub trait IssueApi: Send + Sync {
+    /// Issue `number` of `repo` (a pull request's number is not found).
+    async fn issue(&self, repo: &str, number: u64) -> Result<Issue, ForgeError>;
+
+    /// Every issue of `repo` with `label`, open or closed, every page read (GitHub's
+    /// pull requests, which its issue list includes, left out).
+    async fn issues_with_label(&self, repo: &str, label: &str) -> Result<Vec<Issue>, ForgeError>;
+
+    /// Opens an issue with its labels.
+    async fn create_issue(&self, repo: &str, draft: &IssueDraft<'_>) -> Result<Issue, ForgeError>;
+
+    /// Replaces the body of issue `number`.
+    async fn update_issue_body(
+        &self,
+        repo: &str,
+        number: u64,
+        body: &str,
+    ) -> Result<(), ForgeError>;
+
+    /// Closes issue `number`.
+    async fn close_issue(&self, repo: &str, number: u64) -> Result<(), ForgeError>;
+
+    /// Whether `person` is an active member of `team` (GitHub `org/team-slug`, child
+    /// teams included; GitLab group path, inherited members included). A team that
+    /// does not exist, or that the token cannot see, is [`ForgeError::NotFound`].
+    async fn is_team_member(&self, team: &str, person: &Person) -> Result<bool, ForgeError>;
 }
 
 /// What [`TagApi::create_annotated_tag`] or [`TagApi::create_branch`] did.

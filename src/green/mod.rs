@@ -241,6 +241,20 @@ pub async fn find_green_commit(request: &GreenRequest, forge: &dyn Forge) -> Res
     Ok(report)
 }
 
+/// The verdict on one commit's CI under find-green-commit's rules, with
+/// `require_jobs` globs that must have run and passed (track-release's `wait-for
+/// --green` judges one commit this way).
+pub fn judge_commit(ci: &CommitCi, require_jobs: &[String]) -> Result<Verdict, GreenError> {
+    let patterns = validate(&GreenRequest {
+        repo: String::new(),
+        reference: None,
+        limit: 1,
+        require_jobs: require_jobs.to_vec(),
+        min_commit: None,
+    })?;
+    Ok(judge(ci, &patterns))
+}
+
 /// The verdict on one commit's CI.
 fn judge(ci: &CommitCi, patterns: &[JobPattern]) -> Verdict {
     if ci.overall.is_none() && ci.jobs.is_empty() {

@@ -69,6 +69,7 @@ mod tests {
         let person = |u: &str, n: Option<&str>| Person {
             username: u.into(),
             name: n.map(str::to_string),
+            id: None,
         };
         let change = MergedChange {
             number: 42,

@@ -75,6 +75,7 @@ impl GitHub {
         Ok(Person {
             username: login,
             name,
+            id: None,
         })
     }
 }

@@ -3,7 +3,10 @@
 use super::{GitHub, PAGE_SIZE};
 use crate::forge::changes::parse_date;
 use crate::forge::transport::{Items, Request};
-use crate::forge::{AutoMerge, ChangeRequest, ChangeRequestApi, ChangeRequestDraft, ForgeError};
+use crate::forge::{
+    AutoMerge, ChangeRequest, ChangeRequestApi, ChangeRequestDraft, ChangeRequestState,
+    ChangeRequestStatus, ForgeError,
+};
 use serde::Deserialize;
 
 /// What a 401/403 on a change request means with GitHub's tokens, and the fixes.
@@ -89,6 +92,17 @@ impl From<PullRequest> for ChangeRequest {
             auto_merge: pr.auto_merge.is_some_and(|a| !a.is_null()),
         }
     }
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/{pull_number}`, as `wait-for --merged` reads it.
+#[derive(Deserialize)]
+struct PullState {
+    number: u64,
+    html_url: String,
+    state: String,
+    #[serde(default)]
+    merged: bool,
+    merge_commit_sha: Option<String>,
 }
 
 impl GitHub {
@@ -238,6 +252,29 @@ impl ChangeRequestApi for GitHub {
             });
         }
         Ok(AutoMerge::Enabled)
+    }
+
+    async fn change_request_status(
+        &self,
+        repo: &str,
+        number: u64,
+    ) -> Result<ChangeRequestStatus, ForgeError> {
+        let request = Request::get(GitHub::repo_path(repo, &format!("/pulls/{number}")))
+            .what(format!("GET pull request #{number} of {repo}"))
+            .needs("pull-requests: read");
+        let pull: PullState = self.api.json(&request).await?;
+        let state = match (pull.merged, pull.state.as_str()) {
+            (true, _) => ChangeRequestState::Merged {
+                commit: pull.merge_commit_sha,
+            },
+            (false, "open") => ChangeRequestState::Open,
+            _ => ChangeRequestState::Closed,
+        };
+        Ok(ChangeRequestStatus {
+            number: pull.number,
+            url: pull.html_url,
+            state,
+        })
     }
 
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError> {

@@ -12,6 +12,13 @@ struct Comment {
     id: u64,
     body: Option<String>,
     html_url: Option<String>,
+    user: Option<User>,
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    login: String,
 }
 
 impl From<Comment> for IssueComment {
@@ -20,6 +27,9 @@ impl From<Comment> for IssueComment {
             id: c.id,
             body: c.body.unwrap_or_default(),
             url: c.html_url,
+            author: c.user.map(|u| u.login).unwrap_or_default(),
+            author_id: None,
+            created_at: c.created_at,
         }
     }
 }
@@ -66,6 +76,8 @@ impl CommentApi for GitHub {
                     id: c.id,
                     body: Some(c.body),
                     html_url: c.url,
+                    user: Some(User { login: c.author }),
+                    created_at: c.created_at,
                 }))
         };
         Ok(self.api.write_once(&request, landed).await?.into())

@@ -10,6 +10,7 @@ const MR_READ: &str = "`read_api` and at least the Reporter role";
 
 #[derive(Deserialize)]
 struct User {
+    id: Option<u64>,
     username: String,
     name: Option<String>,
 }
@@ -19,6 +20,7 @@ impl From<User> for Person {
         Person {
             username: user.username,
             name: user.name,
+            id: user.id,
         }
     }
 }

@@ -3,7 +3,10 @@
 use super::{GitLab, PAGE_SIZE};
 use crate::forge::changes::parse_date;
 use crate::forge::transport::{Items, Request};
-use crate::forge::{AutoMerge, ChangeRequest, ChangeRequestApi, ChangeRequestDraft, ForgeError};
+use crate::forge::{
+    AutoMerge, ChangeRequest, ChangeRequestApi, ChangeRequestDraft, ChangeRequestState,
+    ChangeRequestStatus, ForgeError,
+};
 use serde::Deserialize;
 
 /// What a 401/403 on a merge request means with GitLab's tokens, and the fix.
@@ -55,6 +58,17 @@ struct Approvals {
 
 fn merge_request(repo: &str, number: u64, rest: &str) -> String {
     GitLab::project(repo, &format!("/merge_requests/{number}{rest}"))
+}
+
+/// `GET /projects/:id/merge_requests/:merge_request_iid`, as `wait-for --merged` reads it.
+#[derive(Deserialize)]
+struct MergeRequestState {
+    iid: u64,
+    web_url: String,
+    state: String,
+    merge_commit_sha: Option<String>,
+    squash_commit_sha: Option<String>,
+    sha: Option<String>,
 }
 
 impl GitLab {
@@ -183,6 +197,30 @@ impl ChangeRequestApi for GitLab {
             }) => Ok(AutoMerge::NotYet(message)),
             Err(e) => Err(e),
         }
+    }
+
+    async fn change_request_status(
+        &self,
+        repo: &str,
+        number: u64,
+    ) -> Result<ChangeRequestStatus, ForgeError> {
+        let request = Request::get(GitLab::project(repo, &format!("/merge_requests/{number}")))
+            .what(format!("GET merge request !{number} of {repo}"))
+            .needs("read_api");
+        let mr: MergeRequestState = self.api.json(&request).await?;
+        let state = match mr.state.as_str() {
+            // A fast-forward merge makes no merge commit: the head is what landed.
+            "merged" => ChangeRequestState::Merged {
+                commit: mr.merge_commit_sha.or(mr.squash_commit_sha).or(mr.sha),
+            },
+            "opened" | "locked" => ChangeRequestState::Open,
+            _ => ChangeRequestState::Closed,
+        };
+        Ok(ChangeRequestStatus {
+            number: mr.iid,
+            url: mr.web_url,
+            state,
+        })
     }
 
     async fn approve(&self, repo: &str, change: &ChangeRequest) -> Result<(), ForgeError> {

@@ -12,6 +12,14 @@ struct Note {
     body: String,
     #[serde(default)]
     system: bool,
+    author: Option<Author>,
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Author {
+    id: u64,
+    username: String,
 }
 
 /// What writing a note needs.
@@ -29,6 +37,9 @@ impl GitLab {
             )),
             id: note.id,
             body: note.body,
+            author_id: note.author.as_ref().map(|a| a.id),
+            author: note.author.map(|a| a.username).unwrap_or_default(),
+            created_at: note.created_at,
         }
     }
 }
@@ -81,6 +92,11 @@ impl CommentApi for GitLab {
                     id: n.id,
                     body: n.body,
                     system: false,
+                    author: n.author_id.map(|id| Author {
+                        id,
+                        username: n.author,
+                    }),
+                    created_at: n.created_at,
                 }))
         };
         let note: Note = self.api.write_once(&request, landed).await?;

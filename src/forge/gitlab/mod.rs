@@ -6,6 +6,7 @@ mod approvals;
 mod changes;
 mod ci;
 mod comments;
+mod issues;
 mod refs;
 mod releases;
 
