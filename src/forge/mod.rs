@@ -96,13 +96,13 @@ pub enum ForgeError {
         status: u16,
         message: String,
     },
-    #[error("{what}: rate limited after {attempts} attempts{}", retry_after.map(|s| format!(" (the forge asks to wait {s} s)")).unwrap_or_default())]
+    #[error("{what}: rate limited after {}{}", tries(*attempts), retry_after.map(|s| format!(" (the forge asks to wait {s} s)")).unwrap_or_default())]
     RateLimited {
         what: String,
         attempts: u32,
         retry_after: Option<u64>,
     },
-    #[error("{what}: server error {status} after {attempts} attempts: {message}")]
+    #[error("{what}: server error {status} after {}: {message}", tries(*attempts))]
     Server {
         what: String,
         status: u16,
@@ -115,7 +115,7 @@ pub enum ForgeError {
         status: u16,
         message: String,
     },
-    #[error("{what}: {message} (after {attempts} attempts)")]
+    #[error("{what}: {message} (after {})", tries(*attempts))]
     Transport {
         what: String,
         attempts: u32,
@@ -148,6 +148,15 @@ impl ForgeError {
     /// Whether the user's input is what the forge refuses (exit 2), not the job.
     pub fn is_bad_input(&self) -> bool {
         matches!(self, ForgeError::Unacceptable { .. })
+    }
+}
+
+/// `1 attempt`, `5 attempts`.
+fn tries(attempts: u32) -> String {
+    if attempts == 1 {
+        "1 attempt".into()
+    } else {
+        format!("{attempts} attempts")
     }
 }
 

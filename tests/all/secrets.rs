@@ -157,6 +157,14 @@ fn expected_error(tool: &str, forge: Forge, status: u16, api: &str) -> String {
             "{what}: 403 — the token lacks a permission: {permission} (Resource not accessible \
              by integration)"
         ),
+        // A comment sent twice shows twice: after a 500 the tool asks whether it landed,
+        // and a forge that cannot say either ends the run after the one attempt.
+        (Forge::GitHub, _) if tool == "comment-on-issue" => {
+            format!("{what}: server error 500 after 1 attempt: Server Error")
+        }
+        (Forge::GitLab, 500) if tool == "comment-on-issue" => {
+            format!("{what}: server error 500 after 1 attempt: 500 Internal Server Error")
+        }
         (Forge::GitHub, _) => format!("{what}: server error 500 after 5 attempts: Server Error"),
         (Forge::GitLab, 401) => format!(
             "connecting to GitLab at {api}/api/v4: 401 — the token was refused (missing, wrong, \
