@@ -6,7 +6,7 @@
 //! one atomic push, each with `--force-with-lease=refs/tags/NAME:<old>` of just that
 //! ref (`refs/tags/NAME:` for a new one), so a tag someone else moved meanwhile is not
 //! overwritten. With a forge API the tags are read and moved through
-//! [`crate::forge::Forge::move_floating_tag`].
+//! [`crate::forge::TagApi::move_floating_tag`].
 
 use super::config::{LoadedLinks, TagsConfig};
 use super::template::{self, Extra, Release, render};

@@ -4,8 +4,8 @@
 //! strictly so that every mistake is named at its `file:line:col` before anything is
 //! tagged.
 //!
-//! This module reads and validates ([`read`](mod@read)), knows the versions a request may
-//! ask for ([`version`]), the names it may use ([`names`]) and the series of the
+//! This module reads and validates (`read`), knows the versions a request may
+//! ask for ([`version`]), the names it may use (`names`) and the series of the
 //! repository that holds it ([`series`]); which entries a run takes is
 //! [`select`](ReleaseRequest::select) (newest, all, or new since a revision through
 //! [`changed`]). What is done with them belongs to the tools (tag-from-request,
