@@ -3,7 +3,7 @@
 
 use super::BumpError;
 use super::node::Node;
-use super::{dotenv, json, plain, toml, yaml};
+use super::{dotenv, json, plain, requirements, toml, yaml};
 use std::path::Path;
 
 /// A file kind with a KEY syntax.
@@ -13,6 +13,8 @@ pub enum Format {
     Json,
     Toml,
     Dotenv,
+    /// pip requirements and constraints files.
+    Requirements,
     /// The whole file is the value.
     Plain,
 }
@@ -24,6 +26,7 @@ impl Format {
             Format::Json => json::NAME,
             Format::Toml => toml::NAME,
             Format::Dotenv => dotenv::NAME,
+            Format::Requirements => requirements::NAME,
             Format::Plain => plain::NAME,
         }
     }
@@ -35,6 +38,7 @@ impl Format {
             Format::Json => json::nodes(text, file),
             Format::Toml => toml::nodes(text, file),
             Format::Dotenv => dotenv::nodes(text, file),
+            Format::Requirements => requirements::nodes(text, file),
             Format::Plain => plain::nodes(text, file),
         }
     }
@@ -47,6 +51,7 @@ impl Format {
             Format::Json => json::encode(node, value),
             Format::Toml => toml::encode(node, value),
             Format::Dotenv => dotenv::encode(node, value),
+            Format::Requirements => requirements::encode(value),
             Format::Plain => plain::encode(value),
         }
     }

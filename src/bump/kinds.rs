@@ -4,7 +4,8 @@ use super::format::Format;
 use std::path::Path;
 
 /// The file kind by name (DESIGN.md): `.yaml`/`.yml`, `.toml`, `.json`, dotenv
-/// (`.env`, `.env.*`, `*.env`), and plain for a name without extension (`VERSION`,
+/// (`.env`, `.env.*`, `*.env`), pip requirements (`*requirements*.txt`,
+/// `*constraints*.txt`), and plain for a name without extension (`VERSION`,
 /// `.python-version`). `None`: only a `/REGEX/` can address the file.
 pub fn format_of(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_string_lossy();
@@ -13,6 +14,9 @@ pub fn format_of(path: &Path) -> Option<Format> {
     }
     if is_plain_name(&name) {
         return Some(Format::Plain);
+    }
+    if super::requirements::is_requirements_name(&name) {
+        return Some(Format::Requirements);
     }
     match Path::new(name.as_ref())
         .extension()?
@@ -74,6 +78,9 @@ mod tests {
             ("VERSION", Some(Format::Plain)),
             ("GITALY_SERVER_VERSION", Some(Format::Plain)),
             (".python-version", Some(Format::Plain)),
+            ("upper-constraints.txt", Some(Format::Requirements)),
+            ("test-requirements.txt", Some(Format::Requirements)),
+            ("notes.txt", None),
             ("README.md", None),
             ("Cargo.lock", None),
         ] {

@@ -3,7 +3,7 @@
 //! A target (`Chart.yaml:appVersion=v{version}`, DESIGN.md "Version targets") names
 //! files by path or glob and a value in each by KEY, `/REGEX/` or the file's default.
 //! Every file kind is read by a parser that reports positions ([`yaml`], [`json`],
-//! [`toml`](mod@toml), [`dotenv`], [`plain`]); the value's byte span is replaced and
+//! [`toml`](mod@toml), [`dotenv`], [`requirements`], [`plain`]); the value's byte span is replaced and
 //! nothing else. Every target is located, every edit applied in memory and the result
 //! re-parsed and checked (only the target values changed) before the first file is
 //! written. [`read_targets`] is the reading half on its own, for verify-release.
@@ -15,6 +15,7 @@ mod kinds;
 pub mod node;
 pub mod plain;
 mod plan;
+pub mod requirements;
 pub mod target;
 pub mod toml;
 pub mod yaml;

@@ -712,3 +712,148 @@ fn a_crate_bumps_its_own_cargo_lock_entry_and_an_inheriting_member_is_refused() 
         "error: bumping versions: member/Cargo.toml:3:1: key `package.version`: is inherited from the workspace (`version.workspace = true`); bump the workspace's Cargo.toml\n"
     );
 }
+
+/// upper-constraints.txt in the shape of openstack/requirements: the warning header,
+/// `===` pins, a marker-split package, a CRLF line.
+const UPPER_CONSTRAINTS: &str = "# WARNING: OpenStack makes no security guarantees about third-party\n\
+# dependencies listed here.\n\
+voluptuous===0.15.2\n\
+oslo.i18n===6.5.0\n\
+backports.strenum===1.3.1;python_version=='3.10'\r\n\
+Babel===2.17.0  # i18n\n\
+networkx===3.2.1;python_version=='3.9'\n\
+networkx===3.4.2;python_version>='3.10'\n";
+
+#[test]
+fn a_constraints_file_pins_the_package_by_its_pip_name_and_keeps_every_other_byte() {
+    let sb = Sandbox::new();
+    sb.write("upper-constraints.txt", UPPER_CONSTRAINTS);
+    sb.write(
+        "requirements.txt",
+        "pbr>=2.0.0 # Apache-2.0\nOslo_I18n == 6.5.0 ; python_version>='3.9'  # pinned\n-c upper-constraints.txt\n",
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "6.6.0", "--json"])
+        .args(["--file", "upper-constraints.txt:oslo.i18n"])
+        .args(["--file", "requirements.txt:oslo-i18n"])
+        .args(["--file", "upper-constraints.txt:Backports_StrEnum=1.3.2"])
+        .run()
+        .success();
+    assert_eq!(
+        sb.read("upper-constraints.txt"),
+        UPPER_CONSTRAINTS
+            .replace("oslo.i18n===6.5.0", "oslo.i18n===6.6.0")
+            .replace("strenum===1.3.1;", "strenum===1.3.2;")
+    );
+    assert_eq!(
+        sb.read("requirements.txt"),
+        "pbr>=2.0.0 # Apache-2.0\nOslo_I18n == 6.6.0 ; python_version>='3.9'  # pinned\n-c upper-constraints.txt\n"
+    );
+    let outputs = run.json();
+    assert_eq!(
+        outputs["changed-files"],
+        json!(["upper-constraints.txt", "requirements.txt"])
+    );
+    assert_eq!(
+        outputs["previous-values"]["upper-constraints.txt:oslo.i18n"],
+        "6.5.0"
+    );
+
+    // A package pinned twice (by markers), a range, a missing package, a broken line.
+    sb.write("constraints.txt", "six>=1.0\nbad line here\n");
+    let err = bad_input(
+        &sb,
+        &[
+            "--version",
+            "3.5.0",
+            "--file",
+            "upper-constraints.txt:networkx",
+        ],
+    );
+    assert_eq!(
+        err.trim_end(),
+        "error: bumping versions: upper-constraints.txt:8:12: key `networkx`: the key appears 2 times; which one is meant is unclear"
+    );
+    let err = bad_input(
+        &sb,
+        &[
+            "--version",
+            "1.0",
+            "--file",
+            "upper-constraints.txt:requests",
+        ],
+    );
+    assert!(
+        err.starts_with("error: bumping versions: upper-constraints.txt:1:1: ")
+            && err.contains("requests"),
+        "{err}"
+    );
+    sb.write(
+        "global-requirements.txt",
+        "pbr!=2.1.0,>=2.0.0  # Apache-2.0\nsix\n",
+    );
+    let err = bad_input(
+        &sb,
+        &[
+            "--version",
+            "3.0.0",
+            "--file",
+            "global-requirements.txt:PBR",
+        ],
+    );
+    assert_eq!(
+        err.trim_end(),
+        "error: bumping versions: global-requirements.txt:1:1: key `PBR`: is not pinned to one version (`!=2.1.0,>=2.0.0`); only `==` and `===` pins are bumped"
+    );
+    let err = bad_input(&sb, &["--version", "1.0", "--file", "constraints.txt:six"]);
+    assert_eq!(
+        err.trim_end(),
+        "error: bumping versions: constraints.txt:2:5: does not parse as pip requirements: expected a version specifier (`==1.2.3`) or `;` after `bad`, found `line here`"
+    );
+    let err = bad_input(
+        &sb,
+        &[
+            "--version",
+            "6.6.0 ; x",
+            "--file",
+            "requirements.txt:oslo.i18n",
+        ],
+    );
+    assert!(
+        err.contains("no version a requirements file can pin"),
+        "{err}"
+    );
+}
+
+/// Opt-in: against the real upper-constraints.txt of a clone of openstack/requirements
+/// (`RELAY_REQUIREMENTS_REPO=/path/to/requirements`), the bump of oslo.i18n changes one
+/// line, only its version.
+#[test]
+fn the_real_upper_constraints_of_openstack_change_by_one_version() {
+    let Some(repo) = std::env::var_os("RELAY_REQUIREMENTS_REPO") else {
+        return;
+    };
+    let original = std::fs::read_to_string(Path::new(&repo).join("upper-constraints.txt")).unwrap();
+    let sb = Sandbox::new();
+    sb.write("upper-constraints.txt", &original);
+    sb.relay("bump-versions")
+        .args([
+            "--version",
+            "99.0.0",
+            "--file",
+            "upper-constraints.txt:oslo.i18n",
+        ])
+        .run()
+        .success();
+    let bumped = sb.read("upper-constraints.txt");
+    let changed: Vec<(&str, &str)> = original
+        .lines()
+        .zip(bumped.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(original.lines().count(), bumped.lines().count());
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].0.starts_with("oslo.i18n==="), "{changed:?}");
+    assert_eq!(changed[0].1, "oslo.i18n===99.0.0");
+}

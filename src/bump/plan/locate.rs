@@ -110,7 +110,29 @@ pub(super) fn locate_in_file(
                     "a plain version file has no keys; give the path alone (the whole content is the value)",
                 ));
             }
-            out.push(find(files, id, format, key, &spec.template)?);
+            if format == Format::Requirements {
+                let package = super::super::requirements::package_key(key);
+                let found = find(files, id, format, &package, &spec.template);
+                if let Err(BumpError::KeyNotFound { .. }) = &found
+                    && let Some((at, specifier)) = super::super::requirements::unpinned(
+                        &files.loaded[id].text,
+                        &package.to_string(),
+                    )
+                {
+                    return Err(BumpError::Unsupported {
+                        location: files.location(id, at),
+                        key: key.to_string(),
+                        message: format!(
+                            "is not pinned to one version (`{specifier}`); only `==` and `===` pins are bumped"
+                        ),
+                    });
+                }
+                let mut located = found?;
+                located.key = key.to_string();
+                out.push(located);
+            } else {
+                out.push(find(files, id, format, key, &spec.template)?);
+            }
         }
         Selector::Default => match defaults(full, format) {
             None if format.is_none() => {
