@@ -79,6 +79,7 @@ class Scratch:
             f.write("[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[advice]\n\tdetachedHead = false\n")
         self.env = clean_env(self.home)
         self.forge = None
+        self.smtp = None
         self.forge_args = []
 
     def git(self, cwd, *args, env=None):
@@ -148,7 +149,30 @@ class Scratch:
         self.url = "http://127.0.0.1:" + open(port_file).read().strip()
         return self.url
 
+    def start_smtp(self, user, password):
+        """A real SMTP server on 127.0.0.1 (the tests' aiosmtpd script) that requires
+        the login `user`/`password`; returns the folder its accepted mail lands in."""
+        spool = os.path.join(self.dir, "smtp-spool")
+        os.makedirs(spool)
+        port_file = os.path.join(self.dir, "smtp.port")
+        python = os.path.join(ROOT, "target", "ci-venv", "bin", "python")
+        script = os.path.join(ROOT, "tests", "all", "common", "smtp_server.py")
+        self.smtp = subprocess.Popen([python, script, "--port-file", port_file, "--spool", spool,
+                                      "--auth", f"{user}:{password}"], env=self.env)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                break
+            if self.smtp.poll() is not None:
+                raise Failure(f"the SMTP server exited with {self.smtp.returncode} (is aiosmtpd in target/ci-venv?)")
+            time.sleep(0.05)
+        self.smtp_port = int(open(port_file).read().strip())
+        return spool
+
     def stop(self):
+        if self.smtp:
+            self.smtp.terminate()
+            self.smtp.wait()
+            self.smtp = None
         if self.forge:
             self.forge.terminate()
             self.forge.wait()
@@ -244,7 +268,7 @@ def tail(text, lines=60):
 OPENSTACK_TAG = (
     "api 1.2.0 release\n\nmeta:version: 1.2.0\nmeta:series: 2026.1\nmeta:branch: main\n"
     "meta:diff-start: -\nmeta:release-type: release\nmeta:pypi: yes\nmeta:first: yes\n"
-    "meta:announce: yes\n"
+    "meta:announce: yes\nmeta:announce-to: release-announce@lists.example.org\n"
 )
 
 
@@ -256,11 +280,29 @@ def tag_pipeline(s):
     s.templates()
     s.commit("acme/api", {"README.md": "# api\n"}, "feat: first", tag="1.2.0", tag_message=OPENSTACK_TAG)
     work = s.checkout("acme/api", "tag-pipeline", "1.2.0")
-    result = s.run(work, s.tag_pipeline(work, "1.2.0"), unset=["CI_COMMIT_BRANCH"])
-    expect_jobs(result, {"tag-metadata": "PASS", "upload": "PASS"})
+    spool = s.start_smtp("bot", "smtp-secret")
+    # The example names the team's relay; here a project variable points the job at a
+    # real SMTP server on this machine (pipeline variables win over the job's).
+    variables = s.tag_pipeline(work, "1.2.0", {
+        "INPUT_SMTP_SERVER": f"127.0.0.1:{s.smtp_port}",
+        "INPUT_SMTP_SECURITY": "plain",
+        "SMTP_USERNAME": "bot",
+        "SMTP_PASSWORD": "smtp-secret",
+    })
+    result = s.run(work, variables, unset=["CI_COMMIT_BRANCH"])
+    expect_jobs(result, {"tag-metadata": "PASS", "upload": "PASS", "announce": "PASS"})
     check("uploading the 2026.1 release" in job_log(work, "upload"), "upload did not branch on the metadata")
     report = dotenv(work, "tag-metadata", "tag-metadata.env")
     check("SERIES=2026.1\n" in report and "META_ANNOUNCE=yes\n" in report, report)
+    check("smtp-secret" not in job_log(work, "announce"), "the SMTP password is in the job log")
+    mails = sorted(f for f in os.listdir(spool) if f.endswith(".eml"))
+    check(len(mails) == 1, f"expected one announcement, the server has {mails}")
+    with open(os.path.join(spool, "1.json")) as f:
+        envelope = json.load(f)
+    check(envelope["rcpt_tos"] == ["release-announce@lists.example.org"] and envelope["login"] == "bot", envelope)
+    with open(os.path.join(spool, mails[0]), "rb") as f:
+        mail = f.read().decode()
+    check('From: "Release Bot" <release-bot@example.org>' in mail and "Subject: [release] api 1.2.0 (2026.1)" in mail, mail)
 
 
 def release_request(s):

@@ -82,16 +82,23 @@ pub fn with_inputs(
     };
     let mut argv = with_flag_inputs(sub, argv, vars)?;
     let own: Vec<&str> = sub.get_arguments().filter_map(|a| a.get_long()).collect();
-    let mut foreign: Vec<&str> = cmd
+    let mut foreign: Vec<(&str, bool)> = cmd
         .get_subcommands()
         .flat_map(|s| s.get_arguments())
-        .filter_map(|a| a.get_long())
-        .filter(|long| !own.contains(long))
+        .filter_map(|a| {
+            let switch = matches!(a.get_action(), clap::ArgAction::SetTrue);
+            a.get_long().map(|long| (long, switch))
+        })
+        .filter(|(long, _)| !own.contains(long))
         .collect();
     foreign.sort_unstable();
     foreign.dedup();
-    for long in foreign {
-        if input(vars, long).is_some_and(|(_, v)| !v.is_empty()) {
+    for (long, switch) in foreign {
+        // One action serves every subcommand, so its switches default to `false`: a
+        // switch of another subcommand left off is no input to refuse.
+        let given = input(vars, long)
+            .is_some_and(|(_, v)| !v.is_empty() && !(switch && v.eq_ignore_ascii_case("false")));
+        if given {
             argv.push(format!("--{long}").into());
         }
     }
@@ -392,6 +399,15 @@ mod tests {
         assert!(err.to_string().contains("--timeout"), "{err}");
         let err = family(&[], &[("INPUT_COMMAND", "close")]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
+    }
+
+    #[test]
+    fn a_switch_of_another_subcommand_left_false_is_no_input() {
+        let f = family(&["wait"], &[("INPUT_DRY_RUN", "false")]).unwrap();
+        assert_eq!(f.command, Verb::Wait { timeout: None });
+        let err = family(&["wait"], &[("INPUT_DRY_RUN", "true")]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(err.to_string().contains("--dry-run"), "{err}");
     }
 
     #[test]

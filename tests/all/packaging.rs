@@ -10,9 +10,33 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The long flags of `tool`; for a tool with subcommands, those of every subcommand and
+/// `command`, the input that names the subcommand.
 fn flags_of(tool: &str) -> BTreeSet<String> {
     let sb = common::Sandbox::new();
     let help = sb.relay(tool).args(["--help"]).run().success().stdout();
+    let mut flags = flags_in(&help);
+    if let Some(commands) = help.split("Commands:\n").nth(1) {
+        flags.insert("command".to_string());
+        for sub in commands
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|s| *s != "help")
+        {
+            let help = sb
+                .relay(tool)
+                .args([sub, "--help"])
+                .run()
+                .success()
+                .stdout();
+            flags.extend(flags_in(&help));
+        }
+    }
+    flags
+}
+
+fn flags_in(help: &str) -> BTreeSet<String> {
     help.split_whitespace()
         .filter_map(|w| w.strip_prefix("--"))
         .map(|w| {
