@@ -96,9 +96,8 @@ pub fn with_inputs(
     for (long, switch) in foreign {
         // One action serves every subcommand, so its switches default to `false`: a
         // switch of another subcommand left off is no input to refuse.
-        let given = input(vars, long)
-            .is_some_and(|(_, v)| !v.is_empty() && !(switch && v.eq_ignore_ascii_case("false")));
-        if given {
+        let left_off = |v: &str| v.is_empty() || (switch && v.eq_ignore_ascii_case("false"));
+        if input(vars, long).is_some_and(|(_, v)| !left_off(v)) {
             argv.push(format!("--{long}").into());
         }
     }
