@@ -479,6 +479,57 @@ names = ["v{major}", "latest"]
 """
 
 
+ECO_COMPONENTS = ("api", "worker", "sdk-python", "sdk-js")
+ECO_FILES = {
+    "charts/eco/Chart.yaml": "apiVersion: v2\nname: eco\nversion: 1.0.0\nappVersion: \"v1.0.0\"\n",
+    "charts/eco/values.yaml": "image:\n  repository: ghcr.io/acme/api\n  tag: v1.0.0  # set by the release\n",
+    ".env.example": "export APP_VERSION=1.0.0\nPORT=8080\n",
+    "sdk/python/pyproject.toml": "[project]\nname = \"acme-sdk\"\nversion = \"1.0.0\"\n",
+    "sdk/js/package.json": "{\n  \"name\": \"@acme/sdk\",\n  \"version\": \"1.0.0\"\n}\n",
+    "sdk/js/package-lock.json": "{\n  \"name\": \"@acme/sdk\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n"
+                                "  \"packages\": {\"\": {\"name\": \"@acme/sdk\", \"version\": \"1.0.0\"}}\n}\n",
+}
+
+
+def ecosystem_release(s):
+    s.start_forge()
+    s.templates()
+    first, second = {}, {}
+    for name in ECO_COMPONENTS:
+        project = f"acme/{name}"
+        first[name] = s.commit(project, {"README.md": f"# {name}\n"}, "feat: first", tag="v1.0.0",
+                               tag_message=f"{name} 1.0.0")
+        second[name] = s.commit(project, {"CHANGES": "more\n"}, f"feat({name}): more (#3)")
+
+    def entry(version, commits):
+        lines = [f"  - version: {version}\n    projects:\n"]
+        lines += [f"      - repo: acme/{n}\n        hash: {commits[n]}\n" for n in ECO_COMPONENTS]
+        return "".join(lines)
+
+    request = "branch: main\nreleases:\n" + entry("1.0.0", first) + entry("2.0.0", second)
+    s.commit("acme/hub", {**ECO_FILES, "releases.yaml": request}, "release 2.0.0", tag="v2.0.0",
+             tag_message="eco 2.0.0")
+    work = s.checkout("acme/hub", "ecosystem-release", "v2.0.0")
+    variables = s.tag_pipeline(work, "v2.0.0", {"GITLAB_TOKEN": TOKEN})
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"tag-components": "PASS", "bump": "PASS", "changelog": "PASS", "verify": "PASS"})
+    for name in ECO_COMPONENTS:
+        check(s.remote_git(f"acme/{name}", "rev-parse", "v2.0.0^{commit}") == second[name], f"acme/{name} v2.0.0")
+    chart = artifact(work, "bump", "charts/eco/Chart.yaml")
+    check("version: 2.0.0\n" in chart and 'appVersion: "v2.0.0"' in chart, chart)
+    check("tag: v2.0.0  # set by the release" in artifact(work, "bump", "charts/eco/values.yaml"), "values.yaml")
+    notes = artifact(work, "changelog", "release-notes.md")
+    for name in ECO_COMPONENTS:
+        link = f"{s.url}/acme/{name}/-/compare/v1.0.0...v2.0.0"
+        check(link in notes, f"no {link} in\n{notes}")
+    check("sbom.spdx.json" in notes and "eco/2.0/openapi.yaml" in notes, notes)
+    # A retried pipeline finds every tag in place and writes none.
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]),
+                {"tag-components": "PASS", "bump": "PASS", "changelog": "PASS", "verify": "PASS"})
+    check("0 created" in job_log(work, "tag-components") or "already there" in job_log(work, "tag-components"),
+          job_log(work, "tag-components"))
+
+
 def toolchain_release(s):
     s.start_forge("--gitlab-issue", "acme/tool#42")
     s.templates()
@@ -513,6 +564,7 @@ def toolchain_release(s):
 
 SCENARIOS = {
     "toolchain-release": toolchain_release,
+    "ecosystem-release": ecosystem_release,
     "auto-update": auto_update,
     "bump-versions": bump_versions,
     "release-changelog": release_changelog,

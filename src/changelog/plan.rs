@@ -199,6 +199,11 @@ fn previous_version(
         (Some(v), PreviousSource::Flag)
     } else if let Some(v) = old_changelog.and_then(|text| file::previous_version(text, version)) {
         (Some(v), PreviousSource::Changelog)
+    } else if let Some(v) = match &request.request_file {
+        Some(path) => super::request::previous_in_request(path, version)?,
+        None => None,
+    } {
+        (Some(v), PreviousSource::Request)
     } else if let Some(index) = repos.primary {
         let repo = &mut repos.clones[index];
         let mut found = previous_from_tags(repo, version, explicit_prefix);

@@ -1,6 +1,7 @@
 //! The previous version a release is compared with: `--previous`; else the highest
-//! version heading of the changelog below the new version; else the highest earlier
-//! version tag of the local repository. Pre-releases of the new version's own numbers
+//! version heading of the changelog below the new version; else, with `--request`, the
+//! highest earlier version the request lists; else the highest earlier version tag of
+//! the local repository. Pre-releases of the new version's own numbers
 //! are skipped either way (1.2.0 is compared with 1.1.0, not with 1.2.0-rc.2).
 
 use crate::version::Version;
@@ -11,6 +12,8 @@ use crate::version::Version;
 pub enum PreviousSource {
     Flag,
     Changelog,
+    /// An earlier release of the `--request` file.
+    Request,
     Tag,
     /// A first release: nothing earlier exists.
     None,

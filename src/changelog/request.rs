@@ -7,9 +7,23 @@ use crate::request::{ReleaseRequest, RequestError};
 use crate::version::Version;
 use std::path::{Path, PathBuf};
 
-/// The repositories the request lists for `version`, in file order.
-pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>, ChangelogError> {
-    let request = ReleaseRequest::load(path).map_err(|e| match e {
+/// The highest version the request lists below `version` (its previous release),
+/// skipping versions that are no release numbers (`victoria-eol`).
+pub fn previous_in_request(
+    path: &Path,
+    version: &Version,
+) -> Result<Option<Version>, ChangelogError> {
+    let request = load(path)?;
+    let listed: Vec<Version> = request
+        .releases
+        .iter()
+        .filter_map(|r| Version::parse(r.version.as_str()).ok())
+        .collect();
+    Ok(super::previous::highest_before(&listed, version).cloned())
+}
+
+fn load(path: &Path) -> Result<ReleaseRequest, ChangelogError> {
+    ReleaseRequest::load(path).map_err(|e| match e {
         RequestError::Invalid { location, message } => {
             ChangelogError::Request { location, message }
         }
@@ -21,7 +35,12 @@ pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>,
             location: crate::Location::new(path, 1, 1),
             message,
         },
-    })?;
+    })
+}
+
+/// The repositories the request lists for `version`, in file order.
+pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>, ChangelogError> {
+    let request = load(path)?;
     let Some(release) = request
         .releases
         .iter()
@@ -100,6 +119,32 @@ mod tests {
             .map(|r| (r.name.as_str(), r.tag.as_deref()))
             .collect();
         assert_eq!(names, [("acme/api", None), ("acme/ui", Some("v1.1.0"))]);
+    }
+
+    #[test]
+    fn the_previous_release_is_the_highest_earlier_version_listed() {
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        let entry = |v: &str| {
+            format!(
+                "  - version: {v}\n    projects:\n      - repo: acme/api\n        hash: {hash}\n"
+            )
+        };
+        let (_dir, path) = write(&format!(
+            "releases:\n{}{}{}{}",
+            entry("1.0.0"),
+            entry("1.1.0"),
+            entry("2.0.0-rc.1"),
+            entry("2.0.0")
+        ));
+        let previous = |v: &str| {
+            previous_in_request(&path, &Version::parse(v).unwrap())
+                .unwrap()
+                .map(|v| v.to_string())
+        };
+        // A release follows the last release, not its own candidate.
+        assert_eq!(previous("2.0.0").as_deref(), Some("1.1.0"));
+        assert_eq!(previous("2.0.0-rc.1").as_deref(), Some("1.1.0"));
+        assert_eq!(previous("1.0.0"), None);
     }
 
     #[test]
