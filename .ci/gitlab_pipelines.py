@@ -530,6 +530,36 @@ def ecosystem_release(s):
           job_log(work, "tag-components"))
 
 
+def release_promotion(s):
+    s.templates()
+    sha = s.commit("acme/tool", {"README.md": "# tool\n", "VERSION": "2.0.0\n", "relay.toml": TOOLCHAIN_LINKS,
+                                  "links.json": "{}\n"}, "release 2.0.0", tag="v2.0.0", tag_message="v2.0.0")
+    # The build job's artifacts as the forge keeps them: gitlab-ci-local writes them
+    # to the checkout's .gitlab-ci-local/artifacts/build, which the mock zips when asked.
+    work_dir = os.path.join(s.dir, "pipeline", "acme/tool")
+    built = os.path.join(work_dir, ".gitlab-ci-local", "artifacts", "build")
+    s.start_forge("--pipeline", f"acme/tool@{sha}:build=success={built}", "--pipeline", f"acme/tool@{sha}:test=success")
+    work = s.checkout("acme/tool", "release-promotion", "v2.0.0")
+    variables = s.tag_pipeline(work, "v2.0.0", {
+        "RELEASE_API_TOKEN": TOKEN,
+        "CI_PIPELINE_ID": "500",
+        "CI_PROJECT_URL": f"{s.url}/acme/tool",
+    })
+    jobs = {"build": "PASS", "test": "PASS", "publish": "PASS", "verify": "PASS", "links": "PASS"}
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]), jobs)
+    release = s.api("projects/acme%2Ftool/releases/v2.0.0")
+    names = sorted(link["name"] for link in release["assets"]["links"])
+    check(names == ["SHA256SUMS", "tool-v2.0.0-linux.tar.gz"], names)
+    for name in ("v2", "latest"):
+        check(s.remote_git("acme/tool", "rev-parse", f"{name}^{{commit}}") == sha, f"floating tag {name}")
+    links = json.loads(artifact(work, "links", "links.json"))
+    check("tool/latest/SHA256SUMS" in links and "tool/2.0/tool-v2.0.0-linux.tar.gz" in links, links)
+    # A retried pipeline ships the same files again: nothing changes.
+    expect_jobs(s.run(work, variables, unset=["CI_COMMIT_BRANCH"]), jobs)
+    again = s.api("projects/acme%2Ftool/releases/v2.0.0")
+    check(sorted(link["name"] for link in again["assets"]["links"]) == names, again)
+
+
 def toolchain_release(s):
     s.start_forge("--gitlab-issue", "acme/tool#42")
     s.templates()
@@ -565,6 +595,7 @@ def toolchain_release(s):
 SCENARIOS = {
     "toolchain-release": toolchain_release,
     "ecosystem-release": ecosystem_release,
+    "release-promotion": release_promotion,
     "auto-update": auto_update,
     "bump-versions": bump_versions,
     "release-changelog": release_changelog,

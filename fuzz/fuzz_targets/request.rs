@@ -4,16 +4,18 @@
 
 use libfuzzer_sys::fuzz_target;
 use relay::request::ReleaseRequest;
+use relay::tagging::tag_message;
 use std::path::Path;
 
 fuzz_target!(|text: &str| {
     let path = Path::new("deliverables/zed/api.yaml");
     match ReleaseRequest::parse(text, path) {
         Ok(request) => {
-            for release in &request.releases {
+            let first = request.first_release();
+            for (index, release) in request.releases.iter().enumerate() {
                 for project in &release.projects {
                     let _ = project.short_name();
-                    let _ = request.tag_message(0, project).render();
+                    let _ = tag_message(&request, index, project, "master", first).render();
                 }
             }
         }

@@ -51,6 +51,8 @@ fuzz_target!(|input: Input| match input {
                     "diff-start",
                     "release-type",
                     "first",
+                    "team",
+                    "pypi",
                 ]
                 .contains(&k.as_str())
             })
@@ -60,7 +62,9 @@ fuzz_target!(|input: Input| match input {
             version: clean(version),
             series: clean(series),
             branch: clean(branch),
+            team: None,
             diff_start: None,
+            pypi: None,
             first: false,
             extra: extra.clone(),
         };

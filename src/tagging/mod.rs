@@ -21,6 +21,7 @@ pub mod git;
 mod message;
 mod plan;
 
+pub use message::tag_message;
 pub use plan::{PlannedRef, RefKind, Skipped, TagPlan};
 
 use crate::Location;
