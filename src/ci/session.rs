@@ -347,17 +347,15 @@ mod tests {
         let quoted = r#"to"k\en"#;
         let session = session_hiding(&[quoted, "12345678", r#"":"#]);
         let mut outputs = Outputs::new();
-        outputs
-            .set("plain", format!("before {quoted} after"))
-            .set(
-                "nested",
-                serde_json::json!({
-                    format!("key-{quoted}"): [format!("x{quoted}y"), {"deep": quoted}],
-                    "id": 12345678,
-                    "flag": true,
-                    "breaks-json": "a\":b",
-                }),
-            );
+        outputs.set("plain", format!("before {quoted} after")).set(
+            "nested",
+            serde_json::json!({
+                format!("key-{quoted}"): [format!("x{quoted}y"), {"deep": quoted}],
+                "id": 12345678,
+                "flag": true,
+                "breaks-json": "a\":b",
+            }),
+        );
         let clean = session.redacted(&outputs);
         assert_eq!(clean.get("plain").unwrap(), "before *** after");
         assert_eq!(
@@ -370,7 +368,10 @@ mod tests {
             })
         );
         let text = clean.to_json().to_string();
-        assert!(!text.contains("k\\\\en") && !text.contains("12345678"), "{text}");
+        assert!(
+            !text.contains("k\\\\en") && !text.contains("12345678"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -392,8 +392,14 @@ mod tests {
     fn a_secondary_limit_waits_a_minute_then_longer_or_what_retry_after_asks() {
         let judge_n = |n, r| judge(&quick(), &CALL, &[], n, Duration::ZERO, Ok(r));
         assert_eq!(wait_of(judge_n(1, secondary(&[]))), Duration::from_secs(60));
-        assert_eq!(wait_of(judge_n(2, secondary(&[]))), Duration::from_secs(120));
-        assert_eq!(wait_of(judge_n(3, secondary(&[]))), Duration::from_secs(240));
+        assert_eq!(
+            wait_of(judge_n(2, secondary(&[]))),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            wait_of(judge_n(3, secondary(&[]))),
+            Duration::from_secs(240)
+        );
         let mut limited = secondary(&[("retry-after", "1")]);
         assert_eq!(wait_of(judge_n(1, limited.clone())), Duration::from_secs(1));
         limited.status = 429;

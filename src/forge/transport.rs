@@ -625,7 +625,10 @@ mod tests {
     /// the request's headers.
     fn recording_server(
         answer: impl Fn(&str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> + Send + 'static,
-    ) -> (u16, Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>) {
+    ) -> (
+        u16,
+        Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    ) {
         let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
         let port = server.server_addr().to_ip().unwrap().port();
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -637,7 +640,9 @@ mod tests {
                     .iter()
                     .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
                     .collect();
-                log.lock().unwrap().push((request.url().to_string(), headers));
+                log.lock()
+                    .unwrap()
+                    .push((request.url().to_string(), headers));
                 let reply = answer(request.url());
                 let _ = request.respond(reply);
             }

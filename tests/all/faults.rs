@@ -325,10 +325,7 @@ fn a_secondary_rate_limit_is_waited_out_not_taken_for_a_missing_permission() {
         .map(|t| t["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["created", "created"]);
-    assert_eq!(
-        api.requests_to("POST", "/repos/acme/api/git/refs").len(),
-        3
-    );
+    assert_eq!(api.requests_to("POST", "/repos/acme/api/git/refs").len(), 3);
 }
 
 #[test]
@@ -341,10 +338,7 @@ fn a_secondary_rate_limit_that_persists_is_named_with_the_time_waited() {
             .then(MockResponse::github_secondary_rate_limit)
     });
     let run = tag_with(&sb, &api, "10000").run().expect_code(1);
-    assert_eq!(
-        api.requests_to("POST", "/repos/acme/api/git/refs").len(),
-        5
-    );
+    assert_eq!(api.requests_to("POST", "/repos/acme/api/git/refs").len(), 5);
     // 60 + 120 + 240 + 480 s between the five attempts.
     assert!(
         run.stderr().contains(

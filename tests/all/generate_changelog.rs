@@ -880,9 +880,24 @@ fn commits_of_a_repository_without_a_clone_come_from_the_gitlab_compare_api() {
         &api,
         "/api/v4/projects/group%2Fhomeport/repository/commits",
         vec![
-            commit("cccccccccccccccccccccccccccccccccccccccc", "fix: b", "fix: b\n", 1),
-            commit("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "Merge branch 'x' into 'main'", "Merge branch 'x' into 'main'\n\nSee merge request group/homeport!7", 2),
-            commit("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "feat: a (!7)", "feat: a (!7)\n\nDetails.\n", 1),
+            commit(
+                "cccccccccccccccccccccccccccccccccccccccc",
+                "fix: b",
+                "fix: b\n",
+                1,
+            ),
+            commit(
+                "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                "Merge branch 'x' into 'main'",
+                "Merge branch 'x' into 'main'\n\nSee merge request group/homeport!7",
+                2,
+            ),
+            commit(
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "feat: a (!7)",
+                "feat: a (!7)\n\nDetails.\n",
+                1,
+            ),
         ],
         2,
     );

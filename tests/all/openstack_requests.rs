@@ -964,7 +964,13 @@ fn a_token_gitlab_refuses_the_branch_api_is_told_to_have_read_api() {
             "--api-url",
             &format!("{}/api/v4", api.url()),
         ])
-        .args(["--token", "glpat-git-only-0123", "--request", "deliverables", "--json"])
+        .args([
+            "--token",
+            "glpat-git-only-0123",
+            "--request",
+            "deliverables",
+            "--json",
+        ])
         .run()
         .expect_code(1);
     let detail = run.json()["branches"][0]["detail"]

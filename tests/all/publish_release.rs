@@ -264,7 +264,10 @@ fn an_asset_github_renamed_without_a_label_is_matched_by_its_renamed_name() {
     let sb = Sandbox::new();
     sb.write("dist/tool 1.2.0~rc (linux).tar.gz", "linux build\n");
     let gh = FakeGitHub::start();
-    gh.with_release(false, &[("tool.1.2.0.rc.linux.tar.gz", b"linux build\n", true)]);
+    gh.with_release(
+        false,
+        &[("tool.1.2.0.rc.linux.tar.gz", b"linux build\n", true)],
+    );
     let run = github_publish(&sb, &gh)
         .args(["--asset", "dist/*.tar.gz", "--json"])
         .run()
@@ -294,7 +297,13 @@ fn an_immutable_release_is_refused_new_assets_before_any_write() {
 
     // What it holds already, with new notes: only the title and notes are sent.
     let run = github_publish(&sb, &gh)
-        .args(["--asset", "dist/tool-linux.tar.gz", "--notes-file", "NOTES.md", "--json"])
+        .args([
+            "--asset",
+            "dist/tool-linux.tar.gz",
+            "--notes-file",
+            "NOTES.md",
+            "--json",
+        ])
         .run()
         .success();
     assert_eq!(statuses(&run.json()), ["unchanged"]);
@@ -1559,7 +1568,11 @@ fn gitlab_artifact_downloads_redirected_to_storage_carry_no_credential_there() {
         assert_eq!(to_storage.len(), 1, "{}", run.stderr());
         assert_eq!(to_storage[0].query, "X-Amz-Signature=f00d");
         for name in ["private-token", "job-token", "authorization"] {
-            assert_eq!(to_storage[0].header(name), None, "{name} reached the storage host");
+            assert_eq!(
+                to_storage[0].header(name),
+                None,
+                "{name} reached the storage host"
+            );
         }
         assert!(
             !to_storage[0]
