@@ -304,6 +304,11 @@ impl GitLab {
                 None => not_found(""),
             },
             ("GET", ["pipelines", id, "jobs"]) => self.pipeline_jobs(&project, id, q),
+            // Its pipelines trigger no downstream pipeline: no bridge (trigger) jobs.
+            ("GET", ["pipelines", id, "bridges"]) => match self.pipeline(&project, id) {
+                Some(_) => paged(Vec::new(), q),
+                None => not_found(""),
+            },
             ("GET", ["jobs", id, "artifacts"]) => self.artifacts(&project, id),
             _ => not_found(""),
         }

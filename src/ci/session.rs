@@ -202,11 +202,40 @@ impl Session {
         }
         let mut clean = Outputs::new();
         for (name, value) in outputs.iter() {
-            let text = serde_json::to_string(value).unwrap_or_default();
-            let value = serde_json::from_str(&self.redact(&text)).unwrap_or(value.clone());
-            clean.set(name, value);
+            clean.set(name, redact_value(&self.secrets, value));
         }
         clean
+    }
+}
+
+/// `value` with every string in it (object keys too) redacted one by one: a secret is
+/// matched in the text itself, not in its JSON escaping, and nothing can fail to come
+/// back. A number or boolean whose text holds a secret becomes the redacted text.
+fn redact_value(secrets: &[String], value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(redact_secrets(secrets, text)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| redact_value(secrets, item))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| (redact_secrets(secrets, key), redact_value(secrets, item)))
+                .collect(),
+        ),
+        Value::Number(_) | Value::Bool(_) => {
+            let text = value.to_string();
+            let clean = redact_secrets(secrets, &text);
+            if clean == text {
+                value.clone()
+            } else {
+                Value::String(clean)
+            }
+        }
+        Value::Null => Value::Null,
     }
 }
 
@@ -303,6 +332,55 @@ mod tests {
              ssh://git@host/x https://host/a@b"
         );
         assert_eq!(redact_secrets(&["tok3n".into()], "a tok3n b"), "a *** b");
+    }
+
+    fn session_hiding(secrets: &[&str]) -> Session {
+        let mut session = Session::with_context(CiContext::default(), &OutputArgs::default());
+        for secret in secrets {
+            session.hide(secret);
+        }
+        session
+    }
+
+    #[test]
+    fn outputs_are_redacted_value_by_value_whatever_the_secret_holds() {
+        let quoted = r#"to"k\en"#;
+        let session = session_hiding(&[quoted, "12345678", r#"":"#]);
+        let mut outputs = Outputs::new();
+        outputs.set("plain", format!("before {quoted} after")).set(
+            "nested",
+            serde_json::json!({
+                format!("key-{quoted}"): [format!("x{quoted}y"), {"deep": quoted}],
+                "id": 12345678,
+                "flag": true,
+                "breaks-json": "a\":b",
+            }),
+        );
+        let clean = session.redacted(&outputs);
+        assert_eq!(clean.get("plain").unwrap(), "before *** after");
+        assert_eq!(
+            clean.get("nested").unwrap(),
+            &serde_json::json!({
+                "key-***": ["x***y", {"deep": "***"}],
+                "id": "***",
+                "flag": true,
+                "breaks-json": "a***b",
+            })
+        );
+        let text = clean.to_json().to_string();
+        assert!(
+            !text.contains("k\\\\en") && !text.contains("12345678"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn outputs_without_a_secret_in_them_are_kept_as_they_are() {
+        let session = session_hiding(&["s3cret-value"]);
+        let mut outputs = Outputs::new();
+        let value = serde_json::json!({"a": [1, 2.5, null, false, "text \" \\ ok"]});
+        outputs.set("v", value.clone());
+        assert_eq!(session.redacted(&outputs).get("v").unwrap(), &value);
     }
 
     #[test]

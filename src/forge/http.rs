@@ -1,10 +1,17 @@
 //! The retry and error policy of every forge call, shared by both clients.
 //!
-//! A call is retried on transport errors and time-outs, on 500/502/503/504, on 429 and
-//! on GitHub's secondary rate limit (403 with `Retry-After` or an exhausted
-//! `x-ratelimit-remaining`), waiting what `Retry-After` asks (capped) or backing off
-//! exponentially. Every other status is final and becomes a [`ForgeError`] that says
-//! what was asked and, for 401/403, which permission the token needs.
+//! A call is retried on transport errors and time-outs, on 500/502/503/504, on 429, on
+//! a 403 with `Retry-After` or an exhausted `x-ratelimit-remaining` (the hourly quota),
+//! and on GitHub's secondary rate limit: a 403 or 429 whose message says so. GitHub
+//! sends `x-ratelimit-remaining` on every answer, so quota left does not tell a
+//! secondary limit from a missing permission; its message does. A call waits what
+//! `Retry-After` asks (capped), else until the quota's reset, else backs off
+//! exponentially — for a secondary limit from GitHub's documented minimum of 60 s.
+//! Every other status is final and becomes a [`ForgeError`] that says what was asked
+//! and, for 401/403, which permission the token needs.
+//!
+//! `RELAY_HTTP_WAIT_DIVISOR` divides every wait (tests run GitHub's minutes in
+//! milliseconds); errors report the waits undivided.
 
 use super::ForgeError;
 use std::future::Future;
@@ -68,11 +75,25 @@ impl Response {
 
     fn is_rate_limited(&self) -> bool {
         self.status == 429
+            || self.is_secondary_limit()
             || (self.status == 403
                 && (self.header("retry-after").is_some()
                     || self.header("x-ratelimit-remaining") == Some("0")))
     }
+
+    /// GitHub's secondary rate limit: a 403 or 429 whose message says so (older
+    /// answers called it abuse detection).
+    fn is_secondary_limit(&self) -> bool {
+        if !matches!(self.status, 403 | 429) {
+            return false;
+        }
+        let message = self.message().to_ascii_lowercase();
+        message.contains("secondary rate limit") || message.contains("abuse detection")
+    }
 }
+
+/// GitHub's documented least wait after a secondary rate limit without `Retry-After`.
+pub const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// How long and how often a call is tried.
 #[derive(Debug, Clone)]
@@ -82,6 +103,15 @@ pub struct Policy {
     pub timeout: Duration,
     /// The longest `Retry-After` honoured; a longer one fails at once.
     pub max_wait: Duration,
+    /// Every wait is divided by it (`RELAY_HTTP_WAIT_DIVISOR`, for tests; at least 1).
+    pub wait_divisor: u32,
+}
+
+impl Policy {
+    /// Sleeps `wait` divided by the policy's divisor.
+    pub async fn pause(&self, wait: Duration) {
+        tokio::time::sleep(wait / self.wait_divisor.max(1)).await;
+    }
 }
 
 impl Default for Policy {
@@ -95,6 +125,11 @@ impl Default for Policy {
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(timeout),
             max_wait: Duration::from_secs(120),
+            wait_divisor: std::env::var("RELAY_HTTP_WAIT_DIVISOR")
+                .ok()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .filter(|d| *d >= 1)
+                .unwrap_or(1),
         }
     }
 }
@@ -135,17 +170,19 @@ where
     Fut: Future<Output = Result<Response, String>>,
 {
     let mut n = 1;
+    let mut waited = Duration::ZERO;
     loop {
         let outcome = tokio::time::timeout(policy.timeout, attempt())
             .await
             .map_err(|_| format!("no answer within {:?}", policy.timeout))
             .and_then(|r| r);
-        match judge(policy, call, allowed, n, outcome) {
+        match judge(policy, call, allowed, n, waited, outcome) {
             Verdict::Answer(response) => return Ok(response),
             Verdict::Fail(error) => return Err(error),
             Verdict::Retry { error, .. } if n >= policy.attempts => return Err(error),
             Verdict::Retry { wait, .. } => {
-                tokio::time::sleep(wait).await;
+                policy.pause(wait).await;
+                waited += wait;
                 n += 1;
             }
         }
@@ -169,12 +206,14 @@ pub enum Verdict {
     Fail(ForgeError),
 }
 
-/// Judges attempt `n` of `call`: a transport error (`Err`) or the forge's answer.
+/// Judges attempt `n` of `call`, `waited` after the first: a transport error (`Err`)
+/// or the forge's answer.
 pub fn judge(
     policy: &Policy,
     call: &Call<'_>,
     allowed: &[u16],
     n: u32,
+    waited: Duration,
     outcome: Result<Response, String>,
 ) -> Verdict {
     match outcome {
@@ -192,23 +231,28 @@ pub fn judge(
         }
         Ok(response) if response.is_rate_limited() => {
             let asked = response.requested_wait();
+            let secondary = response.is_secondary_limit();
             let error = ForgeError::RateLimited {
                 what: call.what.to_string(),
                 attempts: n,
                 retry_after: asked,
+                secondary,
+                waited: waited.as_secs(),
             };
-            match asked {
-                Some(s) if Duration::from_secs(s) > policy.max_wait => Verdict::Fail(error),
-                Some(s) => Verdict::Retry {
-                    wait: Duration::from_secs(s),
-                    error,
-                    maybe_done: false,
-                },
-                None => Verdict::Retry {
-                    wait: backoff(policy, n),
-                    error,
-                    maybe_done: false,
-                },
+            let wait = match asked {
+                Some(s) if Duration::from_secs(s) > policy.max_wait => {
+                    return Verdict::Fail(error);
+                }
+                Some(s) => Duration::from_secs(s),
+                None if secondary => {
+                    SECONDARY_LIMIT_WAIT * 2u32.saturating_pow(n.saturating_sub(1)).min(32)
+                }
+                None => backoff(policy, n),
+            };
+            Verdict::Retry {
+                wait,
+                error,
+                maybe_done: false,
             }
         }
         Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => Verdict::Retry {
@@ -275,6 +319,7 @@ mod tests {
             backoff: Duration::from_millis(1),
             timeout: Duration::from_millis(200),
             max_wait: Duration::from_secs(2),
+            wait_divisor: 1,
         }
     }
 
@@ -319,7 +364,78 @@ mod tests {
         assert_eq!(calls, 1);
         assert_eq!(
             err.to_string(),
-            "GET x: rate limited after 1 attempts (the forge asks to wait 3600 s)"
+            "GET x: rate limited after 1 attempt (the forge asks to wait 3600 s)"
+        );
+    }
+
+    /// GitHub's answer to a request over a secondary rate limit: a 403 with quota left
+    /// and, often, no `Retry-After`.
+    fn secondary(headers: &[(&'static str, &str)]) -> Response {
+        let mut r = response(403, &[("x-ratelimit-remaining", "4990")]);
+        for (k, v) in headers {
+            r.headers.insert(*k, v.parse().unwrap());
+        }
+        r.body = bytes::Bytes::from_static(
+            br#"{"documentation_url":"https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits","message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID C620:D8D4:1FA9F4A3:1EAC3CBC:6AA01B31."}"#,
+        );
+        r
+    }
+
+    fn wait_of(verdict: Verdict) -> Duration {
+        match verdict {
+            Verdict::Retry { wait, .. } => wait,
+            other => panic!("not retried: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_secondary_limit_waits_a_minute_then_longer_or_what_retry_after_asks() {
+        let judge_n = |n, r| judge(&quick(), &CALL, &[], n, Duration::ZERO, Ok(r));
+        assert_eq!(wait_of(judge_n(1, secondary(&[]))), Duration::from_secs(60));
+        assert_eq!(
+            wait_of(judge_n(2, secondary(&[]))),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            wait_of(judge_n(3, secondary(&[]))),
+            Duration::from_secs(240)
+        );
+        let mut limited = secondary(&[("retry-after", "1")]);
+        assert_eq!(wait_of(judge_n(1, limited.clone())), Duration::from_secs(1));
+        limited.status = 429;
+        assert_eq!(wait_of(judge_n(1, limited)), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_403_with_quota_left_and_no_limit_in_its_message_is_a_permission() {
+        let denied = response(403, &[("x-ratelimit-remaining", "4990")]);
+        match judge(&quick(), &CALL, &[], 1, Duration::ZERO, Ok(denied)) {
+            Verdict::Fail(ForgeError::Unauthorized { status: 403, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_secondary_limit_that_persists_says_so_and_how_long_was_waited() {
+        let policy = Policy {
+            wait_divisor: 60_000,
+            ..quick()
+        };
+        let started = std::time::Instant::now();
+        let mut calls = 0;
+        let err = send(&policy, &CALL, || {
+            calls += 1;
+            async { Ok(secondary(&[])) }
+        })
+        .await
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(calls, 3);
+        assert_eq!(
+            err.to_string(),
+            "GET x: GitHub's secondary rate limit (too many requests at once or too much \
+             created in a short time) still refused it after 3 attempts and 180 s of waiting; \
+             run fewer jobs with this token at the same time"
         );
     }
 

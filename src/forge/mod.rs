@@ -96,11 +96,16 @@ pub enum ForgeError {
         status: u16,
         message: String,
     },
-    #[error("{what}: rate limited after {}{}", tries(*attempts), retry_after.map(|s| format!(" (the forge asks to wait {s} s)")).unwrap_or_default())]
+    /// `secondary`: GitHub's secondary rate limit (too many requests at once or too
+    /// much created in a short time), not the hourly quota. `waited`: the seconds
+    /// waited between the attempts.
+    #[error("{}", rate_limited(what, *attempts, *retry_after, *secondary, *waited))]
     RateLimited {
         what: String,
         attempts: u32,
         retry_after: Option<u64>,
+        secondary: bool,
+        waited: u64,
     },
     #[error("{what}: server error {status} after {}: {message}", tries(*attempts))]
     Server {
@@ -157,6 +162,33 @@ fn tries(attempts: u32) -> String {
         "1 attempt".into()
     } else {
         format!("{attempts} attempts")
+    }
+}
+
+fn rate_limited(
+    what: &str,
+    attempts: u32,
+    retry_after: Option<u64>,
+    secondary: bool,
+    waited: u64,
+) -> String {
+    let asked = retry_after
+        .map(|s| format!(" (the forge asks to wait {s} s)"))
+        .unwrap_or_default();
+    if secondary {
+        format!(
+            "{what}: GitHub's secondary rate limit (too many requests at once or too much \
+             created in a short time) still refused it after {} and {waited} s of waiting{asked}; \
+             run fewer jobs with this token at the same time",
+            tries(attempts)
+        )
+    } else if waited > 0 {
+        format!(
+            "{what}: rate limited after {} and {waited} s of waiting{asked}",
+            tries(attempts)
+        )
+    } else {
+        format!("{what}: rate limited after {}{asked}", tries(attempts))
     }
 }
 
@@ -333,6 +365,12 @@ pub trait CiApi: Send + Sync {
 /// Releases and their files: publish-release and verify-release.
 #[async_trait::async_trait]
 pub trait ReleaseApi: Send + Sync {
+    /// The name the forge stores a file uploaded as `name` under (GitHub renames
+    /// special characters); most keep it.
+    fn stored_asset_name(&self, name: &str) -> String {
+        name.to_string()
+    }
+
     /// The published release of `tag`, with the assets it shows, or `None`. (GitHub
     /// finds drafts by id only, never by tag.)
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError>;

@@ -28,6 +28,9 @@ pub struct Release {
     pub assets: Vec<ReleaseAsset>,
     /// Where GitHub takes uploads (the release's `upload_url`, template removed).
     pub upload_url: Option<String>,
+    /// GitHub's immutable release: once published it takes no new asset, and only its
+    /// title and notes can change. Always false on GitLab.
+    pub immutable: bool,
 }
 
 /// Whether anybody can see the release.

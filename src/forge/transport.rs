@@ -335,12 +335,20 @@ impl Transport {
         let url = self.request_url(request)?;
         let call = request.call();
         let mut attempt = 1;
+        let mut waited = std::time::Duration::ZERO;
         loop {
             let outcome = tokio::time::timeout(self.policy.timeout, self.attempt(request, &url))
                 .await
                 .map_err(|_| format!("no answer within {:?}", self.policy.timeout))
                 .and_then(|r| r);
-            match http::judge(&self.policy, &call, &request.allowed, attempt, outcome) {
+            match http::judge(
+                &self.policy,
+                &call,
+                &request.allowed,
+                attempt,
+                waited,
+                outcome,
+            ) {
                 http::Verdict::Answer(response) => return response.json(&request.what),
                 http::Verdict::Fail(error) => return Err(error),
                 http::Verdict::Retry { error, .. } if attempt >= self.policy.attempts => {
@@ -359,7 +367,8 @@ impl Transport {
                             Err(_) => return Err(error),
                         }
                     }
-                    tokio::time::sleep(wait).await;
+                    self.policy.pause(wait).await;
+                    waited += wait;
                     attempt += 1;
                 }
             }
@@ -610,6 +619,96 @@ mod tests {
             "http://h/a?per_page=100&x=y&page=3"
         );
         assert_eq!(page_of(&url), 2);
+    }
+
+    /// A server on 127.0.0.1 that answers each request with `answer(path)` and keeps
+    /// the request's headers.
+    fn recording_server(
+        answer: impl Fn(&str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> + Send + 'static,
+    ) -> (
+        u16,
+        Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    ) {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                let headers = request
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+                    .collect();
+                log.lock()
+                    .unwrap()
+                    .push((request.url().to_string(), headers));
+                let reply = answer(request.url());
+                let _ = request.respond(reply);
+            }
+        });
+        (port, seen)
+    }
+
+    #[tokio::test]
+    async fn no_credential_of_any_kind_follows_a_redirect_to_another_host() {
+        let secret = "glpat-never-elsewhere-0123";
+        let credentials = [
+            Credential::Bearer(Secret::new(secret.into())),
+            Credential::Header("private-token", Secret::new(secret.into())),
+            Credential::Header("job-token", Secret::new(secret.into())),
+        ];
+        for credential in credentials {
+            let (storage_port, at_storage) =
+                recording_server(|_| tiny_http::Response::from_data(b"zip bytes".to_vec()));
+            let (api_port, at_api) = recording_server(move |path| {
+                // The API moves the download once on its own origin, then to storage
+                // under another host name and port.
+                let location = if path.starts_with("/api/v4/projects/1/jobs/7/artifacts") {
+                    "/api/v4/download/7".to_string()
+                } else {
+                    format!("http://localhost:{storage_port}/bucket/7.zip?sig=1")
+                };
+                tiny_http::Response::from_data(Vec::new())
+                    .with_status_code(302)
+                    .with_header(
+                        tiny_http::Header::from_bytes(&b"Location"[..], location.as_bytes())
+                            .unwrap(),
+                    )
+            });
+            let transport = Transport::new(
+                &format!("http://127.0.0.1:{api_port}/api/v4"),
+                Some(credential.clone()),
+                &[],
+            )
+            .unwrap();
+            let answer = transport
+                .send(&Request::get("projects/1/jobs/7/artifacts").what("GET artifacts"))
+                .await
+                .unwrap();
+            assert_eq!(&answer.body[..], b"zip bytes");
+            let carries = |headers: &[(String, String)]| {
+                headers.iter().any(|(name, value)| {
+                    value.contains(secret)
+                        || ["authorization", "private-token", "job-token"]
+                            .contains(&name.to_ascii_lowercase().as_str())
+                })
+            };
+            let api = at_api.lock().unwrap().clone();
+            assert_eq!(api.len(), 2, "{credential:?}");
+            assert!(
+                api.iter().all(|(_, h)| carries(h)),
+                "the API's own origin gets the credential: {credential:?}"
+            );
+            let storage = at_storage.lock().unwrap().clone();
+            assert_eq!(storage.len(), 1);
+            assert_eq!(storage[0].0, "/bucket/7.zip?sig=1");
+            assert!(
+                !carries(&storage[0].1),
+                "{credential:?} reached the storage host: {:?}",
+                storage[0].1
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,13 @@ pub(super) async fn steps(
     let mut steps = Vec::new();
     let mut conflicts = Vec::new();
     for file in files {
-        let Some(found) = remote.iter().find(|r| r.name == file.name) else {
+        // An asset uploaded without our label shows the name the forge gave it.
+        let stored = forge.stored_asset_name(&file.name);
+        let found = remote
+            .iter()
+            .find(|r| r.name == file.name)
+            .or_else(|| remote.iter().find(|r| r.name == stored));
+        let Some(found) = found else {
             steps.push(Step::Upload);
             continue;
         };
@@ -116,6 +122,7 @@ mod tests {
             prerelease: false,
             assets: Vec::new(),
             upload_url: None,
+            immutable: false,
         };
         let spec = ReleaseSpec {
             tag: "v1.2.0".into(),

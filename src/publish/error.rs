@@ -76,6 +76,15 @@ pub enum PublishError {
         repo: String,
         conflicts: Vec<String>,
     },
+    #[error(
+        "release {tag} of {repo} is immutable: GitHub lets only its title and notes change, \
+         so it cannot take {refused}; publish them as a new version"
+    )]
+    Immutable {
+        tag: String,
+        repo: String,
+        refused: String,
+    },
     /// A failure after the release was staged, and what became of the staged release.
     #[error("{cause}; {cleanup}")]
     Aborted { cause: String, cleanup: String },

@@ -102,6 +102,9 @@ pub async fn publish_release(
     let remote = remote_files(forge.as_ref(), &asked.repo, existing.as_ref(), &spec).await?;
     let steps = decide::steps(forge.as_ref(), &asked.repo, &asked.tag, &files, &remote).await?;
     let action = decide::action(existing.as_ref(), &steps, &spec, settings.platform);
+    if let Some(release) = existing.as_ref().filter(|r| r.immutable) {
+        refuse_immutable(release, &asked.repo, &spec, &files, &steps)?;
+    }
     let report = |release, assets, dry_run| PublishReport {
         repo: asked.repo.clone(),
         tag: asked.tag.clone(),
@@ -123,6 +126,42 @@ pub async fn publish_release(
     let (published, outcomes) =
         ship::ship(forge.as_ref(), &asked.repo, existing, &spec, &files, steps).await?;
     Ok(report(Some(published), outcomes, false))
+}
+
+/// Stops before any write when an immutable release would need what GitHub refuses
+/// it: a new asset or another pre-release flag (only its title and notes can change).
+fn refuse_immutable(
+    release: &Release,
+    repo: &str,
+    spec: &ReleaseSpec,
+    files: &[Asset],
+    steps: &[decide::Step],
+) -> Result<()> {
+    let new: Vec<String> = files
+        .iter()
+        .zip(steps)
+        .filter(|(_, step)| !matches!(step, decide::Step::Keep(_)))
+        .map(|(file, _)| file.name.clone())
+        .collect();
+    let mut refused = Vec::new();
+    if !new.is_empty() {
+        refused.push(format!("new assets ({})", new.join(", ")));
+    }
+    if release.prerelease != spec.prerelease {
+        refused.push(format!(
+            "the pre-release flag {}",
+            if spec.prerelease { "on" } else { "off" }
+        ));
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(PublishError::Immutable {
+        tag: release.tag.clone(),
+        repo: repo.to_string(),
+        refused: refused.join(" or "),
+    }
+    .into())
 }
 
 /// The tag, the repository, the notes and the pre-release flag.

@@ -85,7 +85,13 @@ pub(super) async fn ship(
     };
     // The forge's own URLs for what it now shows.
     for o in &mut outcomes {
-        if let Some(asset) = published.assets.iter().find(|a| a.name == o.name) {
+        let stored = forge.stored_asset_name(&o.name);
+        if let Some(asset) = published
+            .assets
+            .iter()
+            .find(|a| a.name == o.name)
+            .or_else(|| published.assets.iter().find(|a| a.name == stored))
+        {
             o.url = asset.url.clone();
         }
     }

@@ -254,6 +254,104 @@ fn a_forge_failing_every_third_call_and_rate_limiting_still_tags_once() {
     );
 }
 
+/// A GitHub mock with the tag routes of both repositories of [`request`].
+fn tagging_api() -> MockApi {
+    let api = MockApi::github();
+    for (repo, sha) in ["api", "worker"].iter().zip(SHA) {
+        api.on(
+            "GET",
+            &format!("/repos/acme/{repo}/git/commits/{sha}"),
+            github_commit(sha),
+        );
+        api.on(
+            "GET",
+            &format!("/repos/acme/{repo}/git/ref/tags/1.2.0"),
+            MockResponse::github_not_found(),
+        );
+        api.on(
+            "POST",
+            &format!("/repos/acme/{repo}/git/tags"),
+            github_tag_object(sha),
+        );
+        api.on(
+            "POST",
+            &format!("/repos/acme/{repo}/git/refs"),
+            github_ref(),
+        );
+    }
+    api
+}
+
+fn tag_with(sb: &Sandbox, api: &MockApi, divisor: &str) -> common::Relay {
+    sb.relay("tag-from-request")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_API_URL", api.url())
+        .env("GITHUB_SERVER_URL", "https://github.example.org")
+        .env("GITHUB_TOKEN", "ghs_faults_token_0123456789")
+        .env("RELAY_HTTP_WAIT_DIVISOR", divisor)
+        .args([
+            "--forge",
+            "github",
+            "--request",
+            "deliverables/2026.1/acme.yaml",
+            "--json",
+        ])
+}
+
+#[test]
+fn a_secondary_rate_limit_is_waited_out_not_taken_for_a_missing_permission() {
+    let sb = Sandbox::new();
+    request(&sb);
+    let api = tagging_api();
+    // GitHub's secondary limit: 403, quota left, no Retry-After; twice, then the write
+    // goes through.
+    let refused = Arc::new(AtomicUsize::new(0));
+    let count = refused.clone();
+    api.handle(move |r| {
+        (r.method == "POST"
+            && r.path == "/repos/acme/api/git/refs"
+            && count.fetch_add(1, Ordering::SeqCst) < 2)
+            .then(MockResponse::github_secondary_rate_limit)
+    });
+    let started = std::time::Instant::now();
+    // 60 s and then 120 s, as GitHub asks, divided by 1000.
+    let run = tag_with(&sb, &api, "1000").run().success();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let out = run.json();
+    let statuses: Vec<&str> = out["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["created", "created"]);
+    assert_eq!(api.requests_to("POST", "/repos/acme/api/git/refs").len(), 3);
+}
+
+#[test]
+fn a_secondary_rate_limit_that_persists_is_named_with_the_time_waited() {
+    let sb = Sandbox::new();
+    request(&sb);
+    let api = tagging_api();
+    api.handle(|r| {
+        (r.method == "POST" && r.path == "/repos/acme/api/git/refs")
+            .then(MockResponse::github_secondary_rate_limit)
+    });
+    let run = tag_with(&sb, &api, "10000").run().expect_code(1);
+    assert_eq!(api.requests_to("POST", "/repos/acme/api/git/refs").len(), 5);
+    // 60 + 120 + 240 + 480 s between the five attempts.
+    assert!(
+        run.stderr().contains(
+            "POST ref refs/tags/1.2.0 of acme/api: GitHub's secondary rate limit (too many \
+             requests at once or too much created in a short time) still refused it after 5 \
+             attempts and 900 s of waiting; run fewer jobs with this token at the same time"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("lacks a permission"));
+}
+
 #[test]
 fn an_api_that_never_answers_ends_in_bounded_time_with_a_clear_message() {
     let sb = Sandbox::new();

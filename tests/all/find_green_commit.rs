@@ -40,7 +40,7 @@ fn github_ci(api: &MockApi, sha: &str, runs: Vec<Value>, statuses: Vec<Value>) {
         counted("check_runs"),
     );
     let sha = sha.to_string();
-    github_pages(
+    common::pages::github_pages_without_link(
         api,
         &format!("/repos/{REPO}/commits/{sha}/status"),
         statuses,

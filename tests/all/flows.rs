@@ -333,7 +333,7 @@ mod auto_update {
                 pages::counted("check_runs"),
             );
             let sha_owned = sha.to_string();
-            github_pages(
+            common::pages::github_pages_without_link(
                 &api,
                 &format!("/repos/{DEPENDENCY}/commits/{sha}/status"),
                 vec![],

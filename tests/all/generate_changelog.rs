@@ -875,24 +875,31 @@ fn commits_of_a_repository_without_a_clone_come_from_the_gitlab_compare_api() {
             "web_url": format!("https://gitlab.example.org/group/homeport/-/commit/{id}")
         })
     };
-    api.on(
-        "GET",
-        "/api/v4/projects/group%2Fhomeport/repository/compare",
-        MockResponse::json(
-            200,
-            json!({
-                "commit": commit("cccccccccccccccccccccccccccccccccccccccc", "fix: b", "fix: b\n", 1),
-                "commits": [
-                    commit("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "feat: a (!7)", "feat: a (!7)\n\nDetails.\n", 1),
-                    commit("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "Merge branch 'x' into 'main'", "Merge branch 'x' into 'main'\n\nSee merge request group/homeport!7", 2),
-                    commit("cccccccccccccccccccccccccccccccccccccccc", "fix: b", "fix: b\n", 1)
-                ],
-                "diffs": [],
-                "compare_timeout": false,
-                "compare_same_ref": false,
-                "web_url": "https://gitlab.example.org/group/homeport/-/compare/1.0.0...1.1.0"
-            }),
-        ),
+    // The commits of the range, newest first, in GitLab's pages (of 2 here).
+    common::pages::gitlab_pages(
+        &api,
+        "/api/v4/projects/group%2Fhomeport/repository/commits",
+        vec![
+            commit(
+                "cccccccccccccccccccccccccccccccccccccccc",
+                "fix: b",
+                "fix: b\n",
+                1,
+            ),
+            commit(
+                "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                "Merge branch 'x' into 'main'",
+                "Merge branch 'x' into 'main'\n\nSee merge request group/homeport!7",
+                2,
+            ),
+            commit(
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "feat: a (!7)",
+                "feat: a (!7)\n\nDetails.\n",
+                1,
+            ),
+        ],
+        2,
     );
     let out = sb
         .relay("generate-changelog")
@@ -926,12 +933,28 @@ fn commits_of_a_repository_without_a_clone_come_from_the_gitlab_compare_api() {
          ### Bug fixes\n\n\
          - b ([ccccccc](https://gitlab.example.org/group/homeport/-/commit/cccccccccccccccccccccccccccccccccccccccc))\n"
     );
-    let requests = api.requests_to(
-        "GET",
-        "/api/v4/projects/group%2Fhomeport/repository/compare",
+    let pages: Vec<String> = api
+        .requests_to(
+            "GET",
+            "/api/v4/projects/group%2Fhomeport/repository/commits",
+        )
+        .iter()
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "ref_name=1.0.0..1.1.0&per_page=100",
+            "ref_name=1.0.0..1.1.0&per_page=100&page=2"
+        ]
     );
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].query, "from=1.0.0&to=1.1.0");
+    assert!(
+        api.requests_to(
+            "GET",
+            "/api/v4/projects/group%2Fhomeport/repository/compare"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -964,7 +987,7 @@ fn a_tag_missing_on_the_forge_fails_and_a_rate_limit_is_waited_out() {
     );
 
     let api = MockApi::gitlab();
-    let path = "/api/v4/projects/acme%2Fhomeport/repository/compare";
+    let path = "/api/v4/projects/acme%2Fhomeport/repository/commits";
     api.on(
         "GET",
         path,
@@ -976,9 +999,8 @@ fn a_tag_missing_on_the_forge_fails_and_a_rate_limit_is_waited_out() {
         path,
         MockResponse::json(
             200,
-            json!({"commit": null, "commits": [{"id": "dddddddddddddddddddddddddddddddddddddddd", "short_id": "dddddddd",
-                "title": "fix: d", "message": "fix: d\n", "parent_ids": ["eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"]}],
-                "diffs": [], "compare_timeout": false, "compare_same_ref": false}),
+            json!([{"id": "dddddddddddddddddddddddddddddddddddddddd", "short_id": "dddddddd",
+                "title": "fix: d", "message": "fix: d\n", "parent_ids": ["eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"]}]),
         ),
     );
     let out = sb

@@ -300,7 +300,7 @@ fn find_green_commit_summary_keeps_hostile_titles_in_their_cells() {
             pages::counted("check_runs"),
         );
         let s = sha(n);
-        github_pages(
+        common::pages::github_pages_without_link(
             &api,
             &format!("/repos/{repo}/commits/{}/status", sha(n)),
             vec![],

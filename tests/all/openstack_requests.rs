@@ -938,6 +938,53 @@ fn branches_through_the_gitlab_branches_api_are_made_where_absent_and_never_move
     );
 }
 
+#[test]
+fn a_token_gitlab_refuses_the_branch_api_is_told_to_have_read_api() {
+    use crate::tag_from_request::gitlab_commit;
+    let sb = Sandbox::new();
+    tagless_branches(&sb);
+    let api = MockApi::gitlab();
+    for (repo, sha) in [("requirements", SHA_REQ), ("devstack", SHA_DEVSTACK)] {
+        api.on(
+            "GET",
+            &format!("/api/v4/projects/openstack%2F{repo}/repository/commits/{sha}"),
+            gitlab_commit(sha),
+        );
+        api.on(
+            "GET",
+            &format!("/api/v4/projects/openstack%2F{repo}/repository/branches/stable%2F2026.1"),
+            MockResponse::json(403, json!({"message": "403 Forbidden"})),
+        );
+    }
+    let run = sb
+        .relay("tag-from-request")
+        .args([
+            "--forge",
+            "gitlab",
+            "--api-url",
+            &format!("{}/api/v4", api.url()),
+        ])
+        .args([
+            "--token",
+            "glpat-git-only-0123",
+            "--request",
+            "deliverables",
+            "--json",
+        ])
+        .run()
+        .expect_code(1);
+    let detail = run.json()["branches"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // `read_repository` is Git over HTTP only: it opens no REST endpoint.
+    assert_eq!(
+        detail,
+        "GET branch stable/2026.1 of openstack/requirements: 403 — the token lacks a \
+         permission: read_api (403 Forbidden)"
+    );
+}
+
 // --- The approval trail --------------------------------------------------------------
 
 const SHA_API: &str = "3333333333333333333333333333333333333333";

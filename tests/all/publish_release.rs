@@ -234,7 +234,7 @@ fn a_flaky_upload_host_is_retried_without_duplicates() {
 #[test]
 fn an_asset_name_github_renames_is_found_again_by_a_re_run() {
     // GitHub renames files with special characters ("tool 1.2.0 (linux).tar.gz" is
-    // stored as "tool.1.2.0..linux..tar.gz"); the label keeps the name, so a re-run
+    // stored as "tool.1.2.0.linux.tar.gz"); the label keeps the name, so a re-run
     // sees the asset it uploaded and does not upload it again.
     let sb = Sandbox::new();
     sb.write("dist/tool 1.2.0 (linux).tar.gz", "linux build\n");
@@ -245,7 +245,7 @@ fn an_asset_name_github_renames_is_found_again_by_a_re_run() {
         .success();
     assert_eq!(statuses(&first.json()), ["uploaded"]);
     let r = &gh.releases()[0];
-    assert_eq!(r.assets[0].name, "tool.1.2.0..linux..tar.gz");
+    assert_eq!(r.assets[0].name, "tool.1.2.0.linux.tar.gz");
     assert_eq!(
         r.assets[0].label.as_deref(),
         Some("tool 1.2.0 (linux).tar.gz")
@@ -256,6 +256,84 @@ fn an_asset_name_github_renames_is_found_again_by_a_re_run() {
         .success();
     assert_eq!(statuses(&again.json()), ["unchanged"]);
     assert_eq!(gh.releases()[0].assets.len(), 1);
+}
+
+#[test]
+fn an_asset_github_renamed_without_a_label_is_matched_by_its_renamed_name() {
+    // Uploaded by hand or another tool: GitHub shows only its renamed name.
+    let sb = Sandbox::new();
+    sb.write("dist/tool 1.2.0~rc (linux).tar.gz", "linux build\n");
+    let gh = FakeGitHub::start();
+    gh.with_release(
+        false,
+        &[("tool.1.2.0.rc.linux.tar.gz", b"linux build\n", true)],
+    );
+    let run = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&run.json()), ["unchanged"]);
+    assert_eq!(writes(&gh.api.requests()), Vec::<String>::new());
+}
+
+#[test]
+fn an_immutable_release_is_refused_new_assets_before_any_write() {
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::start();
+    gh.with_release(false, &[("tool-linux.tar.gz", b"linux build\n", true)]);
+    gh.state.lock().unwrap().releases[0].immutable = true;
+    let run = github_publish(&sb, &gh)
+        .args(["--asset", "dist/*.tar.gz"])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: publishing the release: release v1.2.0 of acme/tool is immutable: GitHub lets \
+         only its title and notes change, so it cannot take new assets (tool-macos.tar.gz); \
+         publish them as a new version"
+    );
+    assert_eq!(writes(&gh.api.requests()), Vec::<String>::new());
+
+    // What it holds already, with new notes: only the title and notes are sent.
+    let run = github_publish(&sb, &gh)
+        .args([
+            "--asset",
+            "dist/tool-linux.tar.gz",
+            "--notes-file",
+            "NOTES.md",
+            "--json",
+        ])
+        .run()
+        .success();
+    assert_eq!(statuses(&run.json()), ["unchanged"]);
+    let patches = gh.api.requests_to("PATCH", "/repos/acme/tool/releases/101");
+    assert_eq!(patches.len(), 1, "{:?}", writes(&gh.api.requests()));
+    assert_eq!(
+        patches[0].json(),
+        json!({"name": "Tool 1.2.0", "body": "## Tool 1.2.0\n\n- faster\n"})
+    );
+}
+
+#[test]
+fn a_release_of_a_tag_with_a_slash_is_asked_for_as_github_declares_it() {
+    // GitHub's description declares `releases/tags/{tag}` multi-segment: `api/v1.2.0`
+    // is two path segments, not one with %2F.
+    let sb = Sandbox::new();
+    dist(&sb);
+    let gh = FakeGitHub::for_tag("api/v1.2.0", SHA);
+    let run = github_publish_tag(&sb, &gh, "api/v1.2.0")
+        .args(["--asset", "dist/tool-linux.tar.gz", "--json"])
+        .run()
+        .success();
+    assert_eq!(statuses(&run.json()), ["uploaded"]);
+    assert_eq!(
+        gh.api
+            .requests_to("GET", "/repos/acme/tool/releases/tags/api/v1.2.0")
+            .len(),
+        1
+    );
+    assert_eq!(gh.releases()[0].tag, "api/v1.2.0");
 }
 
 #[test]
@@ -833,6 +911,78 @@ fn from_ci_run_refuses_a_run_that_did_not_succeed() {
 }
 
 #[test]
+fn from_ci_run_reads_the_workflow_runs_of_the_commit_past_the_first_page() {
+    let sb = Sandbox::new();
+    let gh = FakeGitHub::start();
+    // A busy commit: 120 newer runs of another workflow come first, so GitHub lists the
+    // CI run on the second page of 100.
+    let mut runs = vec![gh::workflow_run(
+        "acme/tool",
+        99,
+        "release",
+        ".github/workflows/release.yml",
+        SHA,
+        "in_progress",
+        Value::Null,
+        2,
+    )];
+    runs.extend((0..120).map(|i| {
+        gh::workflow_run(
+            "acme/tool",
+            1000 + i,
+            "nightly",
+            ".github/workflows/nightly.yml",
+            SHA,
+            "completed",
+            "success".into(),
+            3,
+        )
+    }));
+    runs.push(gh::workflow_run(
+        "acme/tool",
+        12,
+        "CI",
+        ".github/workflows/ci.yml",
+        SHA,
+        "completed",
+        "failure".into(),
+        1,
+    ));
+    common::pages::github_pages(
+        &gh.api,
+        "/repos/acme/tool/actions/runs",
+        runs,
+        100,
+        common::pages::counted("workflow_runs"),
+    );
+    let run = github_publish(&sb, &gh)
+        .args(["--from-ci-run", "--ci-workflow", "ci.yml"])
+        .env("GITHUB_RUN_ID", "99")
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr().trim_end(),
+        format!(
+            "error: publishing the release: refusing to promote the artifacts of {SHA}: \
+             CI #12 (https://github.com/acme/tool/actions/runs/12) did not succeed: failure"
+        )
+    );
+    let pages: Vec<String> = gh
+        .api
+        .requests_to("GET", "/repos/acme/tool/actions/runs")
+        .iter()
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            format!("head_sha={SHA}&per_page=100"),
+            format!("head_sha={SHA}&per_page=100&page=2"),
+        ]
+    );
+}
+
+#[test]
 fn from_ci_run_refuses_an_expired_artifact() {
     let sb = Sandbox::new();
     let gh = FakeGitHub::start();
@@ -1369,6 +1519,69 @@ fn gitlab_from_ci_run_ships_the_tag_pipeline_s_job_artifacts() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn gitlab_artifact_downloads_redirected_to_storage_carry_no_credential_there() {
+    // GitLab answers an artifact download on object storage with a 302 to the storage
+    // host; the token header is GitLab's own and must stay with GitLab. (The job token
+    // cannot read the pipeline here; the transport's own tests cover JOB-TOKEN.)
+    {
+        let header = "private-token";
+        let sb = Sandbox::new();
+        let gl = FakeGitLab::start();
+        let zip = gitlab_pipeline(&gl, "success");
+        // The same machine by another host name, and another port: another origin.
+        let storage = MockApi::start();
+        let storage_port = storage.url().rsplit(':').next().unwrap().to_string();
+        gl.api.handle(move |r| {
+            (r.method == "GET" && r.path == format!("{GL_PROJECT}/jobs/601/artifacts")).then(
+                || {
+                    MockResponse::redirect(
+                        302,
+                        &format!(
+                            "http://localhost:{storage_port}/gitlab-artifacts/601/artifacts.zip?X-Amz-Signature=f00d"
+                        ),
+                    )
+                },
+            )
+        });
+        storage.on(
+            "GET",
+            "/gitlab-artifacts/601/artifacts.zip",
+            MockResponse::bytes(200, "application/zip", zip),
+        );
+        let run = gitlab_publish(&sb, &gl)
+            .args(["--from-ci-run", "--json"])
+            .env("GITLAB_CI", "true")
+            .env("CI_COMMIT_TAG", "v1.2.0")
+            .env("CI_PIPELINE_ID", "500")
+            .env("CI_JOB_ID", "603")
+            .run()
+            .success();
+        let to_gitlab = gl
+            .api
+            .requests_to("GET", &format!("{GL_PROJECT}/jobs/601/artifacts"));
+        assert_eq!(to_gitlab.len(), 1, "{}", run.stderr());
+        assert_eq!(to_gitlab[0].header(header), Some(GL_TOKEN));
+        let to_storage = storage.requests_to("GET", "/gitlab-artifacts/601/artifacts.zip");
+        assert_eq!(to_storage.len(), 1, "{}", run.stderr());
+        assert_eq!(to_storage[0].query, "X-Amz-Signature=f00d");
+        for name in ["private-token", "job-token", "authorization"] {
+            assert_eq!(
+                to_storage[0].header(name),
+                None,
+                "{name} reached the storage host"
+            );
+        }
+        assert!(
+            !to_storage[0]
+                .headers
+                .iter()
+                .any(|(_, v)| v.contains(GL_TOKEN))
+        );
+        assert_eq!(run.json()["assets"][0]["name"], "tool-linux.tar.gz");
+    }
 }
 
 #[test]

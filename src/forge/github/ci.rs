@@ -25,13 +25,8 @@ struct CommitStatus {
     state: String,
 }
 
-/// `GET /repos/{owner}/{repo}/actions/runs?head_sha=…` ("List workflow runs for a
-/// repository").
-#[derive(Deserialize)]
-struct Runs {
-    workflow_runs: Vec<Run>,
-}
-
+/// An item of `workflow_runs` in `GET /repos/{owner}/{repo}/actions/runs?head_sha=…`
+/// ("List workflow runs for a repository").
 #[derive(Deserialize)]
 struct Run {
     id: u64,
@@ -167,11 +162,15 @@ impl CiApi for GitHub {
             .query("per_page", PAGE_SIZE)
             .what(format!("GET workflow runs of {} in {repo}", query.commit))
             .needs("actions: read");
-        let listed: Runs = self.api.json(&request).await?;
+        // A commit's runs (re-runs, many workflows) can pass a page of 100.
+        let listed: Vec<Run> = self
+            .api
+            .pages(&request, usize::MAX, Items::counted("workflow_runs"))
+            .await?;
         let mut seen_workflows = Vec::new();
         let mut runs = Vec::new();
         // Newest first: a workflow's first run in the list is its latest.
-        for run in listed.workflow_runs {
+        for run in listed {
             if run.head_sha != query.commit
                 || Some(run.id) == query.current_run
                 || seen_workflows.contains(&run.workflow_id)

@@ -5,7 +5,7 @@ use crate::forge::releases::{sha256_of_digest, strip_uri_template};
 use crate::forge::transport::{Items, Request};
 use crate::forge::{
     AssetUpload, ForgeError, MakeLatest, Release, ReleaseApi, ReleaseAsset, ReleaseSpec,
-    ReleaseState, encode_segment,
+    ReleaseState, encode_path,
 };
 use serde::Deserialize;
 
@@ -24,6 +24,9 @@ struct GhRelease {
     prerelease: bool,
     #[serde(default)]
     assets: Vec<GhAsset>,
+    /// Absent on servers without immutable releases.
+    #[serde(default)]
+    immutable: Option<bool>,
 }
 
 impl GhRelease {
@@ -46,6 +49,7 @@ impl GhRelease {
             prerelease: self.prerelease,
             assets,
             upload_url: Some(strip_uri_template(&self.upload_url).to_string()),
+            immutable: self.immutable.unwrap_or(false) && !self.draft,
         }
     }
 }
@@ -68,19 +72,22 @@ struct GhAsset {
 }
 
 /// The name GitHub gives an uploaded file: it "renames asset filenames that have
-/// special characters, non-alphanumeric characters, and leading or trailing periods";
-/// what it keeps is letters, digits and `._-+`, others become `.`.
-fn stored_name(name: &str) -> String {
-    let renamed: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
+/// special characters, non-alphanumeric characters, and leading or trailing periods".
+/// What uploads show: letters, digits and `-_+` stay; every run of other characters,
+/// periods included, becomes one `.` (`a (b).zip` → `a.b.zip`, `x~1.deb` →
+/// `x.1.deb`); leading and trailing periods go.
+pub(crate) fn stored_name(name: &str) -> String {
+    let mut renamed = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || "-_+".contains(c) {
+            renamed.push(c);
+            in_run = false;
+        } else if !in_run {
+            renamed.push('.');
+            in_run = true;
+        }
+    }
     renamed.trim_matches('.').to_string()
 }
 
@@ -156,10 +163,16 @@ impl GitHub {
 
 #[async_trait::async_trait]
 impl ReleaseApi for GitHub {
+    fn stored_asset_name(&self, name: &str) -> String {
+        stored_name(name)
+    }
+
     async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
         let request = Request::get(GitHub::repo_path(
             repo,
-            &format!("/releases/tags/{}", encode_segment(tag)),
+            // The description declares `tag` multi-segment: `api/v1.2.0` is sent as
+            // two segments (`%2F` is answered 404).
+            &format!("/releases/tags/{}", encode_path(tag)),
         ))
         .what(format!("GET release {tag} of {repo}"))
         .needs("contents: read");
@@ -251,18 +264,19 @@ impl ReleaseApi for GitHub {
             ReleaseState::Staged => format!("PATCH publish release {} of {repo}", spec.tag),
             ReleaseState::Published => format!("PATCH release {} of {repo}", spec.tag),
         };
-        let mut body = serde_json::json!({
-            "name": spec.name,
-            "prerelease": spec.prerelease,
-        });
-        if release.state == ReleaseState::Staged {
-            body["draft"] = false.into();
-        }
+        let mut body = serde_json::json!({"name": spec.name});
         if let Some(notes) = &spec.notes {
             body["body"] = notes.as_str().into();
         }
+        // An immutable release takes a new title and notes, nothing else.
+        if !release.immutable {
+            body["prerelease"] = spec.prerelease.into();
+        }
+        if release.state == ReleaseState::Staged {
+            body["draft"] = false.into();
+        }
         // GitHub refuses to make a pre-release the latest one.
-        if !spec.prerelease {
+        if !spec.prerelease && !release.immutable {
             body["make_latest"] = match spec.make_latest {
                 MakeLatest::Auto => "legacy",
                 MakeLatest::Yes => "true",

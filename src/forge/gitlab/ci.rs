@@ -18,7 +18,8 @@ struct Pipeline {
     web_url: Option<String>,
 }
 
-/// An item of `GET /projects/:id/pipelines/:pipeline_id/jobs` ("List pipeline jobs").
+/// An item of `GET /projects/:id/pipelines/:pipeline_id/jobs` ("List pipeline jobs")
+/// or of `…/bridges` ("List pipeline trigger jobs", which carry no artifacts).
 #[derive(Deserialize)]
 struct Job {
     id: u64,
@@ -64,13 +65,23 @@ fn job_state(status: &str) -> JobState {
 }
 
 impl GitLab {
-    /// Every job of pipeline `id`.
+    /// Every job of pipeline `id`, trigger jobs too: GitLab lists those (bridges, whose
+    /// status is their downstream pipeline's) apart from the others.
     async fn pipeline_jobs(&self, repo: &str, id: u64) -> Result<Vec<Job>, ForgeError> {
-        let request = Request::get(GitLab::project(repo, &format!("/pipelines/{id}/jobs")))
-            .query("per_page", PAGE_SIZE)
-            .what(format!("GET jobs of pipeline {id} of {repo}"))
-            .needs("read_api");
-        self.api.pages(&request, usize::MAX, Items::Array).await
+        let list = |kind: &str, what: &str| {
+            Request::get(GitLab::project(repo, &format!("/pipelines/{id}/{kind}")))
+                .query("per_page", PAGE_SIZE)
+                .what(format!("GET {what} of pipeline {id} of {repo}"))
+                .needs("read_api")
+        };
+        let (jobs, bridges) = (list("jobs", "jobs"), list("bridges", "trigger jobs"));
+        let (jobs, bridges) = tokio::join!(
+            self.api.pages::<Job>(&jobs, usize::MAX, Items::Array),
+            self.api.pages::<Job>(&bridges, usize::MAX, Items::Array),
+        );
+        let mut jobs = jobs?;
+        jobs.extend(bridges?);
+        Ok(jobs)
     }
 }
 

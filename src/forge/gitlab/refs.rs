@@ -32,8 +32,7 @@ struct Project {
     default_branch: Option<String>,
 }
 
-/// An item of `GET /projects/:id/repository/commits` and of the `commits` of
-/// `GET /projects/:id/repository/compare`.
+/// An item of `GET /projects/:id/repository/commits`.
 #[derive(Deserialize)]
 struct Commit {
     id: String,
@@ -58,13 +57,6 @@ impl Commit {
             web_url: self.web_url.filter(|_| with_url),
         }
     }
-}
-
-/// `GET /projects/:id/repository/compare?from=&to=`: `commits` from the merge base of
-/// `from` and `to` up to `to`, oldest first, in one unpaged response.
-#[derive(Deserialize)]
-struct Comparison {
-    commits: Vec<Commit>,
 }
 
 #[async_trait::async_trait]
@@ -159,7 +151,7 @@ impl TagApi for GitLab {
             &format!("/repository/branches/{}", encode_segment(name)),
         ))
         .what(format!("GET branch {name} of {repo}"))
-        .needs("read_api or read_repository");
+        .needs("read_api");
         Ok(self
             .api
             .optional::<Branch>(&request)
@@ -281,16 +273,17 @@ impl TagApi for GitLab {
             || format!("GET compare {base}...{head} of {repo}"),
             "read_api",
         )?;
-        let request = Request::get(GitLab::project(repo, "/repository/compare"))
-            .query("from", base)
-            .query("to", head)
+        // The commit list of the revision range `base..head` (what `head` has and `base`
+        // lacks, as compare's merge base gives), read page by page; compare itself is
+        // one unpaged answer that carries every diff of the range too.
+        let request = Request::get(GitLab::project(repo, "/repository/commits"))
+            .query("ref_name", format!("{base}..{head}"))
+            .query("per_page", PAGE_SIZE)
             .what(format!("GET compare {base}...{head} of {repo}"))
             .needs("read_api");
-        let comparison: Comparison = self.api.json(&request).await?;
-        Ok(comparison
-            .commits
-            .into_iter()
-            .map(|c| c.into_remote(false))
-            .collect())
+        let mut commits: Vec<Commit> = self.api.pages(&request, usize::MAX, Items::Array).await?;
+        // The list is newest first; compare's order is oldest first.
+        commits.reverse();
+        Ok(commits.into_iter().map(|c| c.into_remote(false)).collect())
     }
 }

@@ -208,6 +208,7 @@ impl GitLab {
             prerelease: false,
             assets,
             upload_url: None,
+            immutable: false,
         })
     }
 }
@@ -315,6 +316,7 @@ impl ReleaseApi for GitLab {
             prerelease: spec.prerelease,
             assets: Vec::new(),
             upload_url: None,
+            immutable: false,
         })
     }
 

@@ -231,22 +231,22 @@ pub fn gh_release_json(base: &str, r: &GhRelease) -> Value {
            "assets": r.assets.iter().map(|a| gh_asset_json(base, &r.tag, a)).collect::<Vec<_>>()})
 }
 
-/// The name GitHub gives an uploaded file: characters other than letters, digits and
-/// `._-+` become `.`, and leading or trailing periods go ("GitHub renames asset
-/// filenames that have special characters, non-alphanumeric characters, and leading or
-/// trailing periods").
+/// The name GitHub gives an uploaded file ("GitHub renames asset filenames that have
+/// special characters, non-alphanumeric characters, and leading or trailing periods"),
+/// as uploads show it: letters, digits, `-`, `_` and `+` stay, each run of anything
+/// else (periods too) is one `.` — `a5_ !#$%&'()+,-.0123.txt` is stored as
+/// `a5_.-.0123.txt` — and leading or trailing periods go.
 pub fn github_asset_name(name: &str) -> String {
-    let renamed: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    renamed.trim_matches('.').to_string()
+    let mut out = String::new();
+    for c in name.chars() {
+        let kept = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+');
+        if kept {
+            out.push(c);
+        } else if !out.ends_with('.') {
+            out.push('.');
+        }
+    }
+    out.trim_matches('.').to_string()
 }
 
 fn query_value(r: &Recorded, key: &str) -> Option<String> {

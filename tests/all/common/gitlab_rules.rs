@@ -84,6 +84,22 @@ fn decode(text: &str) -> String {
         .into_owned()
 }
 
+/// GitLab's answer where a test models nothing but GitLab always answers: the trigger
+/// jobs of a pipeline (`GET /projects/:id/pipelines/:pipeline_id/bridges`), none unless
+/// the test lists some.
+pub fn unmodelled(request: &Recorded) -> Option<MockResponse> {
+    let path = request.raw_path.strip_prefix("/api/v4")?;
+    (request.method == "GET" && matches("/projects/*/pipelines/*/bridges", path)).then(|| {
+        MockResponse::json(200, json!([]))
+            .header("x-page", "1")
+            .header("x-per-page", "20")
+            .header("x-next-page", "")
+            .header("x-prev-page", "")
+            .header("x-total", "0")
+            .header("x-total-pages", "1")
+    })
+}
+
 /// GitLab's answer to a request it refuses before any handler sees it, and the ways
 /// the request breaks the documented rules.
 pub fn before(request: &Recorded) -> (Option<MockResponse>, Vec<String>) {

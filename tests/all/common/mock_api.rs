@@ -70,6 +70,25 @@ impl MockResponse {
         )
     }
 
+    /// GitHub's answer to a request over a secondary rate limit, as GitHub sends it:
+    /// 403, quota left, no `Retry-After` (add one with [`MockResponse::header`]).
+    pub fn github_secondary_rate_limit() -> MockResponse {
+        MockResponse::json(
+            403,
+            serde_json::json!({
+                "documentation_url": "https://docs.github.com/en/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes \
+                    before you try again. If you reach out to GitHub Support for help, please \
+                    include the request ID C620:D8D4:1FA9F4A3:1EAC3CBC:6AA01B31."
+            }),
+        )
+        .header("x-ratelimit-limit", "5000")
+        .header("x-ratelimit-remaining", "4987")
+        .header("x-ratelimit-used", "13")
+        .header("x-ratelimit-reset", "1768478400")
+        .header("x-ratelimit-resource", "core")
+    }
+
     /// GitLab's 404 body.
     pub fn gitlab_not_found() -> MockResponse {
         MockResponse::json(404, serde_json::json!({"message": "404 Not Found"}))
@@ -333,21 +352,30 @@ fn serve(mut request: tiny_http::Request, state: &Mutex<State>) {
     let _ = request.respond(reply);
 }
 
-/// The test's answer: a handler's, else the route's next response.
+/// The test's answer: a handler's, else the route's next response, else what the forge
+/// answers where a test models nothing.
 fn answer(st: &mut State, recorded: &Recorded) -> Option<MockResponse> {
     let from_handler = st.handlers.iter().find_map(|h| h(recorded));
-    from_handler.or_else(|| {
-        st.routes
-            .iter_mut()
-            .find(|r| r.method == recorded.method && r.path == recorded.path)
-            .map(|r| {
-                if r.responses.len() > 1 {
-                    r.responses.pop_front().unwrap()
-                } else {
-                    r.responses[0].clone()
-                }
-            })
-    })
+    let forge = st.forge;
+    from_handler
+        .or_else(|| route_answer(st, recorded))
+        .or_else(|| match forge {
+            Forge::GitLab => super::gitlab_rules::unmodelled(recorded),
+            _ => None,
+        })
+}
+
+fn route_answer(st: &mut State, recorded: &Recorded) -> Option<MockResponse> {
+    st.routes
+        .iter_mut()
+        .find(|r| r.method == recorded.method && r.path == recorded.path)
+        .map(|r| {
+            if r.responses.len() > 1 {
+                r.responses.pop_front().unwrap()
+            } else {
+                r.responses[0].clone()
+            }
+        })
 }
 
 /// Paths are matched percent-decoded, except `%2F`: GitLab's `projects/acme%2Fapi`

@@ -82,6 +82,7 @@ impl Sandbox {
                 || key.starts_with("RUNNER_")
                 || key == "CI"
                 || key == "RELAY_HTTP_TIMEOUT"
+                || key == "RELAY_HTTP_WAIT_DIVISOR"
                 || key == "RELAY_GIT_TIMEOUT"
             {
                 cmd.env_remove(&key);

@@ -396,6 +396,12 @@ impl Description {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str())
         };
+        if header("link").is_some() && response["headers"].get("Link").is_none() {
+            errors.push(format!(
+                "{at}: a Link header, which GitHub documents for no answer of this operation \
+                 (its pages are counted by the body's total)"
+            ));
+        }
         if (300..400).contains(&status) && header("location").is_none() {
             errors.push(format!("{at}: a redirect without Location"));
         }

@@ -49,6 +49,17 @@ pub fn github_page_of(
     cap: usize,
     wrap: &dyn Fn(Vec<Value>, usize) -> Value,
 ) -> MockResponse {
+    github_page_linked(base, request, items, cap, wrap, true)
+}
+
+fn github_page_linked(
+    base: &str,
+    request: &Recorded,
+    items: Vec<Value>,
+    cap: usize,
+    wrap: &dyn Fn(Vec<Value>, usize) -> Value,
+    linked: bool,
+) -> MockResponse {
     let size = github_page_size(request, cap);
     let total = items.len();
     let pages = total.div_ceil(size).max(1);
@@ -79,7 +90,7 @@ pub fn github_page_of(
         links.push(format!("<{}>; rel=\"prev\"", link_to(page - 1)));
     }
     let mut response = MockResponse::json(200, wrap(chunk, total));
-    if !links.is_empty() {
+    if linked && !links.is_empty() {
         response = response.header("Link", &links.join(", "));
     }
     response
@@ -107,6 +118,33 @@ pub fn github_pages(
             return None;
         }
         Some(github_page_of(&base, request, items.clone(), cap, &wrap))
+    });
+}
+
+/// Like [`github_pages`] for a list whose description documents no `Link` header (the
+/// combined status): pages are asked for with `page`, and only the body's total tells
+/// how many there are.
+pub fn github_pages_without_link(
+    api: &MockApi,
+    path: &str,
+    items: Vec<Value>,
+    cap: usize,
+    wrap: impl Fn(Vec<Value>, usize) -> Value + Send + Sync + 'static,
+) {
+    let path = path.to_string();
+    let base = api.url();
+    api.handle(move |request| {
+        if request.method != "GET" || request.path != path {
+            return None;
+        }
+        Some(github_page_linked(
+            &base,
+            request,
+            items.clone(),
+            cap,
+            &wrap,
+            false,
+        ))
     });
 }
 
