@@ -1,8 +1,9 @@
 //! GitHub's REST API: the auto-update flow (find-green-commit → bump-versions →
-//! propose-change), publish-release, comment-on-issue and verify-release. Commits and
-//! tags come from the bare repositories under `--git-root` (`OWNER/NAME.git`); commit
-//! statuses and the issues that exist are given on the command line; pull requests,
-//! releases with their assets, and issue comments live in memory. The release's
+//! propose-change), publish-release, comment-on-issue, verify-release and track-release.
+//! Commits and tags come from the bare repositories under `--git-root`
+//! (`OWNER/NAME.git`); commit statuses, the issues that exist, the accounts of tokens and
+//! the teams' members are given on the command line; pull requests, releases with their
+//! assets, opened issues and issue comments live in memory. The release's
 //! `upload_url` points back at this server (github.com's is on uploads.github.com), so
 //! uploads arrive here too.
 
@@ -27,6 +28,13 @@ pub struct GitHub {
     pub releases: Mutex<Vec<(String, Value)>>,
     /// (repository, issue number, comment)
     pub comments: Mutex<Vec<(String, u64, Value)>>,
+    /// (repository, issue) of the issues opened through the API (track-release).
+    pub opened: Mutex<Vec<(String, Value)>>,
+    /// Token → the account it belongs to (`--user TOKEN=LOGIN`); any other token is
+    /// `github-actions[bot]`, as GITHUB_TOKEN is.
+    pub users: HashMap<String, String>,
+    /// Team `org/slug` → its members (`--team ORG/SLUG=LOGIN,LOGIN`).
+    pub teams: HashMap<String, Vec<String>>,
     /// Ids of releases, assets and comments.
     pub next_id: AtomicU64,
 }
@@ -54,6 +62,9 @@ impl GitHub {
         let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
         if method == "POST" && path == "/graphql" {
             return self.enable_auto_merge(&body);
+        }
+        if let Some(team) = path.strip_prefix("/orgs/") {
+            return self.team(team, method);
         }
         let Some(rest) = path.strip_prefix("/repos/") else {
             return not_found();
@@ -185,9 +196,27 @@ impl GitHub {
             ("DELETE", ["releases", id]) => self.delete_release(&repo, id),
             ("GET", ["releases", id, "assets"]) => self.list_assets(&repo, id, query),
             ("POST", ["releases", id, "assets"]) => self.upload_asset(&repo, id, request),
+            // track-release
+            ("GET", ["issues"]) => self.list_issues(&repo, query),
+            ("POST", ["issues"]) => self.create_issue(&repo, &body, request),
+            ("GET", ["issues", number]) => self.with_issue(&repo, number, |i| (200, i.clone())),
+            ("PATCH", ["issues", number]) => self.with_issue(&repo, number, |issue| {
+                for field in ["title", "body"] {
+                    if let Some(text) = body[field].as_str() {
+                        issue[field] = text.into();
+                    }
+                }
+                if let Some(state) = body["state"].as_str() {
+                    issue["state"] = state.into();
+                    issue["state_reason"] = body["state_reason"].clone();
+                }
+                (200, issue.clone())
+            }),
             // comment-on-issue
             ("GET", ["issues", number, "comments"]) => self.list_comments(&repo, number),
-            ("POST", ["issues", number, "comments"]) => self.create_comment(&repo, number, &body),
+            ("POST", ["issues", number, "comments"]) => {
+                self.create_comment(&repo, number, &body, request)
+            }
             ("PATCH", ["issues", "comments", id]) => self.update_comment(&repo, id, &body),
             _ => not_found(),
         }
@@ -432,9 +461,146 @@ fn show_state(repo: &str, release: &mut Value) {
 impl GitHub {
     fn issue(&self, repo: &str, number: &str) -> Option<u64> {
         let number = number.parse().ok()?;
-        self.issues
-            .contains(&(repo.to_string(), number))
-            .then_some(number)
+        let opened = self.opened.lock().unwrap();
+        (self.issues.contains(&(repo.to_string(), number))
+            || opened
+                .iter()
+                .any(|(r, i)| r == repo && i["number"] == number))
+        .then_some(number)
+    }
+
+    /// The account of the request's token.
+    fn login(&self, request: &Request) -> String {
+        let token = request
+            .header("authorization")
+            .and_then(|v| v.split_once(' '))
+            .map(|(_, t)| t.trim())
+            .unwrap_or_default();
+        self.users
+            .get(token)
+            .cloned()
+            .unwrap_or_else(|| "github-actions[bot]".into())
+    }
+}
+
+fn user(login: &str) -> Value {
+    json!({"login": login, "id": 41898282, "type": if login.ends_with("[bot]") { "Bot" } else { "User" }})
+}
+
+// ---- issues: "List repository issues", "Create an issue", "Get an issue", "Update an
+// ---- issue"; teams: "Get team membership for a user", "Get a team by name" ----
+
+impl GitHub {
+    fn list_issues(&self, repo: &str, query: &str) -> (u16, Value) {
+        let labels = query_value(query, "labels").unwrap_or_default();
+        let state = query_value(query, "state").unwrap_or_else(|| "open".into());
+        let opened = self.opened.lock().unwrap();
+        // Newest first, as GitHub lists them.
+        let listed: Vec<Value> = opened
+            .iter()
+            .rev()
+            .filter(|(r, _)| r == repo)
+            .map(|(_, i)| i)
+            .filter(|i| state == "all" || i["state"] == state.as_str())
+            .filter(|i| {
+                labels.split(',').filter(|l| !l.is_empty()).all(|l| {
+                    i["labels"]
+                        .as_array()
+                        .is_some_and(|ls| ls.iter().any(|x| x["name"] == l))
+                })
+            })
+            .cloned()
+            .collect();
+        (200, Value::Array(listed))
+    }
+
+    fn create_issue(&self, repo: &str, body: &Value, request: &Request) -> (u16, Value) {
+        let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+            return validation_failed("Issue", "missing_field", "title");
+        };
+        let mut opened = self.opened.lock().unwrap();
+        let given = self
+            .issues
+            .iter()
+            .filter(|(r, _)| r == repo)
+            .map(|(_, n)| *n);
+        let made = opened
+            .iter()
+            .filter(|(r, _)| r == repo)
+            .filter_map(|(_, i)| i["number"].as_u64());
+        let number = given.chain(made).max().unwrap_or(0) + 1;
+        let labels: Vec<Value> = body["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| json!({"name": l}))
+            .collect();
+        let issue = json!({
+            "id": self.id(), "node_id": format!("I_{number}"), "number": number,
+            "url": format!("{}/repos/{repo}/issues/{number}", self.base),
+            "html_url": format!("https://github.com/{repo}/issues/{number}"),
+            "title": title, "body": body["body"], "state": "open", "state_reason": null,
+            "labels": labels, "user": user(&self.login(request)), "comments": 0,
+            "created_at": NOW, "updated_at": NOW, "closed_at": null,
+        });
+        opened.push((repo.to_string(), issue.clone()));
+        (201, issue)
+    }
+
+    fn with_issue(
+        &self,
+        repo: &str,
+        number: &str,
+        change: impl FnOnce(&mut Value) -> (u16, Value),
+    ) -> (u16, Value) {
+        let Ok(number) = number.parse::<u64>() else {
+            return not_found();
+        };
+        let mut opened = self.opened.lock().unwrap();
+        if let Some((_, issue)) = opened
+            .iter_mut()
+            .find(|(r, i)| r == repo && i["number"] == number)
+        {
+            return change(issue);
+        }
+        if self.issues.contains(&(repo.to_string(), number)) {
+            // An issue given on the command line, opened by someone by hand.
+            let mut issue = json!({
+                "id": number, "number": number, "title": format!("Issue {number}"), "body": "",
+                "html_url": format!("https://github.com/{repo}/issues/{number}"),
+                "state": "open", "labels": [], "user": user("octocat"),
+            });
+            return change(&mut issue);
+        }
+        not_found()
+    }
+
+    /// `orgs/{org}/teams/{slug}[/memberships/{username}]`.
+    fn team(&self, path: &str, method: &str) -> (u16, Value) {
+        let Some((org, rest)) = path.split_once("/teams/") else {
+            return not_found();
+        };
+        let (slug, member) = match rest.split_once("/memberships/") {
+            Some((slug, member)) => (slug, Some(member)),
+            None => (rest, None),
+        };
+        let name = format!("{org}/{slug}");
+        let Some(members) = self.teams.get(&name).filter(|_| method == "GET") else {
+            return not_found();
+        };
+        let url = format!("{}/orgs/{org}/teams/{slug}", self.base);
+        match member {
+            Some(login) if members.iter().any(|m| m.eq_ignore_ascii_case(login)) => (
+                200,
+                json!({"url": format!("{url}/memberships/{login}"), "role": "member", "state": "active"}),
+            ),
+            Some(_) => not_found(),
+            None => (
+                200,
+                json!({"id": 1, "slug": slug, "name": slug, "url": url,
+                       "members_count": members.len()}),
+            ),
+        }
     }
 
     fn list_comments(&self, repo: &str, number: &str) -> (u16, Value) {
@@ -449,7 +615,13 @@ impl GitHub {
         (200, Value::Array(listed.collect()))
     }
 
-    fn create_comment(&self, repo: &str, number: &str, body: &Value) -> (u16, Value) {
+    fn create_comment(
+        &self,
+        repo: &str,
+        number: &str,
+        body: &Value,
+        request: &Request,
+    ) -> (u16, Value) {
         let Some(issue) = self.issue(repo, number) else {
             return not_found();
         };
@@ -463,7 +635,7 @@ impl GitHub {
             "html_url": format!("https://github.com/{repo}/issues/{issue}#issuecomment-{id}"),
             "issue_url": format!("{}/repos/{repo}/issues/{issue}", self.base),
             "body": text,
-            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "user": user(&self.login(request)),
             "created_at": NOW, "updated_at": NOW, "author_association": "NONE",
         });
         self.comments

@@ -14,6 +14,7 @@
 //! ```text
 //! cargo run --example mock-forge -- --git-root DIR --port-file FILE [--log FILE]
 //!     [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]...          (GitHub)
+//!     [--user TOKEN=LOGIN]... [--team ORG/SLUG=LOGIN,LOGIN]...
 //!     [--gitlab-token TOKEN]... [--job-token TOKEN]
 //!     [--gitlab-issue GROUP/NAME#IID]...
 //!     [--pipeline GROUP/NAME@SHA:JOB=STATUS[=ARTIFACTS_DIR]]...       (GitLab)
@@ -93,6 +94,8 @@ fn main() {
     let mut log = None;
     let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
     let mut issues = HashSet::new();
+    let mut users = HashMap::new();
+    let mut teams: HashMap<String, Vec<String>> = HashMap::new();
     let mut gitlab_config = gitlab::Config::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -119,6 +122,23 @@ fn main() {
             }
             "--issue" => {
                 issues.insert(issue_spec(&value()));
+            }
+            "--user" => {
+                let spec = value();
+                let Some((token, login)) = spec.split_once('=') else {
+                    usage(&format!("--user {spec}: expected TOKEN=LOGIN"));
+                };
+                users.insert(token.to_string(), login.to_string());
+            }
+            "--team" => {
+                let spec = value();
+                let Some((team, members)) = spec.split_once('=') else {
+                    usage(&format!("--team {spec}: expected ORG/SLUG=LOGIN,LOGIN"));
+                };
+                teams.insert(
+                    team.to_string(),
+                    members.split(',').map(str::to_string).collect(),
+                );
             }
             "--gitlab-issue" => {
                 gitlab_config.issues.insert(issue_spec(&value()));
@@ -154,6 +174,9 @@ fn main() {
             pulls: Mutex::new(Vec::new()),
             releases: Mutex::new(Vec::new()),
             comments: Mutex::new(Vec::new()),
+            opened: Mutex::new(Vec::new()),
+            users,
+            teams,
             next_id: AtomicU64::new(100),
         },
         gitlab: gitlab::GitLab::new(base, git_root.clone(), gitlab_config),
@@ -225,7 +248,8 @@ fn issue_spec(spec: &str) -> (String, u64) {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "mock-forge: {problem}\nusage: mock-forge --git-root DIR --port-file FILE [--log FILE] \
-         [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]... [--gitlab-token TOKEN]... \
+         [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]... [--user TOKEN=LOGIN]... \
+         [--team ORG/SLUG=LOGIN,LOGIN]... [--gitlab-token TOKEN]... \
          [--job-token TOKEN] [--gitlab-issue GROUP/NAME#IID]... \
          [--pipeline GROUP/NAME@SHA:JOB=STATUS[=ARTIFACTS_DIR]]..."
     );

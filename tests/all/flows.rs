@@ -1260,3 +1260,258 @@ fn flow_2_an_ecosystem_release_tags_bumps_links_and_verifies_and_a_rerun_complet
         ("1", "3")
     );
 }
+
+/// A track-release step of the toolchain chain, run as a GitHub Actions step against
+/// the mock's issues.
+fn track_step(
+    sb: &Sandbox,
+    api: &common::MockApi,
+    step: &str,
+    args: &[&str],
+) -> (common::Run, BTreeMap<String, String>) {
+    github_step(
+        sb,
+        step,
+        sb.relay("track-release")
+            .current_dir(sb.path())
+            .args(args)
+            .args([
+                "--forge",
+                "github",
+                "--api-url",
+                &api.url(),
+                "--repo",
+                "acme/go",
+            ])
+            .env("GITHUB_TOKEN", "ghp_FLOW_TRACK_0123"),
+    )
+}
+
+#[test]
+fn flow_3_the_toolchain_chain_tracks_three_versions_and_resumes_a_failed_build_from_its_record() {
+    use common::issues::Issues;
+    let sb = Sandbox::new();
+    sb.write(
+        "relay.toml",
+        "[track]\n[[track.step]]\nname = \"build\"\ncheckpoints = [\"pr\", \"merge-commit\", \"build-id\", \"images-pr\"]\n\
+         [[track.step]]\nname = \"publish\"\nonce = true\n",
+    );
+    let api = common::MockApi::github();
+    let issues = Issues::github(&api, "acme/go");
+    let versions = ["1.17.8-1", "1.17.8-1-fips", "1.18.0-1"];
+
+    // release-start: the tracking issues, one per version.
+    let mut open = vec!["open", "--release", "go-2026-01-15", "--subject-issues"];
+    for v in versions {
+        open.extend(["--subject", v]);
+    }
+    let (run, out) = track_step(&sb, &api, "start", &open);
+    run.success();
+    assert_eq!(out["issue"], "1");
+    let per_version: serde_json::Value = serde_json::from_str(&out["subject-issues"]).unwrap();
+    assert_eq!(per_version.as_object().unwrap().len(), 3);
+
+    // release-build per version: every checkpoint recorded as it is reached; the fips
+    // build fails after its merge (an outage of the official build).
+    let build = |v: &str, from: &str, failing: bool| {
+        let (run, status) = track_step(
+            &sb,
+            &api,
+            &format!("resume-{v}"),
+            &["status", "--issue", "1", "--step", "build", "--subject", v],
+        );
+        run.success();
+        assert_eq!(status["resume-from"], from, "{v} resumes from the record");
+        let checkpoints: &[(&str, &str)] = &[
+            ("pr", "12"),
+            ("merge-commit", "4b825dc642cb6eb9a060e54bf8d69288fbee4904"),
+            ("build-id", "9876"),
+            ("images-pr", "31"),
+        ];
+        let start = checkpoints
+            .iter()
+            .position(|(n, _)| *n == from)
+            .map_or(0, |i| i + 1);
+        for (n, (name, value)) in checkpoints.iter().enumerate().skip(start) {
+            if failing && *name == "build-id" {
+                let (run, out) = track_step(
+                    &sb,
+                    &api,
+                    &format!("fail-{v}"),
+                    &[
+                        "record",
+                        "--issue",
+                        "1",
+                        "--step",
+                        "build",
+                        "--subject",
+                        v,
+                        "--state",
+                        "failed",
+                        "--message",
+                        "the official build timed out",
+                        "--rerun",
+                        "gh run rerun 77 --failed",
+                    ],
+                );
+                run.success();
+                assert_eq!(out["failure-comment"], "created");
+                return;
+            }
+            let state = if n + 1 == checkpoints.len() {
+                "done"
+            } else {
+                "running"
+            };
+            let cp = format!("{name}={value}");
+            let (run, _) = track_step(
+                &sb,
+                &api,
+                &format!("{v}-{name}"),
+                &[
+                    "record",
+                    "--issue",
+                    "1",
+                    "--step",
+                    "build",
+                    "--subject",
+                    v,
+                    "--state",
+                    state,
+                    "--checkpoint",
+                    &cp,
+                ],
+            );
+            run.success();
+        }
+    };
+    build(versions[0], "", false);
+    build(versions[1], "", true);
+    build(versions[2], "", false);
+    let (_, out) = track_step(&sb, &api, "left", &["status", "--issue", "1"]);
+    assert_eq!(out["failed"], "build 1.17.8-1-fips failed");
+    // The re-run of the failed build starts at the build, not at the pull request.
+    build(versions[1], "merge-commit", false);
+    let failure = issues
+        .comments(1)
+        .into_iter()
+        .find(|c| c.body.contains("track-failure/"))
+        .unwrap();
+    assert!(
+        failure.body.contains("✅"),
+        "the success edits the failure comment: {}",
+        failure.body
+    );
+
+    // Then the release-wide steps; the record says the release is complete.
+    let (run, _) = track_step(
+        &sb,
+        &api,
+        "publish",
+        &[
+            "record",
+            "--issue",
+            "1",
+            "--step",
+            "publish",
+            "--state",
+            "done",
+            "--link",
+            "release=https://github.com/acme/go/releases/tag/v1.18.0-1",
+        ],
+    );
+    run.success();
+    let (_, out) = track_step(&sb, &api, "done", &["status", "--issue", "1"]);
+    assert_eq!(out["complete"], "true");
+    let body = issues.issue(1).body;
+    assert_eq!(body.matches("✅ done").count(), 4, "{body}");
+}
+
+#[test]
+fn flow_5_promotion_phases_wait_for_two_sign_offs_start_on_the_last_and_end_on_abandon() {
+    use common::issues::Issues;
+    let sb = Sandbox::new();
+    sb.write(
+        "relay.toml",
+        "[track]\n[[track.step]]\nname = \"verify\"\nonce = true\n\
+         [[track.phase]]\nname = \"promote\"\n[[track.phase]]\nname = \"push\"\n\
+         [[track.phase]]\nname = \"ship\"\nsignoffs = [{ team = \"acme/release\", count = 2 }]\n",
+    );
+    let api = common::MockApi::github();
+    let issues = Issues::github(&api, "acme/go");
+    for who in ["alice", "bob"] {
+        issues.add_member("acme/release", who);
+    }
+    let (run, out) = track_step(&sb, &api, "open", &["open", "--release", "firefox-140.0"]);
+    run.success();
+    let issue = out["issue"].clone();
+    let on_comment = |step: &str, actor: &str| {
+        let (run, out) = github_step(
+            &sb,
+            step,
+            sb.relay("track-release")
+                .current_dir(sb.path())
+                .args(["start", "--issue", &issue, "--phase", "ship", "--if-ready"])
+                .args([
+                    "--forge",
+                    "github",
+                    "--api-url",
+                    &api.url(),
+                    "--repo",
+                    "acme/go",
+                ])
+                .env("GITHUB_TOKEN", "ghp_FLOW_TRACK_0123")
+                .env("GITHUB_ACTOR", actor),
+        );
+        run.success();
+        out
+    };
+    // A refused early start names who is missing.
+    let (run, _) = track_step(
+        &sb,
+        &api,
+        "early",
+        &["start", "--issue", &issue, "--phase", "ship"],
+    );
+    let run = run.expect_code(1);
+    assert!(
+        run.stderr().contains("2 more of acme/release"),
+        "{}",
+        run.stderr()
+    );
+    // The issue_comment event after each comment: the first sign-off waits, the last starts.
+    issues.comment_as(1, "alice", "/signoff ship");
+    let out = on_comment("first", "alice");
+    assert_eq!(out["started"], "false");
+    assert_eq!(out["missing"], "1 more of acme/release");
+    issues.comment_as(1, "bob", "/signoff ship");
+    let out = on_comment("last", "bob");
+    assert_eq!(out["started"], "true");
+    assert_eq!(out["skipped"], "promote,push");
+    // The release is abandoned: what is pending is cancelled, every later step refuses.
+    let (run, out) = track_step(
+        &sb,
+        &api,
+        "abandon",
+        &[
+            "abandon",
+            "--issue",
+            &issue,
+            "--reason",
+            "superseded by 140.0.1",
+        ],
+    );
+    run.success();
+    assert_eq!(out["abandoned"], "true");
+    let (run, _) = track_step(
+        &sb,
+        &api,
+        "after",
+        &[
+            "record", "--issue", &issue, "--step", "verify", "--state", "done",
+        ],
+    );
+    let run = run.expect_code(1);
+    assert!(run.stderr().contains("abandoned"), "{}", run.stderr());
+    assert!(issues.issue(1).body.contains("**Abandoned**"));
+}

@@ -22,6 +22,7 @@ mod publish_release;
 mod read_tag_metadata;
 mod secrets;
 mod tag_from_request;
+mod track_release;
 mod update_links;
 mod verify_release;
 mod workspace;

@@ -13,6 +13,7 @@ pub mod gitlab_rules;
 pub mod gitlab_tags;
 pub mod http_git;
 pub mod issue_comments;
+pub mod issues;
 pub mod mock_api;
 pub mod openapi;
 pub mod outputs;
