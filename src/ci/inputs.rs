@@ -97,7 +97,7 @@ pub fn with_inputs(
         // One action serves every subcommand, so its switches default to `false`: a
         // switch of another subcommand left off is no input to refuse.
         let given = input(vars, long)
-            .is_some_and(|(_, v)| !v.is_empty() && !(switch && v.eq_ignore_ascii_case("false")));
+            .is_some_and(|(_, v)| !(v.is_empty() || switch && v.eq_ignore_ascii_case("false")));
         if given {
             argv.push(format!("--{long}").into());
         }

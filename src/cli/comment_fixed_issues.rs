@@ -179,12 +179,12 @@ fn run(
     crate::fixed_issues::validate(&request)
         .map_err(crate::Error::from)
         .context("commenting on the fixed issues")?;
-    Ok(crate::forge::runtime()
+    crate::forge::runtime()
         .block_on(async {
-            let forge = crate::forge::connect(&settings.clone()).await?;
+            let forge = crate::forge::connect(settings).await?;
             comment_fixed_issues(&request, forge.as_ref()).await
         })
-        .context("commenting on the fixed issues")?)
+        .context("commenting on the fixed issues")
 }
 
 fn range_text(report: &FixedIssuesReport) -> String {

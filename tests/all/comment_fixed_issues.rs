@@ -35,12 +35,13 @@ fn history(repo: &Repo) -> Vec<String> {
     ids
 }
 
+/// A pull request associated with a commit: its number, whether it is merged, and the
+/// issues (repo, number) it closes.
+type AssociatedPull = (u64, bool, Vec<(&'static str, u64)>);
+
 /// GitHub's GraphQL answer for `associatedPullRequests` of each commit the query asks
 /// about: `pulls` maps a commit to (pull request, merged, closed issues).
-fn github_graphql(
-    api: &MockApi,
-    pulls: BTreeMap<String, Vec<(u64, bool, Vec<(&'static str, u64)>)>>,
-) {
+fn github_graphql(api: &MockApi, pulls: BTreeMap<String, Vec<AssociatedPull>>) {
     let pulls = Arc::new(Mutex::new(pulls));
     api.handle(move |r: &Recorded| {
         if r.method != "POST" || r.path != "/graphql" {
