@@ -21,6 +21,9 @@ pub struct RelayConfig {
     /// `[bump]`: bump-versions.
     #[serde(default)]
     pub bump: Option<crate::bump::BumpConfig>,
+    /// `[fixed-issues]`: comment-fixed-issues.
+    #[serde(default, rename = "fixed-issues")]
+    pub fixed_issues: Option<crate::fixed_issues::FixedIssuesConfig>,
     /// `[links]`: update-links.
     #[serde(default)]
     pub links: Option<crate::links::LinksConfig>,

@@ -63,6 +63,8 @@ pub enum Error {
     #[error(transparent)]
     Forge(#[from] crate::forge::ForgeError),
     #[error(transparent)]
+    FixedIssues(#[from] crate::fixed_issues::FixedIssuesError),
+    #[error(transparent)]
     Metadata(#[from] crate::metadata::MetadataError),
     // auto-update (issue 7)
     #[error(transparent)]
@@ -109,6 +111,7 @@ impl Error {
             Error::Ci(e) => e.is_bad_input(),
             Error::Config(e) => e.is_bad_input(),
             Error::Forge(e) => e.is_bad_input(),
+            Error::FixedIssues(e) => e.is_bad_input(),
             Error::Git(_) | Error::Failed(_) => false,
             Error::Metadata(e) => e.is_bad_input(),
             Error::Green(e) => e.is_bad_input(),
@@ -133,6 +136,7 @@ impl Error {
             Error::Metadata(e) => e.location(),
             Error::Bump(e) => e.location(),
             Error::Config(e) => e.location(),
+            Error::FixedIssues(e) => e.location(),
             Error::Green(e) => e.location(),
             Error::Propose(e) => e.location(),
             Error::Comment(e) => e.location(),

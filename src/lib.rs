@@ -20,6 +20,7 @@ pub mod cli;
 pub mod comment;
 pub mod config;
 pub mod error;
+pub mod fixed_issues;
 pub mod forge;
 pub mod fsio;
 pub mod git;

@@ -8,6 +8,7 @@
 
 pub mod announce;
 pub mod bump_versions;
+pub mod comment_fixed_issues;
 pub mod comment_on_issue;
 pub mod find_green_commit;
 pub mod generate_changelog;
@@ -38,6 +39,7 @@ pub const TOOLS: &[(&str, ToolMain)] = &[
     ("find-green-commit", find_green_commit::main),
     ("comment-on-issue", comment_on_issue::main),
     ("announce", announce::main),
+    ("comment-fixed-issues", comment_fixed_issues::main),
     ("track-release", track_release::main),
 ];
 

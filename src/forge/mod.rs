@@ -211,7 +211,7 @@ pub struct RemoteTag {
 
 /// What the tools need from a forge: every area below, and which forge it is.
 pub trait Forge:
-    TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi + IssueApi
+    TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi + IssueApi + ClosingApi
 {
     fn platform(&self) -> Platform;
 }
@@ -489,10 +489,42 @@ pub trait IssueApi: Send + Sync {
     /// Closes issue `number`.
     async fn close_issue(&self, repo: &str, number: u64) -> Result<(), ForgeError>;
 
+    /// Adds labels to issue `number` (labels it has keep).
+    async fn add_issue_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError>;
+
     /// Whether `person` is an active member of `team` (GitHub `org/team-slug`, child
     /// teams included; GitLab group path, inherited members included). A team that
     /// does not exist, or that the token cannot see, is [`ForgeError::NotFound`].
     async fn is_team_member(&self, team: &str, person: &Person) -> Result<bool, ForgeError>;
+}
+
+/// The issues merged change requests close: comment-fixed-issues.
+#[async_trait::async_trait]
+pub trait ClosingApi: Send + Sync {
+    /// The issues that the merged change requests of `commits` (commits of `repo`) close,
+    /// as the forge links them: GitHub's `closingIssuesReferences` of the merged pull
+    /// requests associated with each commit, GitLab's `closes_issues` of the merged
+    /// merge requests of each commit.
+    async fn issues_closed_by_merged_changes(
+        &self,
+        repo: &str,
+        commits: &[String],
+    ) -> Result<Vec<ClosingReference>, ForgeError>;
+}
+
+/// An issue a merged change request closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosingReference {
+    /// The issue's repository (`owner/name`, GitLab's project path).
+    pub repo: String,
+    pub number: u64,
+    /// The change request's number (GitHub) or IID (GitLab).
+    pub change: u64,
 }
 
 /// What [`TagApi::create_annotated_tag`] or [`TagApi::create_branch`] did.

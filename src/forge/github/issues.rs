@@ -149,6 +149,19 @@ impl IssueApi for GitHub {
         Ok(())
     }
 
+    async fn add_issue_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError> {
+        let request = Request::post(GitHub::repo_path(repo, &format!("/issues/{number}/labels")))
+            .what(format!("POST labels of issue #{number} in {repo}"))
+            .needs(ISSUES_WRITE)
+            .json(&serde_json::json!({ "labels": labels }));
+        self.api.send(&request).await.map(|_| ())
+    }
+
     async fn is_team_member(&self, team: &str, person: &Person) -> Result<bool, ForgeError> {
         let Some((org, slug)) = team.split_once('/').filter(|(_, s)| !s.contains('/')) else {
             return Err(ForgeError::Setup(format!(

@@ -129,6 +129,20 @@ impl IssueApi for GitLab {
         Ok(())
     }
 
+    async fn add_issue_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), ForgeError> {
+        let request = Request::put(issue_path(repo, number))
+            .what(format!("PUT (labels) issue #{number} of {repo}"))
+            .needs(API)
+            .json(&serde_json::json!({ "add_labels": labels.join(",") }));
+        self.api.send(&request).await?;
+        Ok(())
+    }
+
     async fn is_team_member(&self, team: &str, person: &Person) -> Result<bool, ForgeError> {
         let Some(id) = person.id else {
             return Err(ForgeError::Setup(format!(

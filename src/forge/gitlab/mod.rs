@@ -5,6 +5,7 @@
 mod approvals;
 mod changes;
 mod ci;
+mod closing;
 mod comments;
 mod issues;
 mod refs;

@@ -127,6 +127,45 @@ pub fn label(full_name: &str, name: &str) -> Value {
            "name": name, "description": "", "color": "ededed", "default": false})
 }
 
+/// An `issue` of `full_name` (with `pull_request` set when the number is a pull
+/// request's, as the issues API answers for one).
+pub fn issue(
+    full_name: &str,
+    number: u64,
+    title: &str,
+    open: bool,
+    labels: &[String],
+    pull: bool,
+) -> Value {
+    let api = format!("{API}/repos/{full_name}");
+    let mut issue = json!({
+        "id": 3000 + number, "node_id": format!("I_kwDOAA{number}"),
+        "url": format!("{api}/issues/{number}"),
+        "repository_url": api.clone(),
+        "labels_url": format!("{api}/issues/{number}/labels{{/name}}"),
+        "comments_url": format!("{api}/issues/{number}/comments"),
+        "events_url": format!("{api}/issues/{number}/events"),
+        "html_url": format!("{WEB}/{full_name}/issues/{number}"),
+        "number": number, "state": if open { "open" } else { "closed" },
+        "title": title, "body": null, "user": user("reporter"),
+        "labels": labels.iter().map(|l| label(full_name, l)).collect::<Vec<_>>(),
+        "assignee": null, "assignees": [], "milestone": null, "locked": false,
+        "comments": 0, "closed_at": if open { Value::Null } else { json!(DATE) },
+        "created_at": DATE, "updated_at": DATE, "author_association": "NONE",
+    });
+    if pull {
+        issue["pull_request"] = json!({
+            "url": format!("{api}/pulls/{number}"),
+            "html_url": format!("{WEB}/{full_name}/pull/{number}"),
+            "diff_url": format!("{WEB}/{full_name}/pull/{number}.diff"),
+            "patch_url": format!("{WEB}/{full_name}/pull/{number}.patch"),
+            "merged_at": DATE,
+        });
+        issue["html_url"] = json!(format!("{WEB}/{full_name}/pull/{number}"));
+    }
+    issue
+}
+
 /// A `pull-request` of `full_name` from `head` into `base`.
 pub fn pull_request(
     full_name: &str,

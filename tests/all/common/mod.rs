@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod change_requests;
+pub mod forge_issues;
 pub mod git_server;
 pub mod github_releases;
 pub mod github_rules;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    relay::cli::comment_fixed_issues::main(std::env::args_os().collect())
+}
