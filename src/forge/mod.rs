@@ -10,6 +10,7 @@
 //! permission is missing.
 
 pub mod approvals;
+pub mod budget;
 pub mod changes;
 mod github;
 mod gitlab;

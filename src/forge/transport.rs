@@ -41,8 +41,9 @@ pub enum RequestKind {
 pub trait Budget: Send + Sync {
     /// Waits until one more request of `kind` is within the budget.
     async fn admit(&self, kind: RequestKind);
-    /// Learns from an answer (quota headers, a limit that was hit).
-    fn observe(&self, kind: RequestKind, response: &Response);
+    /// Learns from the answer (quota headers, a limit that was hit), or from its
+    /// absence (`None`: no answer came); the request is no longer in flight.
+    fn observe(&self, kind: RequestKind, response: Option<&Response>);
 }
 
 /// No pacing: each request goes at once, and only the forge's own answers (429,
@@ -52,7 +53,7 @@ pub struct Unmetered;
 #[async_trait::async_trait]
 impl Budget for Unmetered {
     async fn admit(&self, _kind: RequestKind) {}
-    fn observe(&self, _kind: RequestKind, _response: &Response) {}
+    fn observe(&self, _kind: RequestKind, _response: Option<&Response>) {}
 }
 
 /// Where a list answer keeps its items.
@@ -455,6 +456,12 @@ impl Transport {
     async fn attempt(&self, request: &Request, url: &Url) -> Result<Response, String> {
         let kind = request.kind();
         self.budget.admit(kind).await;
+        let outcome = self.exchange(request, url).await;
+        self.budget.observe(kind, outcome.as_ref().ok());
+        outcome
+    }
+
+    async fn exchange(&self, request: &Request, url: &Url) -> Result<Response, String> {
         let mut url = url.clone();
         let mut method = request.method.clone();
         let mut body = request.body.clone();
@@ -515,7 +522,6 @@ impl Transport {
                 headers,
                 body: bytes,
             };
-            self.budget.observe(kind, &answer);
             return Ok(answer);
         }
         Err(format!("more than {MAX_REDIRECTS} redirects"))

@@ -20,6 +20,7 @@ mod output_injection;
 mod packaging;
 mod propose_change;
 mod publish_release;
+mod rate_limits;
 mod read_tag_metadata;
 mod secrets;
 mod tag_from_request;

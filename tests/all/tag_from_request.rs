@@ -831,7 +831,7 @@ pub(crate) fn github_commit(sha: &str) -> MockResponse {
 }
 
 /// GitHub's "Create a tag object" answer.
-fn github_tag_object(name: &str, commit: &str) -> MockResponse {
+pub(crate) fn github_tag_object(name: &str, commit: &str) -> MockResponse {
     MockResponse::json(
         201,
         json!({"node_id": "TAG_1", "tag": name, "sha": TAG_OBJECT, "url": format!("https://api.github.com/repos/acme/api/git/tags/{TAG_OBJECT}"),
@@ -842,7 +842,7 @@ fn github_tag_object(name: &str, commit: &str) -> MockResponse {
 }
 
 /// GitHub's "Create a reference" / "Get a reference" payload.
-fn github_ref(status: u16, name: &str, sha: &str, kind: &str) -> MockResponse {
+pub(crate) fn github_ref(status: u16, name: &str, sha: &str, kind: &str) -> MockResponse {
     MockResponse::json(
         status,
         json!({"ref": format!("refs/tags/{name}"), "node_id": "REF_1", "url": "https://api.github.com/x",

@@ -47,6 +47,12 @@ impl GitHub {
             }
             other => other,
         })?;
+        let budget = super::budget::for_token(
+            Platform::GitHub,
+            api.base(),
+            settings.token.as_ref().map(|t| t.expose()),
+        )?;
+        api = api.with_budget(budget);
         // github.com takes release uploads on a host of its own.
         if api.base() == "https://api.github.com" {
             api = api.trust("https://uploads.github.com");

@@ -59,7 +59,12 @@ impl GitLab {
             ),
             (None, _) => (None, "", ""),
         };
-        let api = Transport::new(api_url, credential, &[])?;
+        let budget = super::budget::for_token(
+            Platform::GitLab,
+            api_url,
+            settings.token.as_ref().map(|t| t.expose()),
+        )?;
+        let api = Transport::new(api_url, credential, &[])?.with_budget(budget);
         if !check.is_empty() {
             let request = Request::get(check).what(format!("connecting to GitLab at {api_url}"));
             match api.send(&request).await {

@@ -1,0 +1,146 @@
+//! The rate budget against a mock GitHub that enforces its documented secondary limits
+//! (time divided by `RELAY_HTTP_WAIT_DIVISOR`, as the tool's waits are) and answers an
+//! excess as GitHub does: 403, the secondary-limit message, `Retry-After`.
+
+use crate::common::{MockApi, MockResponse, Recorded, Sandbox};
+use crate::tag_from_request::{github_commit, github_env, github_ref, github_tag_object};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SHA: &str = "1111111111111111111111111111111111111111";
+const TAG_OBJECT: &str = "9999999999999999999999999999999999999999";
+/// One minute of GitHub's is one second here.
+const DIVISOR: &str = "60";
+/// The writes a token may make in a (scaled) minute, here and in the tool.
+const WRITES_PER_MINUTE: usize = 6;
+
+fn request_of(sb: &Sandbox, repos: usize) {
+    let mut projects = String::new();
+    for i in 0..repos {
+        projects.push_str(&format!(
+            "      - repo: acme/r{i:02}\n        hash: {SHA}\n"
+        ));
+    }
+    sb.write(
+        "deliverables/2026.1/acme.yaml",
+        &format!("releases:\n  - version: 1.0.0\n    projects:\n{projects}"),
+    );
+}
+
+/// The writes the mock took, and the ones it refused for exceeding the minute's cap.
+#[derive(Default)]
+struct Enforcer {
+    writes: Vec<Instant>,
+    violations: usize,
+}
+
+/// A GitHub that has every commit and no tag, and refuses a write beyond
+/// `WRITES_PER_MINUTE` in any scaled minute.
+fn enforcing_github() -> (MockApi, Arc<Mutex<Enforcer>>) {
+    let api = MockApi::github();
+    let enforcer = Arc::new(Mutex::new(Enforcer::default()));
+    let seen = enforcer.clone();
+    api.handle(move |r: &Recorded| {
+        let mut parts = r.path.trim_start_matches('/').splitn(5, '/');
+        let (_, owner, name, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let tail = parts.next().unwrap_or("");
+        let repo = format!("{owner}/{name}");
+        if r.method == "POST" {
+            let now = Instant::now();
+            let mut e = seen.lock().unwrap();
+            let minute = Duration::from_secs(1);
+            let recent = e.writes.iter().filter(|t| now.duration_since(**t) < minute).count();
+            if recent >= WRITES_PER_MINUTE {
+                e.violations += 1;
+                return Some(
+                    MockResponse::json(
+                        403,
+                        json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                               "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}),
+                    )
+                    .header("Retry-After", "60"),
+                );
+            }
+            e.writes.push(now);
+            let body = r.json();
+            return Some(match tail {
+                "tags" => github_tag_object(body["tag"].as_str().unwrap_or(""), SHA),
+                "refs" => github_ref(201, "1.0.0", TAG_OBJECT, "tag"),
+                _ => return None,
+            });
+        }
+        let _ = repo;
+        match (rest, tail) {
+            ("git", t) if t.starts_with("ref/tags/") => Some(MockResponse::github_not_found()),
+            ("git", t) if t.starts_with("commits/") => Some(github_commit(SHA)),
+            _ => None,
+        }
+    });
+    (api, enforcer)
+}
+
+fn run(sb: &Sandbox, api: &MockApi, limits: &str) -> crate::common::Run {
+    github_env(sb.relay("tag-from-request"), api, "ghs_budgettoken0123456789")
+        .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
+        .env("RELAY_RATE_LIMITS", limits)
+        .args(["--request", "deliverables/2026.1/acme.yaml", "--json", "--keep-going"])
+        .run()
+}
+
+#[test]
+fn paced_writes_stay_within_the_limit_and_every_tag_is_made() {
+    let sb = Sandbox::new();
+    request_of(&sb, 8);
+    let (api, enforcer) = enforcing_github();
+    let out = run(&sb, &api, &format!("writes-per-minute={WRITES_PER_MINUTE}"))
+        .success()
+        .json();
+    assert_eq!(out["created"], json!(8));
+    let e = enforcer.lock().unwrap();
+    assert_eq!(e.violations, 0, "the budget keeps every write within the limit");
+    assert_eq!(e.writes.len(), 16, "a tag object and a ref per repository");
+    // Sixteen writes at six a (scaled) minute: at least two minutes' wait.
+    let span = *e.writes.last().unwrap() - e.writes[0];
+    assert!(span >= Duration::from_millis(2000), "writes took {span:?}");
+    // One at a time, at least the scaled second apart.
+    for pair in e.writes.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(15));
+    }
+}
+
+#[test]
+fn without_pacing_the_same_release_exceeds_the_limit() {
+    let sb = Sandbox::new();
+    request_of(&sb, 8);
+    let (api, enforcer) = enforcing_github();
+    // The forge's own Retry-After (60 s, unscaled in the retries) would outlast the
+    // test: the failures it leaves are the point.
+    let run = github_env(sb.relay("tag-from-request"), &api, "ghs_budgettoken0123456789")
+        .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
+        .env("RELAY_RATE_LIMITS", "off")
+        .env("RELAY_HTTP_TIMEOUT", "5")
+        .args(["--request", "deliverables/2026.1/acme.yaml", "--json", "--keep-going"])
+        .run();
+    let _ = run;
+    assert!(
+        enforcer.lock().unwrap().violations > 0,
+        "an unpaced burst of sixteen writes exceeds six a minute"
+    );
+}
+
+#[test]
+fn a_bad_rate_limit_setting_is_bad_input_naming_its_column() {
+    let sb = Sandbox::new();
+    request_of(&sb, 1);
+    let api = MockApi::github();
+    let run = run(&sb, &api, "writes-per-minute=6,speed=fast").expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "RELAY_RATE_LIMITS: column 21: unknown limit `speed` (concurrent, points-per-minute, read-points, write-points, writes-per-minute, writes-per-hour, write-interval-ms, off)"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(api.requests().is_empty(), "nothing is asked of the forge");
+}
