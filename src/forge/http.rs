@@ -125,11 +125,8 @@ impl Default for Policy {
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(timeout),
             max_wait: Duration::from_secs(120),
-            wait_divisor: std::env::var("RELAY_HTTP_WAIT_DIVISOR")
-                .ok()
-                .and_then(|v| v.trim().parse::<u32>().ok())
-                .filter(|d| *d >= 1)
-                .unwrap_or(1),
+            // Whole numbers only: the budget's windows and these waits shrink alike.
+            wait_divisor: super::budget::divisor() as u32,
         }
     }
 }
