@@ -627,14 +627,14 @@ mod tests {
         assert_eq!(page_of(&url), 2);
     }
 
+    /// Each request's URL and headers.
+    type Seen = Vec<(String, Vec<(String, String)>)>;
+
     /// A server on 127.0.0.1 that answers each request with `answer(path)` and keeps
     /// the request's headers.
     fn recording_server(
         answer: impl Fn(&str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> + Send + 'static,
-    ) -> (
-        u16,
-        Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>,
-    ) {
+    ) -> (u16, Arc<std::sync::Mutex<Seen>>) {
         let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
         let port = server.server_addr().to_ip().unwrap().port();
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -276,7 +276,7 @@ impl TaggingError {
         matches!(
             self,
             TaggingError::Invalid { .. } | TaggingError::Problems(_) | TaggingError::Usage(_)
-        )
+        ) || matches!(self, TaggingError::Forge(e) if e.is_bad_input())
     }
 
     pub fn location(&self) -> Option<&Location> {

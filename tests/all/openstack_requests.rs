@@ -1029,7 +1029,7 @@ fn github_pull(number: u64, merge_sha: &str, full: bool) -> serde_json::Value {
     let url = format!("https://api.github.com/repos/acme/releases/pulls/{number}");
     let branch = |name: &str, sha: &str| {
         json!({"label": format!("acme:{name}"), "ref": name, "sha": sha, "user": github_user("acme"),
-               "repo": {"id": 9, "name": "releases", "full_name": "acme/releases"}})
+               "repo": crate::common::github_shapes::repository("acme/releases", "main")})
     };
     let mut pull = json!({
         "url": url, "id": 70, "node_id": "PR_7", "html_url": format!("https://github.com/acme/releases/pull/{number}"),
@@ -1045,7 +1045,13 @@ fn github_pull(number: u64, merge_sha: &str, full: bool) -> serde_json::Value {
         "created_at": "2026-01-14T10:00:00Z", "updated_at": "2026-01-15T12:00:00Z",
         "closed_at": "2026-01-15T12:00:00Z", "merged_at": "2026-01-15T12:00:00Z",
         "merge_commit_sha": merge_sha, "assignee": null, "head": branch("api-1.2.0", SHA_API),
-        "base": branch("main", SHA_API), "_links": {"self": {"href": url}},
+        "base": branch("main", SHA_API), "_links": {"self": {"href": url.clone()}, "html": {"href": format!("https://github.com/acme/releases/pull/{number}")},
+                   "issue": {"href": format!("https://api.github.com/repos/acme/releases/issues/{number}")},
+                   "comments": {"href": format!("https://api.github.com/repos/acme/releases/issues/{number}/comments")},
+                   "review_comments": {"href": format!("{url}/comments")},
+                   "review_comment": {"href": "https://api.github.com/repos/acme/releases/pulls/comments{/number}"},
+                   "commits": {"href": format!("{url}/commits")},
+                   "statuses": {"href": format!("https://api.github.com/repos/acme/releases/statuses/{merge_sha}")}},
         "author_association": "CONTRIBUTOR", "auto_merge": null});
     if full {
         for (key, value) in [
@@ -1112,8 +1118,25 @@ fn approvals_on_github_come_from_the_pull_request_that_merged_the_request() {
         ("ann", json!("Ann Lee")),
         ("bob", json!("Bob Roe")),
     ] {
+        // "Get a user" answers a public-user: the profile fields beside the login.
         let mut profile = github_user(login);
         profile["name"] = name;
+        for (key, value) in [
+            ("company", json!(null)),
+            ("blog", json!("")),
+            ("location", json!(null)),
+            ("email", json!(null)),
+            ("hireable", json!(null)),
+            ("bio", json!(null)),
+            ("public_repos", json!(3)),
+            ("public_gists", json!(0)),
+            ("followers", json!(1)),
+            ("following", json!(0)),
+            ("created_at", json!("2020-01-01T00:00:00Z")),
+            ("updated_at", json!("2026-01-01T00:00:00Z")),
+        ] {
+            profile[key] = value;
+        }
         api.on(
             "GET",
             &format!("/users/{login}"),

@@ -81,11 +81,20 @@ fn enforcing_github() -> (MockApi, Arc<Mutex<Enforcer>>) {
 }
 
 fn run(sb: &Sandbox, api: &MockApi, limits: &str) -> crate::common::Run {
-    github_env(sb.relay("tag-from-request"), api, "ghs_budgettoken0123456789")
-        .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
-        .env("RELAY_RATE_LIMITS", limits)
-        .args(["--request", "deliverables/2026.1/acme.yaml", "--json", "--keep-going"])
-        .run()
+    github_env(
+        sb.relay("tag-from-request"),
+        api,
+        "ghs_budgettoken0123456789",
+    )
+    .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
+    .env("RELAY_RATE_LIMITS", limits)
+    .args([
+        "--request",
+        "deliverables/2026.1/acme.yaml",
+        "--json",
+        "--keep-going",
+    ])
+    .run()
 }
 
 #[test]
@@ -98,7 +107,10 @@ fn paced_writes_stay_within_the_limit_and_every_tag_is_made() {
         .json();
     assert_eq!(out["created"], json!(8));
     let e = enforcer.lock().unwrap();
-    assert_eq!(e.violations, 0, "the budget keeps every write within the limit");
+    assert_eq!(
+        e.violations, 0,
+        "the budget keeps every write within the limit"
+    );
     assert_eq!(e.writes.len(), 16, "a tag object and a ref per repository");
     // Sixteen writes at six a (scaled) minute: at least two minutes' wait.
     let span = *e.writes.last().unwrap() - e.writes[0];
@@ -116,12 +128,21 @@ fn without_pacing_the_same_release_exceeds_the_limit() {
     let (api, enforcer) = enforcing_github();
     // The forge's own Retry-After (60 s, unscaled in the retries) would outlast the
     // test: the failures it leaves are the point.
-    let run = github_env(sb.relay("tag-from-request"), &api, "ghs_budgettoken0123456789")
-        .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
-        .env("RELAY_RATE_LIMITS", "off")
-        .env("RELAY_HTTP_TIMEOUT", "5")
-        .args(["--request", "deliverables/2026.1/acme.yaml", "--json", "--keep-going"])
-        .run();
+    let run = github_env(
+        sb.relay("tag-from-request"),
+        &api,
+        "ghs_budgettoken0123456789",
+    )
+    .env("RELAY_HTTP_WAIT_DIVISOR", DIVISOR)
+    .env("RELAY_RATE_LIMITS", "off")
+    .env("RELAY_HTTP_TIMEOUT", "5")
+    .args([
+        "--request",
+        "deliverables/2026.1/acme.yaml",
+        "--json",
+        "--keep-going",
+    ])
+    .run();
     let _ = run;
     assert!(
         enforcer.lock().unwrap().violations > 0,
