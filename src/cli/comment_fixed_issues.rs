@@ -1,4 +1,4 @@
-//! comment-fixed-issues: "fixed in <repo> <version>" once on every issue a release
+//! comment-fixed-issues: "fixed in `<repo> <version>`" once on every issue a release
 //! closes.
 
 use crate::changelog::links::{LinkStyle, Links};
