@@ -183,6 +183,21 @@ class Scratch:
         with urllib.request.urlopen(request) as response:
             return json.load(response)
 
+    def api_write(self, method, path, body, token=TOKEN):
+        request = urllib.request.Request(self.url + "/api/v4/" + path, method=method, data=json.dumps(body).encode(),
+                                         headers={"PRIVATE-TOKEN": token, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def tool(self, cwd, name, *args, env=None):
+        """A release-relay tool run as a job outside the pipeline would (set-up)."""
+        full = dict(self.env, GITLAB_CI="true", CI_SERVER_URL=self.url, CI_API_V4_URL=self.url + "/api/v4",
+                    **(env or {}))
+        out = subprocess.run([os.path.join(BIN, name), *args], cwd=cwd, env=full, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise Failure(f"{name} {' '.join(args)}: exit {out.returncode}\n{out.stderr.strip()}")
+        return out.stdout
+
     def remote_git(self, project, *args):
         return self.git(os.path.join(self.srv, project + ".git"), *args)
 
@@ -592,7 +607,69 @@ def toolchain_release(s):
     check(jobs.get("version-check") == "FAIL" and "publish" not in jobs, f"{jobs}\n{tail(output)}")
 
 
+TRACK_CONFIG = """[track]
+writers = ["release-bot"]
+
+[[track.step]]
+name = "build"
+checkpoints = ["pr", "merge-commit", "build-id"]
+
+[[track.phase]]
+name = "ship"
+signoffs = [{ team = "acme/release", count = 2 }]
+"""
+
+
+def track_release(s):
+    people = {"alice": "glpat-ALICEsignoff0123", "bob": "glpat-BOBsignoff01234", "eve": "glpat-EVEsignoff01234"}
+    s.start_forge(*[arg for login, token in people.items() for arg in ("--gitlab-user", f"{token}={login}")],
+                  "--gitlab-group", "acme/release=alice,bob")
+    s.templates()
+    s.commit("acme/go", {"README.md": "# go\n", "relay.toml": TRACK_CONFIG}, "chore: track releases")
+    work = s.checkout("acme/go", "track-release")
+    opened = json.loads(s.tool(work, "track-release", "open", "--release", "go-2026-01-15", "--subject", "1.18.0-1",
+                               "--repo", "acme/go", "--json", env={"GITLAB_TOKEN": TOKEN}))
+    check(opened["action"] == "created" and opened["issue"] == "1", opened)
+    landed = s.commit("acme/go", {"VERSION": "1.18.0-1\n"}, "release 1.18.0-1", branch="release/1.18.0-1")
+    mr = s.api_write("POST", "projects/acme%2Fgo/merge_requests",
+                     {"source_branch": "release/1.18.0-1", "target_branch": "main", "title": "Release 1.18.0-1"})
+    schedule = {"CI_PIPELINE_SOURCE": "schedule", "RELEASE_MERGE_REQUEST": str(mr["iid"]), "RELEASE_API_TOKEN": TOKEN}
+
+    # Not merged yet: the schedule's pipeline looks once, records nothing and passes.
+    expect_jobs(s.run(work, schedule), {"merged": "PASS", "resume": "PASS"})
+    report = dotenv(work, "merged", "track-release.env")
+    check("MET=false\n" in report, report)
+    check(not any(landed in n["body"] for n in s.api("projects/acme%2Fgo/issues/1/notes")), "recorded before the merge")
+
+    # Merged: the next scheduled pipeline records what landed; resume reads it back.
+    merged = s.api_write("PUT", f"projects/acme%2Fgo/merge_requests/{mr['iid']}/merge", {})
+    check(merged["state"] == "merged", merged)
+    expect_jobs(s.run(work, schedule), {"merged": "PASS", "resume": "PASS"})
+    report = dotenv(work, "merged", "track-release.env")
+    check("MET=true\n" in report and f"MERGE_COMMIT={landed}\n" in report, report)
+    resumed = dotenv(work, "resume", "track-release.env")
+    check(f"CHECKPOINT_MERGE_COMMIT={landed}\n" in resumed, resumed)
+    table = s.api("projects/acme%2Fgo/issues/1")["description"]
+    check("running at `merge-commit`" in table, table)
+    notes = s.api("projects/acme%2Fgo/issues/1/notes")
+    check(sum(landed in n["body"] for n in notes) == 1, "the merge commit is recorded once on the issue")
+
+    # Sign-offs on the tracking issue trigger pipelines; the phase starts with the
+    # second member's, a stranger's does not count.
+    trigger = {"CI_PIPELINE_SOURCE": "trigger", "RELEASE_API_TOKEN": TOKEN}
+    for login in ("alice", "eve"):
+        s.api_write("POST", "projects/acme%2Fgo/issues/1/notes", {"body": "/signoff ship"}, token=people[login])
+    expect_jobs(s.run(work, trigger), {"ship-when-signed-off": "PASS"})
+    report = dotenv(work, "ship-when-signed-off", "track-release.env")
+    check("STARTED=false\n" in report and "MISSING=1 more of acme/release\n" in report, report)
+    s.api_write("POST", "projects/acme%2Fgo/issues/1/notes", {"body": "/signoff ship"}, token=people["bob"])
+    expect_jobs(s.run(work, trigger), {"ship-when-signed-off": "PASS"})
+    report = dotenv(work, "ship-when-signed-off", "track-release.env")
+    check("STARTED=true\n" in report and "SIGNED_OFF=alice,bob\n" in report, report)
+
+
 SCENARIOS = {
+    "track-release": track_release,
     "toolchain-release": toolchain_release,
     "ecosystem-release": ecosystem_release,
     "release-promotion": release_promotion,

@@ -7,11 +7,16 @@
 //! from the bare repositories; releases, packages, notes, merge requests live in
 //! memory; pipelines and their jobs are given on the command line (`--pipeline`), a
 //! job's artifacts archive being the zip of a folder at the time it is asked for.
+//! Issues (`--gitlab-issue` seeds them; the API opens more), their notes and group
+//! membership (`--gitlab-group`) serve the tracking issues; a token given with
+//! `--gitlab-user TOKEN=LOGIN` writes as that person (a sign-off), every other token as
+//! `release-bot`. A merge request merges at once on `PUT …/merge` (fast-forward, as a
+//! project with that merge method does) unless the pipeline is to succeed first.
 
 use super::{NOW, Reply, Request, git, query_value};
 use serde_json::{Value, json};
 use sha2::Digest;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,8 +27,12 @@ pub struct Config {
     pub tokens: HashSet<String>,
     /// The pipeline's CI_JOB_TOKEN.
     pub job_token: Option<String>,
-    /// (project, issue IID) of the issues that exist.
+    /// (project, issue IID) of the issues that exist from the start.
     pub issues: HashSet<(String, u64)>,
+    /// Token → the person it belongs to; other tokens are `release-bot`'s.
+    pub logins: HashMap<String, String>,
+    /// Group path → the usernames of its members.
+    pub groups: HashMap<String, Vec<String>>,
     pub jobs: Vec<PipelineJob>,
 }
 
@@ -69,6 +78,8 @@ pub struct GitLab {
     /// (project, release as the API shows it)
     releases: Mutex<Vec<(String, Value)>>,
     packages: Mutex<Vec<Package>>,
+    /// (project, issue as the API shows it)
+    issues: Mutex<Vec<(String, Value)>>,
     /// (project, issue IID, note)
     notes: Mutex<Vec<(String, u64, Value)>>,
     /// (project, merge request)
@@ -136,12 +147,22 @@ fn paged(items: Vec<Value>, query: &str) -> Reply {
 
 impl GitLab {
     pub fn new(base: String, git_root: PathBuf, config: Config) -> GitLab {
+        let mut seeded: Vec<&(String, u64)> = config.issues.iter().collect();
+        seeded.sort();
+        let issues = seeded
+            .into_iter()
+            .map(|(project, iid)| {
+                let issue = issue_json(&base, project, *iid, &format!("Issue {iid}"), "", &[], BOT);
+                (project.clone(), issue)
+            })
+            .collect();
         GitLab {
             base,
             git_root,
             config,
             releases: Mutex::new(Vec::new()),
             packages: Mutex::new(Vec::new()),
+            issues: Mutex::new(issues),
             notes: Mutex::new(Vec::new()),
             merge_requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1000),
@@ -213,11 +234,7 @@ impl GitLab {
         let method = request.method;
         match rest {
             "user" if caller == Caller::Token => {
-                return Reply::json(
-                    200,
-                    json!({"id": 1, "username": "release-bot", "name": "Release Bot",
-                           "state": "active", "web_url": format!("{}/release-bot", self.base)}),
-                );
+                return Reply::json(200, self.user_json(&self.login(request)));
             }
             "job" if caller == Caller::JobToken => {
                 return Reply::json(
@@ -228,6 +245,12 @@ impl GitLab {
             }
             "user" | "job" => return unauthorized(),
             _ => {}
+        }
+        if let Some(group) = rest.strip_prefix("groups/") {
+            return match caller {
+                Caller::Token => self.group_answer(method, group),
+                _ => unauthorized(),
+            };
         }
         let Some(rest) = rest.strip_prefix("projects/") else {
             return not_found("Endpoint");
@@ -288,15 +311,24 @@ impl GitLab {
             }
             ("GET", ["packages"]) => self.list_packages(&project, q),
             ("GET", ["packages", id, "package_files"]) => self.package_files(&project, id, q),
+            ("GET", ["issues"]) => self.list_issues(&project, q),
+            ("POST", ["issues"]) => self.create_issue(&project, &body, &self.login(request)),
+            ("GET", ["issues", iid]) => {
+                self.with_issue(&project, iid, |i| Reply::json(200, i.clone()))
+            }
+            ("PUT", ["issues", iid]) => self.update_issue(&project, iid, &body),
             ("GET", ["issues", iid, "notes"]) => self.list_notes(&project, iid, q),
-            ("POST", ["issues", iid, "notes"]) => self.create_note(&project, iid, &body),
+            ("POST", ["issues", iid, "notes"]) => {
+                self.create_note(&project, iid, &body, &self.login(request))
+            }
             ("PUT", ["issues", iid, "notes", id]) => self.update_note(&project, iid, id, &body),
             ("GET", ["merge_requests"]) => self.list_merge_requests(&project, q),
             ("POST", ["merge_requests"]) => self.create_merge_request(&project, &body),
-            ("PUT", ["merge_requests", iid]) => self.update_merge_request(&project, iid, &body),
-            ("PUT", ["merge_requests", iid, "merge"]) => {
-                self.merge_when_pipeline_succeeds(&project, iid)
+            ("GET", ["merge_requests", iid]) => {
+                self.with_merge_request(&project, iid, |mr| Reply::json(200, mr.clone()))
             }
+            ("PUT", ["merge_requests", iid]) => self.update_merge_request(&project, iid, &body),
+            ("PUT", ["merge_requests", iid, "merge"]) => self.merge(&project, &bare, iid, &body),
             ("POST", ["merge_requests", iid, "approve"]) => self.approve(&project, iid),
             ("GET", ["pipelines"]) => self.list_pipelines(&project, q),
             ("GET", ["pipelines", id]) => match self.pipeline(&project, id) {
@@ -564,14 +596,168 @@ impl GitLab {
         paged(files, query)
     }
 
-    // ---- issue notes ----
+    // ---- issues and their notes ----
+
+    /// The person the request's token belongs to.
+    fn login(&self, request: &Request) -> String {
+        let bearer = request
+            .header("Authorization")
+            .and_then(|h| h.strip_prefix("Bearer "));
+        request
+            .header("PRIVATE-TOKEN")
+            .or(bearer)
+            .and_then(|token| self.config.logins.get(token))
+            .cloned()
+            .unwrap_or_else(|| BOT.to_string())
+    }
+
+    fn user_json(&self, login: &str) -> Value {
+        json!({"id": user_id(login), "username": login, "name": login, "state": "active",
+               "web_url": format!("{}/{login}", self.base)})
+    }
 
     fn issue(&self, project: &str, iid: &str) -> Option<u64> {
         let iid = iid.parse().ok()?;
-        self.config
-            .issues
-            .contains(&(project.to_string(), iid))
+        self.issues
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(p, i)| p == project && i["iid"] == iid)
             .then_some(iid)
+    }
+
+    fn with_issue(
+        &self,
+        project: &str,
+        iid: &str,
+        change: impl FnOnce(&mut Value) -> Reply,
+    ) -> Reply {
+        let mut issues = self.issues.lock().unwrap();
+        match issues
+            .iter_mut()
+            .find(|(p, i)| p == project && iid.parse::<u64>().is_ok_and(|n| i["iid"] == n))
+        {
+            Some((_, issue)) => change(issue),
+            None => not_found("Issue"),
+        }
+    }
+
+    /// `labels` (all of them, comma-separated) and `state` (`opened`, `closed`, `all`).
+    fn list_issues(&self, project: &str, query: &str) -> Reply {
+        let labels = query_value(query, "labels").unwrap_or_default();
+        let wanted: Vec<&str> = labels.split(',').filter(|l| !l.is_empty()).collect();
+        let state = query_value(query, "state").unwrap_or_else(|| "all".into());
+        let issues = self.issues.lock().unwrap();
+        let listed = issues
+            .iter()
+            .filter(|(p, i)| {
+                p == project
+                    && (state == "all" || i["state"] == state.as_str())
+                    && wanted
+                        .iter()
+                        .all(|w| i["labels"].as_array().unwrap().iter().any(|l| l == w))
+            })
+            // GitLab lists the newest first.
+            .rev()
+            .map(|(_, i)| i.clone())
+            .collect();
+        paged(listed, query)
+    }
+
+    fn create_issue(&self, project: &str, body: &Value, author: &str) -> Reply {
+        let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+            return message(400, "title is missing");
+        };
+        let labels: Vec<&str> = body["labels"]
+            .as_str()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut issues = self.issues.lock().unwrap();
+        let iid = issues
+            .iter()
+            .filter(|(p, _)| p == project)
+            .filter_map(|(_, i)| i["iid"].as_u64())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let description = body["description"].as_str().unwrap_or_default();
+        let issue = issue_json(
+            &self.base,
+            project,
+            iid,
+            title,
+            description,
+            &labels,
+            author,
+        );
+        issues.push((project.to_string(), issue.clone()));
+        Reply::json(201, issue)
+    }
+
+    /// `title`, `description`, `state_event` (`close`, `reopen`), `add_labels`.
+    fn update_issue(&self, project: &str, iid: &str, body: &Value) -> Reply {
+        self.with_issue(project, iid, |issue| {
+            for field in ["title", "description"] {
+                if let Some(text) = body[field].as_str() {
+                    issue[field] = text.into();
+                }
+            }
+            match body["state_event"].as_str() {
+                Some("close") => issue["state"] = "closed".into(),
+                Some("reopen") => issue["state"] = "opened".into(),
+                Some(other) => {
+                    return message(
+                        400,
+                        &format!("state_event does not have a valid value: {other}"),
+                    );
+                }
+                None => {}
+            }
+            if let Some(add) = body["add_labels"].as_str() {
+                let labels = issue["labels"].as_array_mut().unwrap();
+                for label in add.split(',').filter(|l| !l.is_empty()) {
+                    if !labels.iter().any(|l| l == label) {
+                        labels.push(label.into());
+                    }
+                }
+            }
+            issue["updated_at"] = now().into();
+            Reply::json(200, issue.clone())
+        })
+    }
+
+    /// `GET /groups/:id` and `GET /groups/:id/members/all/:user_id` (404 for one who is
+    /// not a member).
+    fn group_answer(&self, method: &str, rest: &str) -> Reply {
+        let mut parts = rest.splitn(2, '/');
+        let group = decode(parts.next().unwrap_or_default());
+        let Some(members) = self.config.groups.get(&group) else {
+            return not_found("Group");
+        };
+        let tail: Vec<&str> = parts.next().unwrap_or_default().split('/').collect();
+        match (method, tail.as_slice()) {
+            ("GET", [""]) => Reply::json(
+                200,
+                json!({"id": user_id(&group), "full_path": group, "name": group,
+                       "web_url": format!("{}/groups/{group}", self.base)}),
+            ),
+            ("GET", ["members", "all", id]) => {
+                match members
+                    .iter()
+                    .find(|m| id.parse::<u64>().is_ok_and(|n| user_id(m) == n))
+                {
+                    Some(login) => {
+                        let mut member = self.user_json(login);
+                        member["access_level"] = 30.into();
+                        Reply::json(200, member)
+                    }
+                    None => not_found(""),
+                }
+            }
+            _ => not_found(""),
+        }
     }
 
     fn list_notes(&self, project: &str, iid: &str, query: &str) -> Reply {
@@ -587,7 +773,7 @@ impl GitLab {
         paged(listed, query)
     }
 
-    fn create_note(&self, project: &str, iid: &str, body: &Value) -> Reply {
+    fn create_note(&self, project: &str, iid: &str, body: &Value, author: &str) -> Reply {
         let Some(issue) = self.issue(project, iid) else {
             return not_found("Issue");
         };
@@ -596,8 +782,8 @@ impl GitLab {
         };
         let note = json!({
             "id": self.id(), "type": null, "body": text, "system": false,
-            "author": {"id": 1, "username": "release-bot", "name": "Release Bot"},
-            "created_at": NOW, "updated_at": NOW,
+            "author": {"id": user_id(author), "username": author, "name": author},
+            "created_at": now(), "updated_at": now(),
             "noteable_type": "Issue", "noteable_iid": issue, "resolvable": false,
         });
         self.notes
@@ -719,9 +905,56 @@ impl GitLab {
         })
     }
 
-    fn merge_when_pipeline_succeeds(&self, project: &str, iid: &str) -> Reply {
+    /// Merges at once (fast-forward: `sha` is what landed, no merge commit), or once the
+    /// pipeline succeeds when asked to wait for it.
+    fn merge(&self, project: &str, bare: &Path, iid: &str, body: &Value) -> Reply {
+        let wait = body["merge_when_pipeline_succeeds"] == true || body["auto_merge"] == true;
         self.with_merge_request(project, iid, |mr| {
-            mr["merge_when_pipeline_succeeds"] = true.into();
+            if mr["state"] != "opened" {
+                return message(405, "405 Method Not Allowed");
+            }
+            if wait {
+                mr["merge_when_pipeline_succeeds"] = true.into();
+                return Reply::json(200, mr.clone());
+            }
+            let source = mr["source_branch"].as_str().unwrap_or_default().to_string();
+            let target = mr["target_branch"].as_str().unwrap_or_default().to_string();
+            let head = git(
+                bare,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("refs/heads/{source}"),
+                ],
+            );
+            let Some(head) = head else {
+                return message(406, "Branch cannot be merged");
+            };
+            let fast_forward = git(
+                bare,
+                &[
+                    "merge-base",
+                    "--is-ancestor",
+                    &format!("refs/heads/{target}"),
+                    &head,
+                ],
+            )
+            .is_some();
+            if !fast_forward
+                || git(
+                    bare,
+                    &["update-ref", &format!("refs/heads/{target}"), &head],
+                )
+                .is_none()
+            {
+                return message(406, "Branch cannot be merged");
+            }
+            mr["state"] = "merged".into();
+            mr["sha"] = head.into();
+            mr["merge_commit_sha"] = Value::Null;
+            mr["squash_commit_sha"] = Value::Null;
+            mr["merged_at"] = now().into();
             Reply::json(200, mr.clone())
         })
     }
@@ -837,6 +1070,37 @@ impl GitLab {
             Err(e) => message(500, &format!("cannot zip {}: {e}", dir.display())),
         }
     }
+}
+
+/// The account every token but a `--gitlab-user` one writes as.
+const BOT: &str = "release-bot";
+
+/// A user's (or group's) id, the same on every call: GitLab names people by id in
+/// membership routes.
+fn user_id(login: &str) -> u64 {
+    if login == BOT {
+        return 1;
+    }
+    let digest = sha2::Sha256::digest(login.as_bytes());
+    10 + u64::from_be_bytes(digest[..8].try_into().unwrap()) % 1_000_000
+}
+
+fn issue_json(
+    base: &str,
+    project: &str,
+    iid: u64,
+    title: &str,
+    description: &str,
+    labels: &[&str],
+    author: &str,
+) -> Value {
+    json!({
+        "id": 5000 + iid, "iid": iid, "project_id": 1, "title": title,
+        "description": description, "state": "opened", "labels": labels,
+        "author": {"id": user_id(author), "username": author, "name": author},
+        "created_at": NOW, "updated_at": NOW,
+        "web_url": format!("{base}/{project}/-/issues/{iid}"),
+    })
 }
 
 fn now() -> String {

@@ -16,7 +16,8 @@
 //!     [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]...          (GitHub)
 //!     [--user TOKEN=LOGIN]... [--team ORG/SLUG=LOGIN,LOGIN]...
 //!     [--gitlab-token TOKEN]... [--job-token TOKEN]
-//!     [--gitlab-issue GROUP/NAME#IID]...
+//!     [--gitlab-issue GROUP/NAME#IID]... [--gitlab-user TOKEN=LOGIN]...
+//!     [--gitlab-group PATH=LOGIN,LOGIN]...
 //!     [--pipeline GROUP/NAME@SHA:JOB=STATUS[=ARTIFACTS_DIR]]...       (GitLab)
 //! ```
 
@@ -146,6 +147,26 @@ fn main() {
             "--gitlab-token" => {
                 gitlab_config.tokens.insert(value());
             }
+            "--gitlab-user" => {
+                let spec = value();
+                let Some((token, login)) = spec.split_once('=') else {
+                    usage(&format!("--gitlab-user {spec}: expected TOKEN=LOGIN"));
+                };
+                gitlab_config.tokens.insert(token.to_string());
+                gitlab_config
+                    .logins
+                    .insert(token.to_string(), login.to_string());
+            }
+            "--gitlab-group" => {
+                let spec = value();
+                let Some((group, members)) = spec.split_once('=') else {
+                    usage(&format!("--gitlab-group {spec}: expected PATH=LOGIN,LOGIN"));
+                };
+                gitlab_config.groups.insert(
+                    group.to_string(),
+                    members.split(',').map(str::to_string).collect(),
+                );
+            }
             "--job-token" => gitlab_config.job_token = Some(value()),
             "--pipeline" => {
                 let spec = value();
@@ -250,7 +271,8 @@ fn usage(problem: &str) -> ! {
         "mock-forge: {problem}\nusage: mock-forge --git-root DIR --port-file FILE [--log FILE] \
          [--status SHA:CONTEXT:STATE]... [--issue OWNER/NAME#N]... [--user TOKEN=LOGIN]... \
          [--team ORG/SLUG=LOGIN,LOGIN]... [--gitlab-token TOKEN]... \
-         [--job-token TOKEN] [--gitlab-issue GROUP/NAME#IID]... \
+         [--job-token TOKEN] [--gitlab-issue GROUP/NAME#IID]... [--gitlab-user TOKEN=LOGIN]... \
+         [--gitlab-group PATH=LOGIN,LOGIN]... \
          [--pipeline GROUP/NAME@SHA:JOB=STATUS[=ARTIFACTS_DIR]]..."
     );
     std::process::exit(2)
