@@ -24,12 +24,12 @@ pub enum CommentError {
     JobToken,
 }
 
-impl CommentError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for CommentError {
+    fn is_bad_input(&self) -> bool {
         true
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         None
     }
 }
@@ -102,7 +102,7 @@ pub async fn comment_on_issue(
     request: &CommentRequest,
     forge: &dyn Forge,
 ) -> Result<CommentReport> {
-    validate(request).map_err(Error::Comment)?;
+    validate(request).map_err(Error::from)?;
     let body = match &request.marker {
         Some(marker) => format!("{}\n\n{}", request.body.trim_end(), marker_line(marker)),
         None => request.body.trim_end().to_string(),

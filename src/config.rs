@@ -5,6 +5,7 @@
 //! A tool that reads a section adds it as a field of [`RelayConfig`].
 
 use crate::Location;
+use crate::location::ConfigSource;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -32,21 +33,6 @@ pub struct RelayConfig {
     pub track: Option<crate::track::TrackConfig>,
 }
 
-/// The file a configuration was read from, kept so that a tool can point at the
-/// position of a value it finds wrong later (a `toml::Spanned` value's span).
-#[derive(Debug, Clone)]
-pub struct ConfigSource {
-    pub path: PathBuf,
-    pub text: String,
-}
-
-impl ConfigSource {
-    /// `file:line:col` of a byte offset in the file.
-    pub fn location(&self, offset: usize) -> Location {
-        Location::at_offset(&self.path, &self.text, offset)
-    }
-}
-
 impl RelayConfig {
     /// The `file:line:col` of a byte offset in the configuration file.
     pub fn location(&self, offset: usize) -> Option<Location> {
@@ -66,12 +52,12 @@ pub enum ConfigError {
     Invalid { location: Location, message: String },
 }
 
-impl ConfigError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for ConfigError {
+    fn is_bad_input(&self) -> bool {
         true
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             ConfigError::Invalid { location, .. } => Some(location),
             ConfigError::Read { .. } => None,
@@ -135,6 +121,20 @@ pub fn parse(text: &str, path: &Path) -> Result<RelayConfig, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_position() {
+        let err = parse(
+            "[links]\naliases = []\n[[links.map]]\nname = \"x\"\nurls = \"y\"\n",
+            Path::new("relay.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("relay.toml:5:1: unknown field `urls`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn an_unknown_section_is_an_error_with_its_position() {

@@ -1,102 +1,54 @@
-//! The one error type the library's entry points return, and its mapping to exit codes.
+//! The one error type the library's entry points and the edges return, and its exit
+//! code.
 //!
-//! Every module has its own `thiserror` enum; they meet here so that the edge
-//! ([`crate::ci::Session::finish`]) can decide the exit code and the annotation
-//! position in one place: 2 for bad usage or bad input, 1 for a failed job.
+//! Every module keeps its own `thiserror` enum and says, next to it, what the edge needs
+//! to know by implementing [`Problem`]: whether the error is bad usage or bad input
+//! (exit 2) rather than a failed job (exit 1), and where in a user's file it is. Any
+//! such error becomes an [`Error`] through `?`, and context added on the way
+//! ([`Context`]) keeps both, so the edge ([`crate::ci::Session::finish`]) decides the
+//! exit code and the annotation's position without knowing the modules.
 
+use crate::location::Location;
 use std::fmt;
-use std::path::PathBuf;
 
-/// A position in a user's file, printed as `file:line:col` (1-based).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Location {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Location {
-    pub fn new(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
-        Location {
-            file: file.into(),
-            line,
-            column,
-        }
+/// What the edge needs to know of a module's error.
+pub trait Problem: std::error::Error + Send + Sync + 'static {
+    /// Bad usage or bad input (exit 2); otherwise the job failed (exit 1).
+    fn is_bad_input(&self) -> bool {
+        false
     }
 
-    /// The 1-based line and column of a byte offset in `text`.
-    pub fn at_offset(file: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
-        let offset = offset.min(text.len());
-        let before = &text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
-        Location::new(file, line, column)
+    /// Where in a user's file the problem is, when known.
+    fn location(&self) -> Option<&Location> {
+        None
     }
 }
 
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
-    }
-}
-
-/// Errors of the library's entry points.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the library's entry points and the edges.
+#[derive(Debug)]
 pub enum Error {
-    #[error(transparent)]
-    Announce(#[from] crate::announce::AnnounceError),
-    #[error(transparent)]
-    Bump(#[from] crate::bump::BumpError),
-    #[error(transparent)]
-    Ci(#[from] crate::ci::CiError),
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
-    Git(#[from] crate::git::GitError),
-    #[error(transparent)]
-    Forge(#[from] crate::forge::ForgeError),
-    #[error(transparent)]
-    FixedIssues(#[from] crate::fixed_issues::FixedIssuesError),
-    #[error(transparent)]
-    Metadata(#[from] crate::metadata::MetadataError),
-    // auto-update (issue 7)
-    #[error(transparent)]
-    Green(#[from] crate::green::GreenError),
-    #[error(transparent)]
-    Propose(#[from] crate::propose::ProposeError),
-    #[error(transparent)]
-    Comment(#[from] crate::comment::CommentError),
-    #[error(transparent)]
-    Changelog(#[from] crate::changelog::ChangelogError),
-    // publish-verify (issue 8)
-    #[error(transparent)]
-    Publish(#[from] crate::publish::PublishError),
-    #[error(transparent)]
-    Verify(#[from] crate::verify::VerifyError),
-    #[error(transparent)]
-    Links(#[from] crate::links::LinksError),
-    #[error(transparent)]
-    Request(#[from] crate::request::RequestError),
-    #[error(transparent)]
-    Tagging(#[from] crate::tagging::TaggingError),
-    #[error(transparent)]
-    Track(#[from] crate::track::TrackError),
     /// Bad usage that no module owns (a missing option, contradictory flags).
-    #[error("{0}")]
     Usage(String),
     /// The job ran and failed (a conflict, a missing key, a partial failure).
-    #[error("{0}")]
     Failed(String),
+    /// A module's error.
+    Problem(Box<dyn Problem>),
+    /// What was being done when `source` happened.
+    Context { what: String, source: Box<Error> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl<E: Problem> From<E> for Error {
+    fn from(problem: E) -> Self {
+        Error::Problem(Box::new(problem))
+    }
+}
+
+/// Reading and writing files and JSON fail the job; the modules that read a user's
+/// file turn those errors into their own, with the file named.
+impl Problem for std::io::Error {}
+impl Problem for serde_json::Error {}
 
 impl Error {
     /// 2 for bad usage or bad input, 1 for everything else (the job failed).
@@ -106,49 +58,71 @@ impl Error {
 
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Announce(e) => e.is_bad_input(),
-            Error::Bump(e) => e.is_bad_input(),
-            Error::Ci(e) => e.is_bad_input(),
-            Error::Config(e) => e.is_bad_input(),
-            Error::Forge(e) => e.is_bad_input(),
-            Error::FixedIssues(e) => e.is_bad_input(),
-            Error::Git(_) | Error::Failed(_) => false,
-            Error::Metadata(e) => e.is_bad_input(),
-            Error::Green(e) => e.is_bad_input(),
-            Error::Propose(e) => e.is_bad_input(),
-            Error::Comment(e) => e.is_bad_input(),
-            Error::Changelog(e) => e.is_bad_input(),
-            // publish-verify (issue 8)
-            Error::Publish(e) => e.is_bad_input(),
-            Error::Verify(e) => e.is_bad_input(),
-            Error::Links(e) => e.is_bad_input(),
-            Error::Request(e) => e.is_bad_input(),
-            Error::Tagging(e) => e.is_bad_input(),
-            Error::Track(e) => e.is_bad_input(),
             Error::Usage(_) => true,
+            Error::Failed(_) => false,
+            Error::Problem(problem) => problem.is_bad_input(),
+            Error::Context { source, .. } => source.is_bad_input(),
         }
     }
 
     /// Where in a user's file the problem is, when known.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Error::Announce(e) => e.location(),
-            Error::Metadata(e) => e.location(),
-            Error::Bump(e) => e.location(),
-            Error::Config(e) => e.location(),
-            Error::FixedIssues(e) => e.location(),
-            Error::Green(e) => e.location(),
-            Error::Propose(e) => e.location(),
-            Error::Comment(e) => e.location(),
-            Error::Changelog(e) => e.location(),
-            // publish-verify (issue 8)
-            Error::Publish(e) => e.location(),
-            Error::Verify(e) => e.location(),
-            Error::Links(e) => e.location(),
-            Error::Request(e) => e.location(),
-            Error::Tagging(e) => e.location(),
-            Error::Track(e) => e.location(),
+            Error::Usage(_) | Error::Failed(_) => None,
+            Error::Problem(problem) => problem.location(),
+            Error::Context { source, .. } => source.location(),
+        }
+    }
+
+    /// The module's error of type `E` inside, context and all.
+    pub fn downcast_ref<E: Problem>(&self) -> Option<&E> {
+        match self {
+            Error::Problem(problem) => (problem.as_ref() as &dyn std::error::Error).downcast_ref(),
+            Error::Context { source, .. } => source.downcast_ref(),
             _ => None,
         }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(text) | Error::Failed(text) => f.write_str(text),
+            // A module's error is shown as itself, its causes after it.
+            Error::Problem(problem) => fmt::Display::fmt(problem, f),
+            Error::Context { what, .. } => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Usage(_) | Error::Failed(_) => None,
+            Error::Problem(problem) => problem.source(),
+            Error::Context { source, .. } => Some(source.as_ref()),
+        }
+    }
+}
+
+/// Says what was being done when an error happened, keeping what the error is.
+pub trait Context<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T>;
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::Context {
+            what: what.to_string(),
+            source: Box::new(e.into()),
+        })
+    }
+
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| Error::Context {
+            what: what().to_string(),
+            source: Box::new(e.into()),
+        })
     }
 }

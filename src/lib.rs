@@ -26,6 +26,7 @@ pub mod fsio;
 pub mod git;
 pub mod green;
 pub mod links;
+pub mod location;
 pub mod metadata;
 pub mod propose;
 pub mod publish;
@@ -35,4 +36,5 @@ pub mod track;
 pub mod verify;
 pub mod version;
 
-pub use error::{Error, Location, Result};
+pub use error::{Context, Error, Problem, Result};
+pub use location::Location;

@@ -198,7 +198,7 @@ fn changes_between(
             "--end-of-options",
             &range,
         ])
-        .map_err(Error::Git)?;
+        .map_err(Error::from)?;
     Ok(text
         .lines()
         .filter_map(|line| {

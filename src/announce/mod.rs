@@ -90,8 +90,8 @@ pub enum AnnounceError {
     Webhook { host: String, reason: String },
 }
 
-impl AnnounceError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for AnnounceError {
+    fn is_bad_input(&self) -> bool {
         !matches!(
             self,
             AnnounceError::Smtp { .. }
@@ -100,7 +100,7 @@ impl AnnounceError {
         )
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             AnnounceError::Template { location, .. }
             | AnnounceError::EmptySubject { location }

@@ -3,7 +3,7 @@
 use super::format::Format;
 use std::path::Path;
 
-/// The file kind by name (DESIGN.md): `.yaml`/`.yml`, `.toml`, `.json`, dotenv
+/// The file kind by name (README, bump-versions): `.yaml`/`.yml`, `.toml`, `.json`, dotenv
 /// (`.env`, `.env.*`, `*.env`), pip requirements (`*requirements*.txt`,
 /// `*constraints*.txt`), and plain for a name without extension (`VERSION`,
 /// `.python-version`). `None`: only a `/REGEX/` can address the file.

@@ -1,6 +1,6 @@
 //! bump-versions: format-preserving version bumps by key path.
 //!
-//! A target (`Chart.yaml:appVersion=v{version}`, DESIGN.md "Version targets") names
+//! A target (`Chart.yaml:appVersion=v{version}`, README's bump-versions "targets") names
 //! files by path or glob and a value in each by KEY, `/REGEX/` or the file's default.
 //! Every file kind is read by a parser that reports positions ([`yaml`], [`json`],
 //! [`toml`](mod@toml), [`dotenv`], [`requirements`], [`plain`]); the value's byte span is replaced and
@@ -164,10 +164,10 @@ pub struct BumpFileEntry {
 
 impl BumpConfig {
     /// The targets of the `[[bump.files]]` entries; an invalid entry is an error at
-    /// its position in `config`.
+    /// its position in `source`, the file the section was read from.
     pub fn targets(
         &self,
-        config: &crate::config::RelayConfig,
+        source: Option<&crate::location::ConfigSource>,
     ) -> Result<Vec<TargetSpec>, BumpError> {
         self.files
             .iter()
@@ -185,7 +185,7 @@ impl BumpConfig {
                     .or(entry.regex.as_ref())
                     .or(entry.template.as_ref())
                     .map_or(entry.path.span(), |s| s.span());
-                let location = config.location(span.start);
+                let location = source.map(|s| s.location(span.start));
                 match spec {
                     Ok(mut spec) => {
                         if let Some(location) = location {
@@ -196,7 +196,8 @@ impl BumpConfig {
                     Err(message) => Err(BumpError::Spec {
                         spec: entry.path.get_ref().clone(),
                         message,
-                        location: location.or_else(|| config.location(entry.path.span().start)),
+                        location: location
+                            .or_else(|| source.map(|s| s.location(entry.path.span().start))),
                     }),
                 }
             })
@@ -302,8 +303,8 @@ fn list(errors: &[BumpError]) -> String {
         .join("\n  ")
 }
 
-impl BumpError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for BumpError {
+    fn is_bad_input(&self) -> bool {
         match self {
             BumpError::Read { .. } | BumpError::Write { .. } | BumpError::Verify { .. } => false,
             BumpError::Many(all) => all.iter().all(BumpError::is_bad_input),
@@ -311,7 +312,7 @@ impl BumpError {
         }
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             BumpError::Spec { location, .. } => location.as_ref(),
             BumpError::KeyNotFound { location, .. }

@@ -1,4 +1,4 @@
-//! The DESIGN.md "Version targets" syntax: `PATH[:KEY][=TEMPLATE]` or
+//! The target syntax of README's bump-versions section: `PATH[:KEY][=TEMPLATE]` or
 //! `PATH:/REGEX/[=TEMPLATE]`, the KEY paths inside it (`image.tag`,
 //! `packages."".version`, `dependencies[0].version`) and the value templates
 //! (`v{version}`, `{major}.{minor}`).

@@ -210,7 +210,7 @@ impl LocalRepo {
         let shallow_file = self.git.dir().join(shallow_file);
         let boundary: HashSet<String> = std::fs::read_to_string(&shallow_file)
             .map_err(|source| {
-                Error::Changelog(ChangelogError::Read {
+                Error::from(ChangelogError::Read {
                     path: shallow_file.clone(),
                     error: source,
                 })

@@ -100,8 +100,8 @@ pub enum ChangelogError {
     },
 }
 
-impl ChangelogError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for ChangelogError {
+    fn is_bad_input(&self) -> bool {
         matches!(
             self,
             ChangelogError::BadRepoSpec { .. }
@@ -117,7 +117,7 @@ impl ChangelogError {
         )
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             ChangelogError::Template { location, .. }
             | ChangelogError::Request { location, .. }

@@ -19,6 +19,19 @@ pub enum PreviousSource {
     None,
 }
 
+/// Where the previous version was found, as the progress line says it.
+impl std::fmt::Display for PreviousSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PreviousSource::Flag => "--previous",
+            PreviousSource::Changelog => "the changelog",
+            PreviousSource::Request => "the request",
+            PreviousSource::Tag => "tag",
+            PreviousSource::None => "first release",
+        })
+    }
+}
+
 /// Whether `candidate` can be the previous version of `version`.
 pub fn is_candidate(candidate: &Version, version: &Version) -> bool {
     candidate < version && !(candidate.is_prerelease() && same_numbers(candidate, version))

@@ -3,26 +3,7 @@
 use serde::Deserialize;
 use std::path::PathBuf;
 
-/// The platform a tool talks to: which forge API, or plain git.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    #[value(name = "github")]
-    GitHub,
-    #[value(name = "gitlab")]
-    GitLab,
-    Git,
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Platform::GitHub => "github",
-            Platform::GitLab => "gitlab",
-            Platform::Git => "git",
-        })
-    }
-}
+pub use crate::forge::platform::{Platform, TokenKind};
 
 /// GitHub Actions' default variables (`GITHUB_*`), as documented for every job.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -206,13 +187,6 @@ impl CiContext {
             }
         }
     }
-}
-
-/// How a token authenticates: a bearer/private token, or GitLab's CI job token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    Bearer,
-    JobToken,
 }
 
 #[cfg(test)]

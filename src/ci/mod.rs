@@ -35,8 +35,8 @@ pub enum CiError {
     UnknownForge(String),
 }
 
-impl CiError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for CiError {
+    fn is_bad_input(&self) -> bool {
         matches!(self, CiError::UnknownForge(_) | CiError::Environment(_))
     }
 }

@@ -1,5 +1,6 @@
-//! Named outputs of a tool, written the three ways DESIGN.md names: `$GITHUB_OUTPUT`,
-//! a GitLab dotenv report (`--dotenv`), and one JSON object on stdout (`--json`).
+//! Named outputs of a tool, written the three ways README's "Conventions of every tool"
+//! names: `$GITHUB_OUTPUT`, a GitLab dotenv report (`--dotenv`), and one JSON object on
+//! stdout (`--json`).
 //!
 //! Values are untrusted text (tag messages, commit subjects): each must come out as
 //! exactly one output holding exactly that value, whatever newlines or delimiter-like

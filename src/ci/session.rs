@@ -145,13 +145,12 @@ impl Session {
     }
 
     /// Prints the result, writes the outputs, and returns the exit code.
-    pub fn finish(self, result: anyhow::Result<Report>) -> ExitCode {
+    pub fn finish(self, result: crate::Result<Report>) -> ExitCode {
         let report = match result {
             Ok(report) => report,
             Err(err) => {
-                let relay_error = err.downcast_ref::<crate::Error>();
-                self.error(&chain_message(&err), relay_error.and_then(|e| e.location()));
-                return ExitCode::from(relay_error.map_or(1, crate::Error::exit_code));
+                self.error(&chain_message(&err), err.location());
+                return ExitCode::from(err.exit_code());
             }
         };
         for warning in &report.warnings {
@@ -170,8 +169,8 @@ impl Session {
         }
     }
 
-    fn write_outputs(&self, report: &Report) -> anyhow::Result<()> {
-        use anyhow::Context;
+    fn write_outputs(&self, report: &Report) -> crate::Result<()> {
+        use crate::Context;
         let outputs = self.redacted(&report.outputs);
         if let Some(path) = &self.ctx.github.output {
             outputs
@@ -287,10 +286,12 @@ fn redact_url_passwords(text: &str) -> String {
 
 /// The error with its causes on one line (`what: why: because`); a cause whose text
 /// the message already ends with (an error that prints its own source) is not repeated.
-fn chain_message(err: &anyhow::Error) -> String {
+fn chain_message(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
-    for cause in err.chain().skip(1) {
-        let text = cause.to_string();
+    let mut cause = err.source();
+    while let Some(error) = cause {
+        cause = error.source();
+        let text = error.to_string();
         if !message.ends_with(&text) {
             message.push_str(": ");
             message.push_str(&text);
@@ -390,15 +391,20 @@ mod tests {
         struct Outer {
             source: std::io::Error,
         }
-        let err = anyhow::Error::new(Outer {
+        impl crate::Problem for Outer {}
+        use crate::Context;
+        let err = Err::<(), _>(Outer {
             source: std::io::Error::other("refused"),
         })
-        .context("proposing the change");
+        .context("proposing the change")
+        .unwrap_err();
         assert_eq!(
             chain_message(&err),
             "proposing the change: reading from `origin` failed: refused"
         );
-        let plain = anyhow::anyhow!("inner").context("outer");
+        let plain = Err::<(), _>(crate::Error::Failed("inner".into()))
+            .context("outer")
+            .unwrap_err();
         assert_eq!(chain_message(&plain), "outer: inner");
     }
 }

@@ -1,5 +1,6 @@
 //! announce: the release announcement of a tag, by e-mail and to a chat webhook.
 
+use crate::Context;
 use crate::announce::{
     self, AnnounceError, AnnounceReport, AnnouncementTemplate, Channel, Delivering, Delivery,
     MailSettings, Security, WebhookSettings, facts, mail,
@@ -8,7 +9,6 @@ use crate::changelog::links::{LinkStyle, Links};
 use crate::ci::{ForgeArgs, OutputArgs, Platform, Report, Session};
 use crate::forge::Secret;
 use crate::metadata::{ReadRequest, read::read_tag_metadata};
-use anyhow::Context;
 use clap::Parser;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -160,26 +160,23 @@ fn run(
     session: &Session,
     settings: &crate::forge::ForgeSettings,
     secrets: &Secrets,
-) -> anyhow::Result<Outcome> {
+) -> crate::Result<Outcome> {
     let email_template = match &cli.template {
-        Some(path) => AnnouncementTemplate::from_file(path).map_err(crate::Error::from)?,
+        Some(path) => AnnouncementTemplate::from_file(path)?,
         None => AnnouncementTemplate::builtin_email(),
     };
     let chat_template = match &cli.chat_template {
-        Some(path) => AnnouncementTemplate::from_file(path).map_err(crate::Error::from)?,
+        Some(path) => AnnouncementTemplate::from_file(path)?,
         None => AnnouncementTemplate::builtin_chat(),
     };
     let channels = channels(&cli.send);
     let webhook = match (channels.contains(&Channel::Webhook), &secrets.webhook_url) {
         (false, _) => None,
-        (true, Some(url)) => {
-            Some(WebhookSettings::new(url.clone(), WEBHOOK_TIMEOUT).map_err(crate::Error::from)?)
-        }
+        (true, Some(url)) => Some(WebhookSettings::new(url.clone(), WEBHOOK_TIMEOUT)?),
         (true, None) => {
             return Err(crate::Error::from(AnnounceError::NoWebhook {
                 variable: announce::webhook::URL_VARIABLE.into(),
-            })
-            .into());
+            }));
         }
     };
     let from = cli
@@ -187,8 +184,7 @@ fn run(
         .as_deref()
         .filter(|f| !f.trim().is_empty())
         .map(|f| mail::mailbox("--from", f))
-        .transpose()
-        .map_err(crate::Error::from)?;
+        .transpose()?;
 
     let tag = crate::forge::runtime()
         .block_on(read_tag_metadata(
@@ -254,8 +250,7 @@ fn run(
         .as_ref()
         .map(mail::domain_of)
         .unwrap_or_else(|| "release-relay".into());
-    let announcement = announce::compose(context, &email_template, &chat_template, &domain)
-        .map_err(crate::Error::from)?;
+    let announcement = announce::compose(context, &email_template, &chat_template, &domain)?;
     let report = crate::forge::runtime()
         .block_on(announce::deliver(
             announcement,

@@ -1,9 +1,9 @@
 //! bump-versions: write a release's version into the files that carry it, changing
 //! only the bytes of each value.
 
+use crate::Context;
 use crate::bump::{BumpReport, BumpRequest, Mode, TargetSpec, bump};
 use crate::ci::{OutputArgs, Report, Session, summary};
-use anyhow::Context;
 use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,14 +69,13 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     session.finish(result)
 }
 
-fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
+fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
     let root = Path::new(".");
-    let config = crate::config::load(cli.config.as_deref(), root)
-        .map_err(crate::Error::from)
-        .context("reading the configuration")?;
+    let config =
+        crate::config::load(cli.config.as_deref(), root).context("reading the configuration")?;
     let targets = if cli.file.is_empty() {
         match &config.bump {
-            Some(section) => section.targets(&config).map_err(crate::Error::from)?,
+            Some(section) => section.targets(config.source.as_ref())?,
             None => Vec::new(),
         }
     } else {
@@ -106,9 +105,7 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
         targets,
         mode,
     };
-    let report = bump(&request)
-        .map_err(crate::Error::from)
-        .context("bumping versions")?;
+    let report = bump(&request).context("bumping versions")?;
     // One block: a monorepo bump names thousands of values.
     let mut lines = Vec::with_capacity(report.values.len());
     for value in &report.values {

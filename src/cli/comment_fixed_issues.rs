@@ -1,6 +1,7 @@
 //! comment-fixed-issues: "fixed in `<repo> <version>`" once on every issue a release
 //! closes.
 
+use crate::Context;
 use crate::changelog::links::{LinkStyle, Links};
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
 use crate::fixed_issues::{
@@ -8,7 +9,6 @@ use crate::fixed_issues::{
 };
 use crate::git::Git;
 use crate::metadata::{ReadRequest, read::read_tag_metadata};
-use anyhow::Context;
 use clap::Parser;
 use serde_json::json;
 use std::path::PathBuf;
@@ -92,23 +92,20 @@ fn run(
     cli: &Cli,
     session: &Session,
     settings: &crate::forge::ForgeSettings,
-) -> anyhow::Result<FixedIssuesReport> {
+) -> crate::Result<FixedIssuesReport> {
     super::require_api(settings, "comment-fixed-issues writes")?;
     if !cli.write_interval.is_finite() || !(0.0..=3600.0).contains(&cli.write_interval) {
         return Err(crate::Error::Usage(format!(
             "--write-interval {} must be a number of seconds from 0 to 3600",
             cli.write_interval
-        ))
-        .into());
+        )));
     }
     let project = super::repository(cli.project.as_deref(), session, settings)?;
     let (config, source) = crate::config::load_with_source(cli.config.as_deref(), &cli.repo)
-        .map_err(crate::Error::from)
         .context("reading the configuration")?;
     let section = config.fixed_issues.unwrap_or_default();
     let trackers = section
         .trackers(source.as_ref())
-        .map_err(crate::Error::from)
         .context("reading the configuration")?;
 
     let tag = crate::forge::runtime()
@@ -130,7 +127,6 @@ fn run(
         .unwrap_or_else(|| tag.tag.clone());
     let git = Git::new(&cli.repo);
     git.require_repository()
-        .map_err(crate::Error::from)
         .context("reading the release's commits")?;
     let asked = cli
         .previous
@@ -176,9 +172,7 @@ fn run(
         write_interval: Duration::from_secs_f64(cli.write_interval),
         dry_run: cli.dry_run,
     };
-    crate::fixed_issues::validate(&request)
-        .map_err(crate::Error::from)
-        .context("commenting on the fixed issues")?;
+    crate::fixed_issues::validate(&request).context("commenting on the fixed issues")?;
     crate::forge::runtime()
         .block_on(async {
             let forge = crate::forge::connect(settings).await?;

@@ -1,8 +1,8 @@
 //! comment-on-issue: one comment on an issue, updated in place on a re-run.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
 use crate::comment::{CommentReport, CommentRequest, comment_on_issue};
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;

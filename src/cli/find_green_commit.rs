@@ -1,8 +1,8 @@
 //! find-green-commit: the newest commit of a branch whose CI passed.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::green::{GreenReport, GreenRequest, find_green_commit};
-use anyhow::Context;
 use clap::Parser;
 use std::process::ExitCode;
 

@@ -1,8 +1,8 @@
 //! generate-changelog: one changelog section for a release across many repositories.
 
+use crate::Context;
 use crate::changelog::{ArtifactSpec, ChangelogRequest, RepoSpec, prepare};
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,7 +81,7 @@ fn run(
     cli: &Cli,
     session: &Session,
     settings: &crate::forge::ForgeSettings,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     let request = ChangelogRequest {
         version: cli.version.clone(),
         previous: cli.previous.clone(),
@@ -90,15 +90,13 @@ fn run(
             .repos
             .iter()
             .map(|s| RepoSpec::parse(s))
-            .collect::<Result<_, _>>()
-            .map_err(crate::Error::from)?,
+            .collect::<Result<_, _>>()?,
         request_file: cli.request.clone(),
         artifacts: cli
             .artifacts
             .iter()
             .map(|s| ArtifactSpec::parse(s))
-            .collect::<Result<_, _>>()
-            .map_err(crate::Error::from)?,
+            .collect::<Result<_, _>>()?,
         template: cli.template.clone(),
         notes_file: cli.notes_file.clone(),
         tag_prefix: cli.tag_prefix.clone(),
@@ -130,7 +128,7 @@ fn run(
         .previous_version
         .as_deref()
         .map_or("the first commit".to_string(), |p| {
-            format!("{p} ({:?})", plan.context.previous_source).to_lowercase()
+            format!("{p} ({})", plan.context.previous_source)
         });
     session.progress(&format!(
         "{} since {from}: {} commits ({})",

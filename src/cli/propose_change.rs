@@ -1,12 +1,12 @@
 //! propose-change: the working-tree changes of a checkout as one open pull request or
 //! merge request, created once and updated afterwards.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Platform, Report, Session, summary};
 use crate::forge::{ForgeSettings, Secret};
 use crate::propose::{
     AutoMergeOutcome, Forges, ProposeAction, ProposeReport, ProposeRequest, propose_change,
 };
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,7 +110,7 @@ fn run(
     session: &Session,
     settings: &ForgeSettings,
     merge_token: Option<String>,
-) -> anyhow::Result<ProposeReport> {
+) -> crate::Result<ProposeReport> {
     super::require_api(settings, "propose-change opens pull/merge requests")?;
     let repo = super::repository(cli.repo.as_deref(), session, settings)?;
     let body = match &cli.body_file {

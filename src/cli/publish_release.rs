@@ -1,12 +1,12 @@
 //! publish-release: publish a release with its files (and their checksums), all or
 //! nothing.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Report, Session, summary};
 use crate::forge::MakeLatest;
 use crate::publish::{
     Checksums, Prerelease, PublishReport, PublishRequest, ReleaseAction, publish_release,
 };
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;

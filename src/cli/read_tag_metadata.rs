@@ -1,8 +1,8 @@
 //! read-tag-metadata: the release metadata of the tag a pipeline runs for.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::metadata::{ReadRequest, read::read_tag_metadata};
-use anyhow::Context;
 use clap::Parser;
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,9 +1,9 @@
 //! tag-from-request: tag every repository of a release request, with the request's
 //! metadata in each annotated tag, and create the branches it asks for.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::tagging::{TagOutcome, TagReport, TagRequest, TagStatus, tag_from_request};
-use anyhow::Context;
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;

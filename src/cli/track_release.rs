@@ -1,5 +1,6 @@
 //! track-release: a release that spans many pipelines, tracked on an issue.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Platform, Report, Session, summary};
 use crate::forge::{Forge, ForgeSettings};
 use crate::track::phase_start::{StartRequest, abandon, start};
@@ -7,7 +8,6 @@ use crate::track::step_report::{StepReport, record};
 use crate::track::tracking::{self, OpenRequest, Tracked};
 use crate::track::wait::{Backoff, Condition, Look, look, poll};
 use crate::track::{StepState, TrackConfig, TrackError};
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -259,7 +259,7 @@ struct Edge<'a> {
     settings: &'a ForgeSettings,
     repo: String,
     track: TrackConfig,
-    source: Option<crate::config::ConfigSource>,
+    source: Option<crate::location::ConfigSource>,
     writers: Vec<String>,
 }
 
@@ -268,7 +268,7 @@ fn run(
     common: &Common,
     session: &Session,
     settings: &ForgeSettings,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     super::require_api(
         settings,
         "track-release keeps its record on the forge's issues",
@@ -276,12 +276,11 @@ fn run(
     if settings.platform == Platform::GitLab
         && settings.token_kind == crate::ci::context::TokenKind::JobToken
     {
-        return Err(crate::Error::from(TrackError::JobToken).into());
+        return Err(crate::Error::from(TrackError::JobToken));
     }
     let repo = super::repository(common.repo.as_deref(), session, settings)?;
     let (config, source) =
-        crate::config::load_with_source(common.config.as_deref(), std::path::Path::new("."))
-            .map_err(crate::Error::from)?;
+        crate::config::load_with_source(common.config.as_deref(), std::path::Path::new("."))?;
     let track = config.track.unwrap_or_default();
     let writers = track.writers(source.as_ref()).map_err(config_error)?;
     let edge = Edge {
@@ -293,9 +292,7 @@ fn run(
         writers,
     };
     crate::forge::runtime().block_on(async {
-        let forge = crate::forge::connect(settings)
-            .await
-            .map_err(crate::Error::from)?;
+        let forge = crate::forge::connect(settings).await?;
         let forge = forge.as_ref();
         match command {
             Command::Open(a) => run_open(&edge, forge, a).await,
@@ -318,7 +315,7 @@ fn config_error(problem: crate::track::config::ConfigProblem) -> crate::Error {
 
 impl Edge<'_> {
     /// The tracking issue the options name, read and folded.
-    async fn tracked(&self, forge: &dyn Forge, which: &Which) -> anyhow::Result<Tracked> {
+    async fn tracked(&self, forge: &dyn Forge, which: &Which) -> crate::Result<Tracked> {
         let number = match (which.issue, &which.release) {
             (Some(n), _) => n,
             (None, Some(release)) => {
@@ -329,15 +326,13 @@ impl Edge<'_> {
                         repo: self.repo.clone(),
                         release: release.clone(),
                         label: label.to_string(),
-                    })
-                    .map_err(crate::Error::from)?
+                    })?
                     .number
             }
             (None, None) => {
                 return Err(crate::Error::Usage(
                     "no tracking issue given: pass --issue N or --release NAME".into(),
-                )
-                .into());
+                ));
             }
         };
         tracking::load(forge, &self.repo, number, &self.writers)
@@ -382,7 +377,7 @@ impl Edge<'_> {
     }
 }
 
-async fn run_open(edge: &Edge<'_>, forge: &dyn Forge, args: &OpenArgs) -> anyhow::Result<Report> {
+async fn run_open(edge: &Edge<'_>, forge: &dyn Forge, args: &OpenArgs) -> crate::Result<Report> {
     let declaration = edge
         .track
         .declaration(&args.release, &args.subject, edge.source.as_ref())
@@ -461,13 +456,13 @@ async fn run_record(
     edge: &Edge<'_>,
     forge: &dyn Forge,
     args: &RecordArgs,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     let report = StepReport {
         step: args.step.clone(),
         subject: args.subject.clone().filter(|s| !s.is_empty()),
         state: Some(args.state),
-        checkpoints: pairs("checkpoint", &args.checkpoint).map_err(crate::Error::from)?,
-        links: pairs("link", &args.link).map_err(crate::Error::from)?,
+        checkpoints: pairs("checkpoint", &args.checkpoint)?,
+        links: pairs("link", &args.link)?,
         job: edge.job_url(&args.job),
         message: args.message.clone(),
         rerun: edge.rerun(&args.job),
@@ -539,7 +534,7 @@ async fn run_status(
     edge: &Edge<'_>,
     forge: &dyn Forge,
     args: &StatusArgs,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     let tracked = edge.tracked(forge, &args.which).await?;
     let record = &tracked.record;
     let mut outputs = Outputs::new();
@@ -576,7 +571,7 @@ async fn run_status(
                     rerun: None,
                 }
             }
-            Err(e) => return Err(crate::Error::from(e).into()),
+            Err(e) => return Err(crate::Error::from(e)),
         };
         let status = record.status(&update.step, &update.subject);
         edge.session.progress(&format!(
@@ -708,7 +703,7 @@ fn duration(flag: &str, text: &str) -> Result<Duration, TrackError> {
         .map_err(|e| TrackError::BadDuration(format!("{flag} `{text}`"), e.to_string()))
 }
 
-async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> anyhow::Result<Report> {
+async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> crate::Result<Report> {
     let repo = args
         .in_repo
         .clone()
@@ -733,8 +728,7 @@ async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> anyhow
             tag: tag.clone(),
         }
     } else if let Some(url) = &args.url {
-        let url =
-            crate::track::step_report::check_url("url", "url", url).map_err(crate::Error::from)?;
+        let url = crate::track::step_report::check_url("url", "url", url)?;
         Condition::Url { url }
     } else if let Some(phase) = &args.signoffs {
         Condition::Signoffs {
@@ -743,13 +737,12 @@ async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> anyhow
     } else {
         unreachable!("clap requires one condition")
     };
-    let timeout = duration("--timeout", &args.timeout).map_err(crate::Error::from)?;
-    let interval = duration("--interval", &args.interval).map_err(crate::Error::from)?;
+    let timeout = duration("--timeout", &args.timeout)?;
+    let interval = duration("--interval", &args.interval)?;
     if args.record_as.is_some() && args.step.is_none() {
         return Err(crate::Error::Usage(
             "--record-as needs --step (and --issue or --release)".into(),
-        )
-        .into());
+        ));
     }
     let needs_issue = matches!(condition, Condition::Signoffs { .. }) || args.step.is_some();
     let tracked = if needs_issue || args.which.issue.is_some() || args.which.release.is_some() {
@@ -762,8 +755,7 @@ async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> anyhow
     {
         return Err(crate::Error::from(TrackError::Abandoned(
             crate::track::phase::abandoned_message(&a.by, &a.reason),
-        ))
-        .into());
+        )));
     }
     let what = condition.describe();
     let (outcome, timed_out, looks) = if args.check {
@@ -853,7 +845,7 @@ async fn run_wait(edge: &Edge<'_>, forge: &dyn Forge, args: &WaitArgs) -> anyhow
     })
 }
 
-async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> anyhow::Result<Report> {
+async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> crate::Result<Report> {
     let tracked = edge.tracked(forge, &args.which).await?;
     let request = StartRequest {
         phase: args.phase.clone(),
@@ -905,7 +897,7 @@ async fn run_abandon(
     edge: &Edge<'_>,
     forge: &dyn Forge,
     args: &AbandonArgs,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     let tracked = edge.tracked(forge, &args.which).await?;
     let report = abandon(
         forge,

@@ -1,8 +1,8 @@
 //! update-links: move every "latest" and short link to the new release.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::links::{LinkStatus, LinksReport, LoadedLinks, Place, UpdateRequest, update_links};
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,13 +48,19 @@ struct Cli {
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
-    let loaded = match LoadedLinks::load(cli.config.as_deref(), &cli.repo) {
+    let loaded = crate::config::load_with_source(cli.config.as_deref(), &cli.repo)
+        .map_err(crate::Error::from)
+        .and_then(|(config, source)| {
+            let default_path = crate::config::default_path(&cli.repo);
+            LoadedLinks::from_section(config.links, source, &default_path)
+        });
+    let loaded = match loaded {
         Ok(loaded) => loaded,
-        Err(e) => return session.finish(Err(anyhow::Error::from(e).context("updating links"))),
+        Err(e) => return session.finish(Err(e).context("updating links")),
     };
     let service_token = match loaded.service_token() {
         Ok(token) => token,
-        Err(e) => return session.finish(Err(anyhow::Error::from(e).context("updating links"))),
+        Err(e) => return session.finish(Err(e).context("updating links")),
     };
     if let Some(token) = &service_token {
         session.hide(token.expose());

@@ -1,8 +1,8 @@
 //! verify-release: check that a release is complete and report every gap at once.
 
+use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Report, Session, summary};
 use crate::verify::{Check, VerifyReport, VerifyRequest, verify_release};
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;

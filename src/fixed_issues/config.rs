@@ -17,7 +17,7 @@
 //! ```
 
 use super::{FixedIssuesError, Tracker};
-use crate::config::ConfigSource;
+use crate::location::ConfigSource;
 use serde::Deserialize;
 use toml::Spanned;
 

@@ -49,12 +49,12 @@ pub enum FixedIssuesError {
     Range(String),
 }
 
-impl FixedIssuesError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for FixedIssuesError {
+    fn is_bad_input(&self) -> bool {
         !matches!(self, FixedIssuesError::Range(_))
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         match self {
             FixedIssuesError::Config { location, .. } => Some(location),
             _ => None,

@@ -18,7 +18,7 @@
 use super::ForgeError;
 use super::http::Response;
 use super::transport::{Budget, RequestKind};
-use crate::ci::Platform;
+use crate::forge::Platform;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -16,6 +16,7 @@ mod github;
 mod gitlab;
 pub mod http;
 pub mod issues;
+pub mod platform;
 pub mod releases;
 pub mod transport;
 
@@ -27,13 +28,12 @@ pub use changes::{
 pub use github::GitHub;
 pub use gitlab::GitLab;
 pub use issues::{ChangeRequestState, ChangeRequestStatus, Issue, IssueDraft};
+pub use platform::{Platform, TokenKind};
 pub use releases::{
     AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, MakeLatest, Release,
     ReleaseAsset, ReleaseSpec, ReleaseState,
 };
 
-use crate::ci::Platform;
-use crate::ci::context::TokenKind;
 use crate::git::Annotation;
 
 /// A token that never shows itself in `Debug` or `Display`.
@@ -150,9 +150,9 @@ pub enum ForgeError {
     JobTokenRefused { what: String, needs: &'static str },
 }
 
-impl ForgeError {
+impl crate::Problem for ForgeError {
     /// Whether the user's input is what the forge refuses (exit 2), not the job.
-    pub fn is_bad_input(&self) -> bool {
+    fn is_bad_input(&self) -> bool {
         matches!(self, ForgeError::Unacceptable { .. })
     }
 }

@@ -50,6 +50,9 @@ pub enum GitError {
     TimedOut { args: String, after: Duration },
 }
 
+/// A git command that failed is a failed job, not bad input.
+impl crate::Problem for GitError {}
+
 /// Why a [`GitError::TimedOut`] command was stopped, for messages that name no command.
 pub fn timed_out_reason(after: Duration) -> String {
     format!(

@@ -22,12 +22,12 @@ pub enum GreenError {
     BadLimit,
 }
 
-impl GreenError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for GreenError {
+    fn is_bad_input(&self) -> bool {
         true
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         None
     }
 }
@@ -200,7 +200,7 @@ fn validate(request: &GreenRequest) -> Result<Vec<JobPattern>, GreenError> {
 
 /// Finds the newest green commit of the request's branch.
 pub async fn find_green_commit(request: &GreenRequest, forge: &dyn Forge) -> Result<GreenReport> {
-    let patterns = validate(request).map_err(Error::Green)?;
+    let patterns = validate(request).map_err(Error::from)?;
     let reference = match &request.reference {
         Some(r) => r.clone(),
         None => forge.default_branch(&request.repo).await?,

@@ -57,8 +57,8 @@ pub enum LinksError {
     Forge(#[from] ForgeError),
 }
 
-impl LinksError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for LinksError {
+    fn is_bad_input(&self) -> bool {
         !matches!(
             self,
             LinksError::MissingReleaseTag { .. }
@@ -70,7 +70,7 @@ impl LinksError {
         )
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             LinksError::Config { location, .. } => location.as_ref(),
             LinksError::Manifest { location, .. } | LinksError::Map { location, .. } => {

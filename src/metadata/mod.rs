@@ -1,4 +1,4 @@
-//! Release metadata carried in annotated tags: the DESIGN.md message format
+//! Release metadata carried in annotated tags: the message format (README, "Tag message")
 //! ([`format`](mod@format)) that tag-from-request writes and read-tag-metadata reads, and the
 //! read-tag-metadata capability itself ([`read`]).
 
@@ -26,12 +26,12 @@ pub enum MetadataError {
     MissingKeys { tag: String, missing: Vec<String> },
 }
 
-impl MetadataError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for MetadataError {
+    fn is_bad_input(&self) -> bool {
         matches!(self, MetadataError::NoTag)
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         None
     }
 }

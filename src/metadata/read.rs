@@ -7,10 +7,10 @@
 //! `CI_COMMIT_TAG_MESSAGE`, and through the forge API; the first annotation wins.
 
 use super::{MetadataError, TagMetadata};
+use crate::Result;
 use crate::ci::{CiContext, Outputs};
 use crate::forge::{ForgeSettings, RemoteTag};
 use crate::git::{Annotation, Git, TagRef};
-use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// What read-tag-metadata is asked.
@@ -68,7 +68,7 @@ pub const FIXED_OUTPUTS: [&str; 8] = [
     "metadata",
 ];
 
-/// The keys of the tag format (DESIGN.md): each is an output of its own name.
+/// The keys of the tag format (README, "Tag message"): each is an output of its own name.
 pub const WELL_KNOWN_KEYS: [&str; 8] = [
     "version",
     "team",
@@ -372,7 +372,7 @@ fn finish(
         .map(str::to_string)
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Metadata(MetadataError::MissingKeys { tag, missing }));
+        return Err(MetadataError::MissingKeys { tag, missing }.into());
     }
     Ok(TagMetadataReport {
         tag,

@@ -70,15 +70,15 @@ pub enum ProposeError {
     },
 }
 
-impl ProposeError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for ProposeError {
+    fn is_bad_input(&self) -> bool {
         matches!(
             self,
             ProposeError::BadBranch { .. } | ProposeError::JobToken
         )
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         None
     }
 }

@@ -97,8 +97,8 @@ pub enum PublishError {
     },
 }
 
-impl PublishError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for PublishError {
+    fn is_bad_input(&self) -> bool {
         matches!(
             self,
             PublishError::NoTag
@@ -116,7 +116,7 @@ impl PublishError {
         )
     }
 
-    pub fn location(&self) -> Option<&crate::Location> {
+    fn location(&self) -> Option<&crate::Location> {
         None
     }
 }

@@ -227,12 +227,12 @@ pub enum RequestError {
     Revision(String),
 }
 
-impl RequestError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for RequestError {
+    fn is_bad_input(&self) -> bool {
         true
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             RequestError::Invalid { location, .. } => Some(location),
             _ => None,

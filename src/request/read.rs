@@ -8,7 +8,7 @@ use super::{
     BranchRequest, BranchStart, Project, Release, ReleaseFlag, ReleaseRequest, RequestError,
     RequestVersion,
 };
-use crate::Location;
+use crate::{Location, Problem};
 use std::collections::HashMap;
 use std::path::Path;
 

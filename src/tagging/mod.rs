@@ -271,15 +271,15 @@ fn problem_list(problems: &[RequestError]) -> String {
     }
 }
 
-impl TaggingError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for TaggingError {
+    fn is_bad_input(&self) -> bool {
         matches!(
             self,
             TaggingError::Invalid { .. } | TaggingError::Problems(_) | TaggingError::Usage(_)
         ) || matches!(self, TaggingError::Forge(e) if e.is_bad_input())
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             TaggingError::Invalid { location, .. } => Some(location),
             TaggingError::Problems(problems) => problems.iter().find_map(RequestError::location),

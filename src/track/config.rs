@@ -6,7 +6,7 @@
 use super::event::{Declaration, PhaseDecl, SignoffRule, StepDecl};
 use super::names::{self, NameKind};
 use crate::Location;
-use crate::config::ConfigSource;
+use crate::location::ConfigSource;
 use serde::Deserialize;
 use toml::Spanned;
 

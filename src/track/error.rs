@@ -84,8 +84,8 @@ pub enum TrackError {
     BadDuration(String, String),
 }
 
-impl TrackError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for TrackError {
+    fn is_bad_input(&self) -> bool {
         matches!(
             self,
             TrackError::Config { .. }
@@ -103,7 +103,7 @@ impl TrackError {
         )
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             TrackError::Config { location, .. } => location.as_ref(),
             _ => None,

@@ -100,7 +100,7 @@ pub async fn look(
             require_jobs,
         } => {
             let ci = forge.commit_ci(repo, commit).await?;
-            match judge_commit(&ci, require_jobs).map_err(Error::Green)? {
+            match judge_commit(&ci, require_jobs).map_err(Error::from)? {
                 CiVerdict::Green => Look::Met {
                     value: commit.clone(),
                     url: ci.url,
@@ -187,6 +187,16 @@ pub struct Waited {
     pub elapsed: Duration,
 }
 
+/// The forge's wait and the call it answered, when `error` is a rate limit.
+fn rate_limited(error: &Error) -> Option<(Option<u64>, String)> {
+    match error.downcast_ref::<ForgeError>()? {
+        ForgeError::RateLimited {
+            retry_after, what, ..
+        } => Some((*retry_after, what.clone())),
+        _ => None,
+    }
+}
+
 /// Looks until met or failed, or until `timeout` passed. `progress` hears each
 /// pending look.
 pub async fn poll(
@@ -213,9 +223,8 @@ pub async fn poll(
                 (Look::Pending(why), wait)
             }
             // The forge asks to slow down: wait as it says, within the deadline.
-            Err(Error::Forge(ForgeError::RateLimited {
-                retry_after, what, ..
-            })) => {
+            Err(e) if rate_limited(&e).is_some() => {
+                let (retry_after, what) = rate_limited(&e).unwrap_or_default();
                 let wait = Duration::from_secs(retry_after.unwrap_or(60));
                 progress(&format!(
                     "{what}: rate limited; next look in {}",

@@ -59,12 +59,12 @@ pub enum VerifyError {
     NothingToVerify,
 }
 
-impl VerifyError {
-    pub fn is_bad_input(&self) -> bool {
+impl crate::Problem for VerifyError {
+    fn is_bad_input(&self) -> bool {
         true
     }
 
-    pub fn location(&self) -> Option<&Location> {
+    fn location(&self) -> Option<&Location> {
         match self {
             VerifyError::BadRequest { location, .. } => Some(location),
             _ => None,

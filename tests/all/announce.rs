@@ -6,7 +6,7 @@ use crate::common::{self, MockApi, MockResponse, Sandbox};
 
 const PASSWORD: &str = "s3cret-smtp-pass";
 
-/// The tag message tag-from-request writes for oslo.i18n 6.6.0 (DESIGN.md's format).
+/// The tag message tag-from-request writes for oslo.i18n 6.6.0 (README's tag format).
 fn tag_message(extra: &str) -> String {
     format!(
         "oslo.i18n 6.6.0 release\n\nmeta:version: 6.6.0\nmeta:team: oslo\nmeta:diff-start: -\n\

@@ -131,6 +131,105 @@ fn tag_pipeline_jobs(meta: &BTreeMap<String, String>) -> Vec<String> {
     jobs
 }
 
+/// The requirements repository of flow 1: `upper-constraints.txt` on main, served over
+/// smart HTTP with the token, and its pull requests on the GitHub mock.
+struct Requirements {
+    bare: PathBuf,
+    server: common::HttpGitServer,
+    api: common::MockApi,
+    pulls: common::change_requests::ChangeRequests,
+}
+
+const REQUIREMENTS_TOKEN: &str = "ghp_CONSTRAINTS_SECRET_0123";
+
+/// OpenStack's shape: `name===version` lines, a marker, a comment line.
+const UPPER_CONSTRAINTS: &str = "# the versions every project is tested with\n\
+    acme.api===1.0.0\n\
+    Acme_Worker===1.0.0;python_version>='3.9'\n\
+    pbr===6.1.0\n";
+
+impl Requirements {
+    fn new(sb: &Sandbox) -> Requirements {
+        let bare = sb.bare_repo("srv/acme/requirements.git");
+        let seed = sb.repo("requirements-seed");
+        seed.commit("upper-constraints.txt", UPPER_CONSTRAINTS, "constraints");
+        seed.git(["push", "-q", bare.to_str().unwrap(), "HEAD:refs/heads/main"]);
+        let server = common::HttpGitServer::start(
+            &sb.path().join("srv"),
+            Some(("x-access-token", REQUIREMENTS_TOKEN)),
+        );
+        let api = common::MockApi::github();
+        let pulls =
+            common::change_requests::ChangeRequests::github(&api, "acme/requirements", "main");
+        Requirements {
+            bare,
+            server,
+            api,
+            pulls,
+        }
+    }
+
+    /// The tag pipeline's `propose-update-constraints` job: a checkout of the
+    /// requirements repository at the tag's `meta:branch`, the constraint set to the
+    /// tag's version, proposed with the tag's metadata in the commit message.
+    fn propose_update(&self, sb: &Sandbox, package: &str, meta: &BTreeMap<String, String>) {
+        let branch = &meta["branch"];
+        let checkout = sb.clone_of(
+            self.bare.to_str().unwrap(),
+            &format!("ci/requirements-{package}"),
+            &["--branch", branch],
+        );
+        checkout.git([
+            "remote",
+            "set-url",
+            "origin",
+            &self.server.url("acme/requirements.git"),
+        ]);
+        let (run, bumped) = github_step(
+            sb,
+            &format!("constraints-{package}"),
+            sb.relay("bump-versions")
+                .current_dir(checkout.path())
+                .args(["--version", &meta["version"]])
+                .args(["--file", &format!("upper-constraints.txt:{package}")]),
+        );
+        run.success();
+        assert_eq!(bumped["changed-files"], "[\"upper-constraints.txt\"]");
+        let title = format!(
+            "update constraint for {package} to new release {}",
+            meta["version"]
+        );
+        let metadata: Vec<&str> = meta["message"]
+            .lines()
+            .filter(|l| l.starts_with("meta:"))
+            .collect();
+        let (run, proposed) = github_step(
+            sb,
+            &format!("propose-{package}"),
+            sb.relay("propose-change")
+                .current_dir(checkout.path())
+                .args(["--forge", "github", "--api-url", &self.api.url()])
+                .args(["--repo", "acme/requirements", "--base", branch])
+                .args(["--branch", &format!("relay/constraints/{package}")])
+                .args(["--title", &title])
+                .args([
+                    "--commit-message",
+                    &format!("{title}\n\n{}", metadata.join("\n")),
+                ])
+                .env("GITHUB_TOKEN", REQUIREMENTS_TOKEN),
+        );
+        run.success().assert_hides(REQUIREMENTS_TOKEN);
+        assert_eq!(proposed["action"], "created");
+    }
+
+    fn branch(&self, sb: &Sandbox, package: &str, what: &str) -> String {
+        sb.git_in(
+            &self.bare,
+            ["show", &format!("relay/constraints/{package}:{what}")],
+        )
+    }
+}
+
 #[test]
 fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branches_on_its_metadata()
 {
@@ -217,6 +316,7 @@ fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branche
     // Each tag push starts that repository's tag pipeline: a checkout of the tag, as
     // actions/checkout leaves it (a lightweight tag of the same name, the annotated
     // one on origin), then read-tag-metadata, then the jobs its outputs select.
+    let requirements = Requirements::new(&sb);
     let mut decided = BTreeMap::new();
     for tag in &tags {
         let repo = tag["repo"].as_str().unwrap();
@@ -257,7 +357,12 @@ fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branche
         };
         run.success();
         assert_eq!(meta["commit"], tag["commit"].as_str().unwrap());
-        decided.insert(name.to_string(), tag_pipeline_jobs(&meta));
+        let jobs = tag_pipeline_jobs(&meta);
+        // A release on PyPI is then the version every project is tested with.
+        if jobs.iter().any(|j| j == "upload to PyPI") {
+            requirements.propose_update(&sb, &format!("acme-{name}"), &meta);
+        }
+        decided.insert(name.to_string(), jobs);
     }
     assert_eq!(
         decided,
@@ -286,6 +391,51 @@ fn flow_1_a_merged_release_request_tags_every_repo_and_each_tag_pipeline_branche
             ),
         ])
     );
+
+    // One change per released package, each on the requirements repository's
+    // `meta:branch`, changing only that package's version, its marker and the
+    // others kept; the commit carries the tag's metadata, as OpenStack's job does.
+    let pulls = requirements.pulls.all();
+    let titles: Vec<&str> = pulls.iter().map(|p| p["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "update constraint for acme-api to new release 1.1.0",
+            "update constraint for acme-worker to new release 1.1.0"
+        ]
+    );
+    assert!(
+        pulls.iter().all(|p| p["base"]["ref"] == "main"),
+        "{pulls:?}"
+    );
+    assert_eq!(
+        requirements.branch(&sb, "acme-api", "upper-constraints.txt"),
+        UPPER_CONSTRAINTS
+            .replace("acme.api===1.0.0", "acme.api===1.1.0")
+            .trim_end()
+    );
+    assert_eq!(
+        requirements.branch(&sb, "acme-worker", "upper-constraints.txt"),
+        UPPER_CONSTRAINTS
+            .replace("Acme_Worker===1.0.0", "Acme_Worker===1.1.0")
+            .trim_end()
+    );
+    let commit = sb.git_in(
+        &requirements.bare,
+        ["log", "-1", "--format=%B", "relay/constraints/acme-api"],
+    );
+    assert!(
+        commit.starts_with("update constraint for acme-api to new release 1.1.0\n\n"),
+        "{commit}"
+    );
+    for line in [
+        "meta:version: 1.1.0",
+        "meta:series: 2026.1",
+        "meta:branch: main",
+        "meta:pypi: yes",
+    ] {
+        assert!(commit.lines().any(|l| l == line), "{line} in {commit}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

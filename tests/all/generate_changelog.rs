@@ -137,6 +137,37 @@ fn prefixed_tags_and_pre_releases_of_the_same_version_are_skipped() {
 }
 
 #[test]
+fn the_progress_line_names_the_previous_version_as_it_is_spelled() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: one");
+    repo.tag_annotated("2.0.0-RC.1", "rc1");
+    repo.commit("b", "2", "fix: two");
+    let out = github(sb.relay("generate-changelog"))
+        .args(["--version", "2.1.0", "--repo", "acme/api=.", "--dry-run"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    assert!(
+        out.stderr()
+            .contains("2.1.0 since 2.0.0-RC.1 (tag): 1 commit"),
+        "{}",
+        out.stderr()
+    );
+    let out = github(sb.relay("generate-changelog"))
+        .args(["--version", "2.1.0", "--repo", "acme/api=.", "--dry-run"])
+        .args(["--previous", "2.0.0-RC.1"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    assert!(
+        out.stderr().contains("2.1.0 since 2.0.0-RC.1 (--previous)"),
+        "{}",
+        out.stderr()
+    );
+}
+
+#[test]
 fn a_tag_name_is_read_as_the_version_with_its_prefix() {
     let sb = Sandbox::new();
     let repo = api_history(&sb, "api", "v");

@@ -1295,7 +1295,7 @@ fn other_bad_input_is_refused_with_what_to_do() {
         "# nothing\n",
         &["--version", "1.0.0"],
         "error: updating links: repo/relay.toml has no [links] section; update-links needs one \
-         (see DESIGN.md)",
+         (README's update-links section shows it)",
     );
     refused(
         "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\nname = \"tool\"\n\

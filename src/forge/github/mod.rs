@@ -13,7 +13,7 @@ mod releases;
 
 use super::transport::{Credential, Transport};
 use super::{Forge, ForgeError, ForgeSettings, encode_path};
-use crate::ci::Platform;
+use crate::forge::Platform;
 
 /// The largest page GitHub serves.
 const PAGE_SIZE: usize = 100;
@@ -91,7 +91,7 @@ mod tests {
             api_url: Some(api.to_string()),
             server_url: "https://github.example.com".into(),
             token: None,
-            token_kind: crate::ci::context::TokenKind::Bearer,
+            token_kind: crate::forge::TokenKind::Bearer,
         };
         assert_eq!(
             GitHub::new(&settings("https://github.example.com/api/v3"))

@@ -13,8 +13,8 @@ mod releases;
 
 use super::transport::{Credential, Request, Transport};
 use super::{Forge, ForgeError, ForgeSettings, encode_segment};
-use crate::ci::Platform;
-use crate::ci::context::TokenKind;
+use crate::forge::Platform;
+use crate::forge::TokenKind;
 
 /// The largest page GitLab serves.
 const PAGE_SIZE: usize = 100;

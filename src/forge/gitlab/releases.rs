@@ -1,7 +1,7 @@
 //! Releases and the generic package files they link to.
 
 use super::{GitLab, PAGE_SIZE};
-use crate::ci::Platform;
+use crate::forge::Platform;
 use crate::forge::transport::{Items, Request};
 use crate::forge::{
     AssetUpload, ForgeError, Release, ReleaseApi, ReleaseAsset, ReleaseSpec, ReleaseState,
