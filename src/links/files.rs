@@ -33,6 +33,7 @@ fn read_repo_file(repo_dir: &Path, path: &str) -> Result<(PathBuf, String)> {
 pub(super) fn plan_maps(
     loaded: &LoadedLinks,
     request: &UpdateRequest,
+    release: &Release,
     per_file: &[MapFileLinks],
     report: &mut LinksReport,
 ) -> Result<Vec<PlannedFile>> {
@@ -48,18 +49,30 @@ pub(super) fn plan_maps(
             )
         })?;
         let (full, text) = read_repo_file(&request.repo_dir, path)?;
-        let plan =
-            maps::plan(kind, &text, &file.links, &file.statuses).map_err(|e| match e.offset {
-                Some(offset) => Error::from(LinksError::Map {
-                    location: Location::at_offset(&full, &text, offset),
-                    message: e.message,
-                }),
-                None => LinksError::MapFile {
-                    path: full.clone(),
-                    message: e.message,
-                }
-                .into(),
-            })?;
+        let plan = maps::plan_release(
+            kind,
+            &text,
+            &file.links,
+            &file.statuses,
+            Some(&release.version),
+        )
+        .map_err(|e| match e.offset {
+            Some(offset) => Error::from(LinksError::Map {
+                location: Location::at_offset(&full, &text, offset),
+                message: e.message,
+            }),
+            None => LinksError::MapFile {
+                path: full.clone(),
+                message: e.message,
+            }
+            .into(),
+        })?;
+        for (name, version) in &plan.newer {
+            report.warnings.push(format!(
+                "{path}: `{name}` names {version}, newer than {}; left as it is",
+                release.version
+            ));
+        }
         for (link, (status, previous)) in file.links.iter().zip(plan.outcomes) {
             report.changes.push(LinkChange {
                 place: Place::Map,
