@@ -1754,3 +1754,73 @@ fn a_file_cannot_be_both_a_map_and_a_document() {
     );
     assert_eq!(sb.read("repo/links.json"), before);
 }
+
+#[test]
+fn a_map_or_document_outside_the_repository_is_refused_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    let outside_map = "{\n  \"latest\": \"https://x.org/1.0.0\"\n}\n";
+    let outside_doc = "get https://x.org/1.0.0 now\n";
+    sb.write("outside/links.json", outside_map);
+    sb.write("outside/README.md", outside_doc);
+    sb.write("repo/links.json", "{}\n");
+    std::os::unix::fs::symlink(sb.path().join("outside"), sb.path().join("repo/away")).unwrap();
+    let absolute = sb.path().join("outside/links.json");
+    let absolute = absolute.to_str().unwrap();
+    let map = |path: &str| {
+        format!(
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\n\
+             name = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n[[links.map]]\n\
+             path = \"{path}\"\nname = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n"
+        )
+    };
+    let document = |path: &str| {
+        format!(
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\n\
+             name = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n[[links.document]]\n\
+             path = \"{path}\"\nurl = \"https://x.org/{{version}}\"\n"
+        )
+    };
+    let leaves = |path: &str, line: u32| {
+        format!(
+            "error: updating links: repo/relay.toml:{line}:9: `{path}` leaves the repository (an \
+             absolute path or `..`); name a file inside it"
+        )
+    };
+    let linked = |path: &str| {
+        format!(
+            "error: updating links: repo/relay.toml:8:9: `{path}` is a symbolic link, or lies \
+             under one, that leads outside the repository; name a file inside it"
+        )
+    };
+    for (config, message) in [
+        (
+            map("../outside/links.json"),
+            leaves("../outside/links.json", 8),
+        ),
+        (map(absolute), leaves(absolute, 8)),
+        (
+            map("sub/../../outside/links.json"),
+            leaves("sub/../../outside/links.json", 8),
+        ),
+        (map("away/links.json"), linked("away/links.json")),
+        (
+            document("../outside/README.md"),
+            leaves("../outside/README.md", 8),
+        ),
+        (document("away/README.md"), linked("away/README.md")),
+    ] {
+        sb.write("repo/relay.toml", &config);
+        for args in [&["--dry-run"][..], &[]] {
+            let run = sb
+                .relay("update-links")
+                .args(["--repo", "repo", "--version", "2.0.0"])
+                .args(args)
+                .run()
+                .expect_code(2);
+            assert_eq!(run.stderr().trim(), message, "{config}");
+        }
+        assert_eq!(sb.read("repo/links.json"), "{}\n", "nothing was written");
+        assert_eq!(sb.read("outside/links.json"), outside_map);
+        assert_eq!(sb.read("outside/README.md"), outside_doc);
+    }
+}
