@@ -1824,3 +1824,54 @@ fn a_map_or_document_outside_the_repository_is_refused_and_nothing_is_written() 
         assert_eq!(sb.read("outside/README.md"), outside_doc);
     }
 }
+
+#[test]
+fn an_nginx_map_gets_literal_keys_and_never_a_variable() {
+    let sb = Sandbox::new();
+    let map = "map $uri $target {\n    default /;\n}\n";
+    sb.write("repo/links.map", map);
+    let config = |url: &str| {
+        format!(
+            "[links]\naliases = [\"include\", \"default\", \"~.*\"]\n[[links.map]]\n\
+             path = \"links.map\"\nname = \"{{alias}}\"\nurl = \"{url}\"\n"
+        )
+    };
+    sb.write("repo/relay.toml", &config("https://x.org/{version}"));
+    sb.relay("update-links")
+        .args(["--repo", "repo", "--version", "2.0.0"])
+        .run()
+        .success();
+    // nginx drops one leading `\` of a key, which keeps `include` and `default` from
+    // being its directives and `~.*` from being a regular expression matching every URI.
+    let written = "map $uri $target {\n    default /;\n    \\default https://x.org/2.0.0;\n    \
+                   \\include https://x.org/2.0.0;\n    \\~.* https://x.org/2.0.0;\n}\n";
+    assert_eq!(sb.read("repo/links.map"), written);
+    let again = sb
+        .relay("update-links")
+        .args(["--repo", "repo", "--version", "2.0.0", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        statuses(&again),
+        pairs(&[
+            ("unchanged", "include"),
+            ("unchanged", "default"),
+            ("unchanged", "~.*")
+        ])
+    );
+
+    sb.write("repo/relay.toml", &config("https://$host/{version}"));
+    let run = sb
+        .relay("update-links")
+        .args(["--repo", "repo", "--version", "2.1.0"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim(),
+        "error: updating links: repo/links.map:4:5: the target `https://$host/2.1.0` holds `$`, \
+         which nginx reads as a variable in a map value and cannot escape; percent-encode it \
+         (`%24`)"
+    );
+    assert_eq!(sb.read("repo/links.map"), written, "nothing was written");
+}
