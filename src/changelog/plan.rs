@@ -35,6 +35,10 @@ pub struct ChangelogRequest {
     pub date: Option<String>,
     /// The folder the tool runs in (the local repository, when it is one).
     pub workdir: PathBuf,
+    /// Whether the forge's web server was given (`--server-url`, `GITHUB_SERVER_URL`,
+    /// `CI_SERVER_URL`); when not, a repository named by its remote's URL links to
+    /// that remote's host.
+    pub server_url_given: bool,
 }
 
 /// Everything a run would write, computed and checked before anything is written.
@@ -127,8 +131,12 @@ pub async fn prepare(
         explicit_prefix: explicit_prefix.as_deref(),
         primary_prefix: &primary_prefix,
     };
+    let mut settings = settings.clone();
+    if let (false, Some(server)) = (request.server_url_given, &repos.remote_server) {
+        settings.server_url = server.clone();
+    }
     let (sections, dates) =
-        sections::collect(&mut repos, &versions, settings, &mut notes, &mut warnings).await?;
+        sections::collect(&mut repos, &versions, &settings, &mut notes, &mut warnings).await?;
     let date = release_date(request, &repos, &primary_prefix, &version, dates);
     let artifacts = artifacts(request, &version)?;
     let context = RenderContext {

@@ -6,7 +6,7 @@ use super::ChangelogError;
 use super::ChangelogRequest;
 use super::local::LocalRepo;
 use super::request;
-use super::spec::{RepoSpec, name_from_url};
+use super::spec::{RepoSpec, name_from_url, server_from_url};
 use crate::Result;
 use crate::ci::CiContext;
 use crate::forge::ForgeSettings;
@@ -27,6 +27,8 @@ pub(super) struct Repositories {
     pub(super) entries: Vec<Entry>,
     pub(super) clones: Vec<LocalRepo>,
     pub(super) primary: Option<usize>,
+    /// The web server of the remote the one repository's name was read from.
+    pub(super) remote_server: Option<String>,
 }
 
 /// Lists the repositories and opens every clone (the current folder's once).
@@ -49,15 +51,17 @@ pub(super) fn open(
     let mut clones: Vec<LocalRepo> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut primary: Option<usize> = None;
+    let mut remote_server = None;
     if specs.is_empty() {
         // The one repository is the current folder.
         let Some(mut repo) = workdir_repo else {
             return Err(ChangelogError::NoRepository.into());
         };
+        let remote_url = repo.git.remote_url_for_display(&request.remote);
         let derived = ci_name.clone().or_else(|| {
-            repo.git
-                .remote_url_for_display(&request.remote)
-                .and_then(|url| name_from_url(&url))
+            let name = name_from_url(remote_url.as_deref()?)?;
+            remote_server = remote_url.as_deref().and_then(server_from_url);
+            Some(name)
         });
         let on_forge = derived.is_some();
         let name = derived.unwrap_or_else(|| folder_name(&request.workdir));
@@ -127,6 +131,7 @@ pub(super) fn open(
         entries,
         clones,
         primary,
+        remote_server,
     })
 }
 

@@ -68,25 +68,57 @@ pub fn check_repo_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `owner/name` from a remote URL or path: `https://host/acme/api.git`,
-/// `git@host:acme/api.git`, `git://host:9418/acme/api`, `/srv/git/acme/api.git`.
-pub fn name_from_url(url: &str) -> Option<String> {
-    let path = match url.split_once("://") {
-        Some((_, rest)) => rest.split_once('/').map(|(_, p)| p)?,
+/// A remote URL split into the forge's web server (for a URL with a host) and the
+/// repository's path on it.
+fn split_remote(url: &str) -> Option<(Option<String>, &str)> {
+    match url.split_once("://") {
+        Some(("file", rest)) => Some((None, rest)),
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/')?;
+            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            // The web pages of an ssh or git remote are served over https, on the
+            // host's own port.
+            let server = match scheme {
+                "http" | "https" => format!("{scheme}://{host_port}"),
+                _ => format!(
+                    "https://{}",
+                    host_port.split_once(':').map_or(host_port, |(h, _)| h)
+                ),
+            };
+            Some((Some(server), path))
+        }
         None => match url.split_once(':') {
             // scp-like `user@host:path`, not a Windows drive or a plain path
-            Some((host, path)) if !host.contains('/') && host.len() > 1 => path,
-            _ => url,
+            Some((host, path)) if !host.contains('/') && host.len() > 1 => {
+                let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+                Some((Some(format!("https://{host}")), path))
+            }
+            _ => Some((None, url)),
         },
-    };
+    }
+}
+
+/// The repository's name from a remote URL or path: the whole path on a forge's host
+/// (`https://host/acme/api.git`, `git@host:group/sub/api.git`,
+/// `ssh://git@host:2222/acme/api`), the last two folders of a plain path
+/// (`/srv/git/acme/api.git`).
+pub fn name_from_url(url: &str) -> Option<String> {
+    let (server, path) = split_remote(url)?;
     let path = path.trim_end_matches('/');
     let path = path.strip_suffix(".git").unwrap_or(path);
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let name = match segments.as_slice() {
-        [.., owner, repo] => format!("{owner}/{repo}"),
+    let name = match (server, segments.as_slice()) {
+        (Some(_), all @ [_, _, ..]) => all.join("/"),
+        (None, [.., owner, repo]) => format!("{owner}/{repo}"),
         _ => return None,
     };
     check_repo_name(&name).ok().map(|_| name)
+}
+
+/// The web server of the forge a remote URL is on (`https://gitlab.example.com` for
+/// `git@gitlab.example.com:group/api.git`); `None` for a plain path.
+pub fn server_from_url(url: &str) -> Option<String> {
+    split_remote(url)?.0
 }
 
 /// An artifact line of the section: a name and a URL template.
@@ -173,12 +205,40 @@ mod tests {
     fn names_come_from_remote_urls() {
         for (url, name) in [
             ("https://github.com/acme/api.git", Some("acme/api")),
-            ("git@gitlab.com:group/sub/api.git", Some("sub/api")),
+            ("git@gitlab.com:group/sub/api.git", Some("group/sub/api")),
+            (
+                "https://ci:x@gitlab.example.com/group/sub/proj",
+                Some("group/sub/proj"),
+            ),
+            ("ssh://git@git.example.org:2222/a/b/c.git", Some("a/b/c")),
             ("git://127.0.0.1:9418/acme/worker", Some("acme/worker")),
             ("/srv/git/acme/homeport.git/", Some("acme/homeport")),
+            ("file:///srv/git/acme/homeport.git", Some("acme/homeport")),
+            ("https://host/api.git", None),
             ("api", None),
         ] {
             assert_eq!(name_from_url(url).as_deref(), name, "{url}");
+        }
+        for (url, server) in [
+            (
+                "https://ci:x@gitlab.example.com/group/sub/proj",
+                Some("https://gitlab.example.com"),
+            ),
+            (
+                "http://127.0.0.1:8080/acme/api.git",
+                Some("http://127.0.0.1:8080"),
+            ),
+            (
+                "ssh://git@git.example.org:2222/a/b.git",
+                Some("https://git.example.org"),
+            ),
+            (
+                "git@gitlab.example.com:group/api.git",
+                Some("https://gitlab.example.com"),
+            ),
+            ("/srv/git/acme/api.git", None),
+        ] {
+            assert_eq!(server_from_url(url).as_deref(), server, "{url}");
         }
     }
 

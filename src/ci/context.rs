@@ -154,6 +154,16 @@ impl CiContext {
         }
     }
 
+    /// Whether the CI environment names the web server (`GITHUB_SERVER_URL`,
+    /// `CI_SERVER_URL`), rather than [`CiContext::server_url`] falling back to the
+    /// public service.
+    pub fn server_url_is_set(&self, platform: Platform) -> bool {
+        match platform {
+            Platform::GitHub | Platform::Git => non_empty(&self.github.server_url).is_some(),
+            Platform::GitLab => non_empty(&self.gitlab.ci_server_url).is_some(),
+        }
+    }
+
     /// Who started the run (`GITHUB_ACTOR`, `GITLAB_USER_LOGIN`).
     pub fn actor(&self, platform: Platform) -> Option<&str> {
         match platform {

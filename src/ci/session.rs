@@ -71,7 +71,11 @@ impl Session {
                 eprintln!("{line}");
             }
         }
-        self.secrets.push(secret.to_string());
+        for form in escaped_forms(secret) {
+            if !self.secrets.contains(&form) {
+                self.secrets.push(form);
+            }
+        }
     }
 
     /// The text with every hidden secret, and the password of every URL, replaced by
@@ -114,7 +118,8 @@ impl Session {
 
     /// A JSON document on stdout (`--json`, `--context`).
     pub fn print_json(&self, value: &serde_json::Value) -> serde_json::Result<()> {
-        let text = self.redact(&serde_json::to_string_pretty(value)?);
+        let value = redact_value(&self.secrets, value);
+        let text = self.redact(&serde_json::to_string_pretty(&value)?);
         to_stdout(&workflow::inert_json(&text));
         Ok(())
     }
@@ -205,6 +210,42 @@ impl Session {
         }
         clean
     }
+}
+
+/// A secret as written and as every escaping the tools apply before a channel would
+/// write it: a step summary's Markdown (`ghp_x` is `ghp\_x` there), JSON, and a URL's
+/// percent encoding. Redacting each form keeps a secret out of text that was escaped
+/// before it reached the session.
+fn escaped_forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json
+        .strip_prefix('"')
+        .and_then(|j| j.strip_suffix('"'))
+        .unwrap_or(secret);
+    let mut forms: Vec<String> = Vec::new();
+    for form in [
+        secret.to_string(),
+        summary::escape_inline(secret),
+        json.to_string(),
+        percent_encoded(secret),
+    ] {
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// `text` with every byte outside URL's unreserved set percent-encoded.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `value` with every string in it (object keys too) redacted one by one: a secret is
@@ -373,6 +414,14 @@ mod tests {
             !text.contains("k\\\\en") && !text.contains("12345678"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_secret_escaped_before_it_reaches_the_session_is_redacted_too() {
+        let session = session_hiding(&["ghp_a*b\"c d"]);
+        for text in ["ghp\\_a\\*b\"c d", "ghp_a*b\\\"c d", "ghp_a%2Ab%22c%20d"] {
+            assert_eq!(session.redact(&format!("x {text} y")), "x *** y", "{text}");
+        }
     }
 
     #[test]

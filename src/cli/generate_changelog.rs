@@ -103,6 +103,12 @@ fn run(
         remote: cli.remote.clone(),
         date: cli.date.clone(),
         workdir: PathBuf::from("."),
+        server_url_given: cli
+            .forge
+            .server_url
+            .as_deref()
+            .is_some_and(|u| !u.is_empty())
+            || session.ctx.server_url_is_set(settings.platform),
     };
     let plan = crate::forge::runtime()
         .block_on(prepare(&request, &session.ctx, settings))

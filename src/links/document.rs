@@ -78,6 +78,32 @@ fn pattern(template: &str) -> Result<(Regex, Vec<String>), String> {
     Ok((regex, fields))
 }
 
+/// The version `existing` names where `rendered` (a link target or tag name made for
+/// the release `version`) names `version`: `rendered` with each occurrence of the
+/// version read as a pattern that matches any version. `None` when `existing` has
+/// another shape, or names different versions in different places.
+pub fn version_in_place_of(existing: &str, rendered: &str, version: &str) -> Option<Version> {
+    if version.is_empty() || !rendered.contains(version) {
+        return None;
+    }
+    let parts: Vec<String> = rendered.split(version).map(regex::escape).collect();
+    let regex = Regex::new(&format!(
+        "^{}$",
+        parts.join(&format!("({VERSION_PATTERN})"))
+    ))
+    .ok()?;
+    let captures = regex.captures(existing)?;
+    let found: Vec<&str> = captures
+        .iter()
+        .skip(1)
+        .filter_map(|group| group.map(|g| g.as_str()))
+        .collect();
+    if found.is_empty() || found.windows(2).any(|w| w[0] != w[1]) {
+        return None;
+    }
+    Version::parse(found[0]).ok()
+}
+
 /// Finds `template`'s URLs in `text` and plans their update to `release`. An error
 /// is a template that cannot be a pattern; no match at all is an empty plan.
 pub fn plan(text: &str, template: &str, release: &Release) -> Result<DocumentPlan, String> {
@@ -181,6 +207,23 @@ mod tests {
         let plan = plan(text, URL, &release("1.4.2")).unwrap();
         assert!(plan.edits.is_empty());
         assert_eq!(plan.newer.len(), 1);
+    }
+
+    #[test]
+    fn the_version_an_existing_target_names_is_read_in_the_shape_of_the_new_one() {
+        let new = "https://x/v1.4.2/tool-1.4.2.tar.gz";
+        let found = |existing| version_in_place_of(existing, new, "1.4.2").map(|v| v.to_string());
+        assert_eq!(
+            found("https://x/v2.0.0/tool-2.0.0.tar.gz").as_deref(),
+            Some("2.0.0")
+        );
+        assert_eq!(
+            found("https://x/v1.3.0-rc.1/tool-1.3.0-rc.1.tar.gz").as_deref(),
+            Some("1.3.0-rc.1")
+        );
+        assert_eq!(found("https://x/v2.0.0/tool-1.0.0.tar.gz"), None);
+        assert_eq!(found("https://elsewhere/tool.tar.gz"), None);
+        assert_eq!(version_in_place_of("latest", "v1.2.1", "1.2.1"), None);
     }
 
     #[test]

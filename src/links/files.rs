@@ -9,7 +9,8 @@ use super::{LinkChange, LinkStatus, LinksError, LinksReport, Place, UpdateReques
 use crate::fsio::{SpanEdit, apply_edits};
 use crate::{Error, Location, Result};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
 
 /// A map file with its planned text.
 pub(super) struct PlannedFile {
@@ -19,9 +20,39 @@ pub(super) struct PlannedFile {
     pub(super) new: String,
 }
 
-/// Reads a file of the repository that a configuration names.
-fn read_repo_file(repo_dir: &Path, path: &str) -> Result<(PathBuf, String)> {
+/// Reads a file of the repository that the configuration names at `spanned`. A path
+/// that leaves the repository — absolute, with `..`, or through a symbolic link that
+/// leads elsewhere — is refused at its place in the configuration: update-links
+/// writes only files of the repository.
+fn read_repo_file(
+    loaded: &LoadedLinks,
+    repo_dir: &Path,
+    spanned: &Spanned<String>,
+) -> Result<(PathBuf, String)> {
+    let path = spanned.get_ref();
+    if path.is_empty()
+        || Path::new(path)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(loaded.bad(
+            spanned,
+            format!(
+                "`{path}` leaves the repository (an absolute path or `..`); name a file inside it"
+            ),
+        ));
+    }
     let full = repo_dir.join(path);
+    let absolute = std::path::absolute(&full).unwrap_or_else(|_| full.clone());
+    let base = std::path::absolute(repo_dir).unwrap_or_else(|_| repo_dir.to_path_buf());
+    if !crate::fsio::stays_inside(&absolute, &base) {
+        return Err(loaded.bad(
+            spanned,
+            format!(
+                "`{path}` is a symbolic link, or lies under one, that leads outside the repository; name a file inside it"
+            ),
+        ));
+    }
     let text = std::fs::read_to_string(&full).map_err(|error| LinksError::Read {
         path: full.clone(),
         error,
@@ -33,6 +64,7 @@ fn read_repo_file(repo_dir: &Path, path: &str) -> Result<(PathBuf, String)> {
 pub(super) fn plan_maps(
     loaded: &LoadedLinks,
     request: &UpdateRequest,
+    release: &Release,
     per_file: &[MapFileLinks],
     report: &mut LinksReport,
 ) -> Result<Vec<PlannedFile>> {
@@ -47,19 +79,31 @@ pub(super) fn plan_maps(
                 ),
             )
         })?;
-        let (full, text) = read_repo_file(&request.repo_dir, path)?;
-        let plan =
-            maps::plan(kind, &text, &file.links, &file.statuses).map_err(|e| match e.offset {
-                Some(offset) => Error::from(LinksError::Map {
-                    location: Location::at_offset(&full, &text, offset),
-                    message: e.message,
-                }),
-                None => LinksError::MapFile {
-                    path: full.clone(),
-                    message: e.message,
-                }
-                .into(),
-            })?;
+        let (full, text) = read_repo_file(loaded, &request.repo_dir, &file.path)?;
+        let plan = maps::plan_release(
+            kind,
+            &text,
+            &file.links,
+            &file.statuses,
+            Some(&release.version),
+        )
+        .map_err(|e| match e.offset {
+            Some(offset) => Error::from(LinksError::Map {
+                location: Location::at_offset(&full, &text, offset),
+                message: e.message,
+            }),
+            None => LinksError::MapFile {
+                path: full.clone(),
+                message: e.message,
+            }
+            .into(),
+        })?;
+        for (name, version) in &plan.newer {
+            report.warnings.push(format!(
+                "{path}: `{name}` names {version}, newer than {}; left as it is",
+                release.version
+            ));
+        }
         for (link, (status, previous)) in file.links.iter().zip(plan.outcomes) {
             report.changes.push(LinkChange {
                 place: Place::Map,
@@ -94,7 +138,7 @@ pub(super) fn plan_documents(
         }
         let path = doc.path.get_ref().clone();
         if !documents.contains_key(&path) {
-            let (full, text) = read_repo_file(&request.repo_dir, &path)?;
+            let (full, text) = read_repo_file(loaded, &request.repo_dir, &doc.path)?;
             documents.insert(path.clone(), (full, text, Vec::new()));
         }
         let (full, text, edits) = documents.get_mut(&path).expect("inserted above");

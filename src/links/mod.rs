@@ -88,7 +88,7 @@ pub async fn update_links(
 
     // Read and plan everything before anything is written.
     let sets = link_sets(loaded, &release, &aliases, assets.as_deref(), &mut report)?;
-    let mut files = plan_maps(loaded, request, &sets.per_file, &mut report)?;
+    let mut files = plan_maps(loaded, request, &release, &sets.per_file, &mut report)?;
     for document in plan_documents(loaded, request, &release, &mut report)? {
         if files.iter().any(|f| f.path == document.path) {
             return Err(LinksError::Config {
@@ -106,12 +106,26 @@ pub async fn update_links(
     let tag_plan = match &links.tags {
         Some(config) if !tag_names.is_empty() => {
             let target = tag_target(loaded, config, &release)?;
-            Some(plan_tags(request, config, &target, &tag_names, ctx, forge).await?)
+            Some(
+                plan_tags(
+                    request,
+                    config,
+                    &target,
+                    &release.version,
+                    &tag_names,
+                    ctx,
+                    forge,
+                )
+                .await?,
+            )
         }
         _ => None,
     };
     if let Some(plan) = &tag_plan {
         report.changes.extend(plan.changes());
+        report
+            .warnings
+            .extend(plan.warnings(release.version.as_str()));
     }
     let service = match &links.service {
         Some(config) if !sets.all.is_empty() => Some(service::LinkService::new(

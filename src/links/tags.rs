@@ -9,6 +9,7 @@
 //! [`crate::forge::TagApi::move_floating_tag`].
 
 use super::config::{LoadedLinks, TagsConfig};
+use super::document::version_in_place_of;
 use super::template::{self, Extra, Release, render};
 use super::{LinkChange, LinkStatus, LinksError, Place, UpdateRequest};
 use crate::Result;
@@ -16,6 +17,7 @@ use crate::ci::{CiContext, Platform};
 use crate::forge::Forge;
 use crate::forge::ForgeSettings;
 use crate::git::{Git, GitError};
+use crate::version::Version;
 use std::collections::BTreeMap;
 
 /// One floating tag: where it is and where it goes.
@@ -27,33 +29,80 @@ pub struct TagMove {
     /// The object its ref names now (a tag object for an annotated tag): the lease.
     pub previous_object: Option<String>,
     pub commit: String,
+    /// Why the tag stays where it is although it points elsewhere.
+    pub kept: Option<KeptTag>,
+}
+
+/// An existing tag update-links leaves alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptTag {
+    /// An annotated tag: a release tag someone made, not a floating tag of ours (those
+    /// are lightweight).
+    Annotated,
+    /// It points at a newer release than this one (a patch of an older line, a
+    /// re-run): floating tags never move back.
+    Newer(Version),
 }
 
 impl TagMove {
     pub fn is_unchanged(&self) -> bool {
         self.previous.as_deref() == Some(self.commit.as_str())
     }
+
+    /// Whether the tag is pushed.
+    pub fn moves(&self) -> bool {
+        !self.is_unchanged() && self.kept.is_none()
+    }
+
+    /// Why the tag is kept, as a warning.
+    pub fn warning(&self, place: &str, release: &str) -> Option<String> {
+        let why = match self.kept.as_ref()? {
+            KeptTag::Annotated => "is an annotated tag (a release tag, not a floating one: \
+                                   floating tags are lightweight)"
+                .to_string(),
+            KeptTag::Newer(version) => format!("points at {version}, newer than {release}"),
+        };
+        Some(format!(
+            "floating tag `{}` on {place} {why}; left as it is",
+            self.name
+        ))
+    }
 }
 
-/// Reads the release tag and the floating tags on `remote`.
+/// Why an existing tag must not move to the release of `version`: it is annotated, or
+/// one of `release_tags` (name and peeled commit) at its commit names a newer release
+/// in the shape of `target`.
+fn kept_tag(
+    annotated: bool,
+    previous: Option<&str>,
+    release_tags: &[(&str, &str)],
+    target: &str,
+    version: &Version,
+) -> Option<KeptTag> {
+    if annotated {
+        return Some(KeptTag::Annotated);
+    }
+    let previous = previous?;
+    release_tags
+        .iter()
+        .filter(|(_, commit)| *commit == previous)
+        .filter_map(|(name, _)| version_in_place_of(name, target, version.as_str()))
+        .filter(|found| found > version)
+        .max()
+        .map(KeptTag::Newer)
+}
+
+/// Reads the release tag and the floating tags on `remote`, and every tag there: the
+/// release tags at a floating tag's commit tell which release it points at.
 pub fn plan_git(
     git: &Git,
     remote: &str,
     target: &str,
+    version: &Version,
     names: &[String],
 ) -> Result<Vec<TagMove>, LinksError> {
-    let mut args = vec![
-        "ls-remote".to_string(),
-        "--tags".into(),
-        "--end-of-options".into(),
-        remote.into(),
-    ];
-    // A pattern matches a ref's tail; the peeled `^{}` lines need their own.
-    for name in std::iter::once(target).chain(names.iter().map(String::as_str)) {
-        args.push(format!("refs/tags/{name}"));
-        args.push(format!("refs/tags/{name}^{{}}"));
-    }
-    let listing = git.run(&args).map_err(|error| LinksError::RemoteTags {
+    let args = ["ls-remote", "--tags", "--end-of-options", remote];
+    let listing = git.run(args).map_err(|error| LinksError::RemoteTags {
         remote: remote.to_string(),
         error,
     })?;
@@ -63,6 +112,17 @@ pub fn plan_git(
             refs.insert(name, oid);
         }
     }
+    let tag_commits: Vec<(&str, &str)> = refs
+        .keys()
+        .filter_map(|r| r.strip_prefix("refs/tags/"))
+        .filter(|name| !name.ends_with("^{}"))
+        .filter_map(|name| {
+            let peeled = refs
+                .get(format!("refs/tags/{name}^{{}}").as_str())
+                .or_else(|| refs.get(format!("refs/tags/{name}").as_str()))?;
+            Some((name, *peeled))
+        })
+        .collect();
     let peeled = |name: &str| {
         refs.get(format!("refs/tags/{name}^{{}}").as_str())
             .or_else(|| refs.get(format!("refs/tags/{name}").as_str()))
@@ -74,13 +134,24 @@ pub fn plan_git(
     })?;
     Ok(names
         .iter()
-        .map(|name| TagMove {
-            name: name.clone(),
-            previous: peeled(name),
-            previous_object: refs
-                .get(format!("refs/tags/{name}").as_str())
-                .map(|s| s.to_string()),
-            commit: commit.clone(),
+        .map(|name| {
+            let previous = peeled(name);
+            let annotated = refs.contains_key(format!("refs/tags/{name}^{{}}").as_str());
+            TagMove {
+                name: name.clone(),
+                kept: kept_tag(
+                    annotated,
+                    previous.as_deref(),
+                    &tag_commits,
+                    target,
+                    version,
+                ),
+                previous,
+                previous_object: refs
+                    .get(format!("refs/tags/{name}").as_str())
+                    .map(|s| s.to_string()),
+                commit: commit.clone(),
+            }
         })
         .collect())
 }
@@ -139,11 +210,13 @@ pub async fn plan_forge(
     let mut moves = Vec::new();
     for name in names {
         let current = forge.tag(repo, name).await?;
+        let annotated = current.as_ref().is_some_and(|t| t.annotation.is_some());
         moves.push(TagMove {
             name: name.clone(),
             previous: current.as_ref().map(|t| t.commit.clone()),
             previous_object: None,
             commit: release.commit.clone(),
+            kept: annotated.then_some(KeptTag::Annotated),
         });
     }
     Ok(moves)
@@ -272,10 +345,18 @@ impl TagPlan {
             previous: m.previous.clone(),
             status: match &m.previous {
                 None => LinkStatus::Created,
-                Some(_) if m.is_unchanged() => LinkStatus::Unchanged,
+                Some(_) if !m.moves() => LinkStatus::Unchanged,
                 Some(_) => LinkStatus::Updated,
             },
         })
+    }
+
+    /// A warning per existing tag left where it is.
+    pub(super) fn warnings(&self, release: &str) -> Vec<String> {
+        self.moves
+            .iter()
+            .filter_map(|m| m.warning(&self.place, release))
+            .collect()
     }
 }
 
@@ -294,6 +375,7 @@ pub(super) async fn plan_tags(
     request: &UpdateRequest,
     config: &TagsConfig,
     target: &str,
+    version: &Version,
     names: &[String],
     ctx: &CiContext,
     forge: &ForgeSettings,
@@ -301,7 +383,7 @@ pub(super) async fn plan_tags(
     if forge.platform == Platform::Git {
         let git = Git::new(&request.repo_dir).with_credentials(forge.git_credentials());
         git.require_repository()?;
-        let moves = plan_git(&git, &config.remote, target, names)?;
+        let moves = plan_git(&git, &config.remote, target, version, names)?;
         return Ok(TagPlan {
             place: config.remote.clone(),
             target: target.to_string(),
@@ -337,7 +419,7 @@ pub(super) async fn plan_tags(
 
 /// Moves the tags that move; an error says which moved (returned) and which did not.
 pub(super) async fn move_tags(plan: &TagPlan) -> std::result::Result<(), (Vec<String>, String)> {
-    let moving: Vec<&TagMove> = plan.moves.iter().filter(|m| !m.is_unchanged()).collect();
+    let moving: Vec<&TagMove> = plan.moves.iter().filter(|m| m.moves()).collect();
     if moving.is_empty() {
         return Ok(());
     }

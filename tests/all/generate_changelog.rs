@@ -1266,3 +1266,58 @@ fn failures_of_the_job_say_what_is_missing() {
         "error: generating the changelog of 1.1.0: home is not a git repository\n"
     );
 }
+
+#[test]
+fn the_repository_and_its_links_come_from_the_whole_origin_url() {
+    let sb = Sandbox::new();
+    let repo = api_history(&sb, "api", "");
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "https://gitlab.example.com/group/sub/proj.git",
+            &[
+                "--forge",
+                "gitlab",
+                "--server-url",
+                "https://gitlab.example.com",
+            ],
+            "https://gitlab.example.com/group/sub/proj/-/compare/1.0.0...1.1.0",
+        ),
+        (
+            "git@gitlab.example.com:group/sub/proj.git",
+            &["--forge", "gitlab"],
+            "https://gitlab.example.com/group/sub/proj/-/compare/1.0.0...1.1.0",
+        ),
+        (
+            "git@gitlab.example.com:group/sub/proj.git",
+            &[],
+            "https://gitlab.example.com/group/sub/proj/-/compare/1.0.0...1.1.0",
+        ),
+        (
+            "ssh://git@git.example.org:2222/acme/api.git",
+            &[],
+            "https://git.example.org/acme/api/compare/1.0.0...1.1.0",
+        ),
+        (
+            "git@github.com:acme/api.git",
+            &["--forge", "github"],
+            "https://github.com/acme/api/compare/1.0.0...1.1.0",
+        ),
+    ];
+    repo.git(["remote", "add", "origin", "https://example.invalid/x/y.git"]);
+    for (url, flags, compare) in cases {
+        repo.git(["remote", "set-url", "origin", url]);
+        let out = sb
+            .relay("generate-changelog")
+            .args(flags)
+            .args(["--version", "1.1.0", "--dry-run", "--json"])
+            .current_dir(repo.path())
+            .run()
+            .success()
+            .json();
+        let notes = out["notes"].as_str().unwrap();
+        assert!(
+            notes.contains(&format!("Compare: [1.0.0...1.1.0]({compare})\n")),
+            "{url} {flags:?}: {notes}"
+        );
+    }
+}

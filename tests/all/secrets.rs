@@ -385,6 +385,60 @@ fn an_api_that_quotes_the_token_back_is_redacted() {
     }
 }
 
+/// Every tool that takes a token, against an API whose error body repeats the
+/// request's credential header: the audit of `Relay::run` finds the token in no channel
+/// in any escaped form (a step summary escapes `_` as `\_` for Markdown, JSON escapes
+/// quotes and backslashes).
+#[test]
+fn an_api_that_echoes_the_credential_header_leaks_it_in_no_escaped_form() {
+    let tools = [
+        "read-tag-metadata",
+        "tag-from-request",
+        "update-links",
+        "verify-release",
+        "publish-release",
+        "generate-changelog",
+        "find-green-commit",
+        "comment-on-issue",
+        "propose-change",
+    ];
+    for tool in tools {
+        for forge in [Forge::GitHub, Forge::GitLab] {
+            let sb = Sandbox::new();
+            let api = match forge {
+                Forge::GitHub => MockApi::github(),
+                Forge::GitLab => MockApi::gitlab(),
+            };
+            api.handle(|r| {
+                let credential = r
+                    .header("authorization")
+                    .or_else(|| r.header("private-token"))
+                    .unwrap_or_default()
+                    .to_string();
+                let connection_check = r.path == "/api/v4/user" || r.path == "/api/v4/job";
+                (!connection_check).then(|| {
+                    MockResponse::json(
+                        403,
+                        json!({"message": format!("forbidden (Authorization: {credential})")}),
+                    )
+                })
+            });
+            let repo = sb.repo("work");
+            repo.commit("README.md", "# api\n", "feat: first");
+            let relay = ci_job(&sb, sb.relay(tool), forge, &api).current_dir(repo.path());
+            let relay = with_token(tool_case(&sb, tool, relay), forge, 401);
+            let run = relay.run();
+            let case = format!("{tool} on {forge:?}");
+            assert_ne!(run.code(), 0, "{case}: {}", run.stderr());
+            assert!(
+                error_line(&run).contains("Authorization: "),
+                "{case}: the echo reached the message: {}",
+                run.stderr()
+            );
+        }
+    }
+}
+
 #[test]
 fn an_api_url_with_credentials_is_printed_without_its_password() {
     let sb = Sandbox::new();
@@ -684,6 +738,27 @@ fn the_audit_finds_a_secret_in_every_channel_and_allows_only_its_mask() {
         complaint.as_deref().is_some_and(|c| c.starts_with(
             "the secret of a URL's password in the variable REMOTE leaked to the dotenv side \
              file out.env.NOTES"
+        )),
+        "{complaint:?}"
+    );
+    // An escaped form is the secret too, in the summary as in any file the run wrote.
+    let complaint = audit_of(
+        sh("echo '| ghp\\_leaky0123 |' >> \"$GITHUB_STEP_SUMMARY\"")
+            .env("GITHUB_TOKEN", "ghp_leaky0123")
+            .env("GITHUB_STEP_SUMMARY", sb.path().join("summary.md")),
+    );
+    assert!(
+        complaint.as_deref().is_some_and(|c| c
+            .starts_with("the secret of the variable GITHUB_TOKEN leaked to $GITHUB_STEP_SUMMARY")),
+        "{complaint:?}"
+    );
+    let complaint = audit_of(
+        sh("mkdir -p docs && echo 'see ghp%5Fleaky0123' > docs/notes.md")
+            .env("GITHUB_TOKEN", "ghp_leaky0123"),
+    );
+    assert!(
+        complaint.as_deref().is_some_and(|c| c.starts_with(
+            "the secret of the variable GITHUB_TOKEN leaked to the written file docs/notes.md"
         )),
         "{complaint:?}"
     );

@@ -381,15 +381,15 @@ struct TagRepos<'a> {
     new: String,
 }
 
-/// acme/api on a loopback git server: v1.3.0 with floating v1 (annotated) and v1.3
-/// on it, then v1.4.0 on a newer commit; `work` is a clone with the release config.
+/// acme/api on a loopback git server: v1.3.0 with floating v1 and v1.3 (lightweight,
+/// as update-links makes them) on it, then v1.4.0 on a newer commit; `work` is a clone with the release config.
 fn tag_repos<'a>(sb: &'a Sandbox, config: &str) -> TagRepos<'a> {
     sb.bare_repo("srv/acme/api.git");
     let server = GitServer::start(&sb.path().join("srv"));
     let seed = sb.repo("seed");
     let old = seed.commit("README.md", "v1.3\n", "feat: 1.3");
     seed.tag_annotated("v1.3.0", "api 1.3.0 release");
-    seed.tag_annotated("v1", "floating v1");
+    seed.tag_lightweight("v1");
     seed.tag_lightweight("v1.3");
     let new = seed.commit("README.md", "v1.4\n", "feat: 1.4");
     seed.tag_annotated("v1.4.0", "api 1.4.0 release");
@@ -468,10 +468,7 @@ fn moves_floating_tags_on_the_remote_with_a_lease() {
         .json();
     assert_eq!(out, dry);
     let after = remote_tags(&sb, &r.server);
-    assert_eq!(
-        after["v1"], r.new,
-        "v1 moved (now lightweight) to 1.4.0's commit"
-    );
+    assert_eq!(after["v1"], r.new, "v1 moved to 1.4.0's commit");
     assert_eq!(after["v1.4"], r.new);
     assert_eq!(after["latest"], r.new);
     assert_eq!(after["v1.3"], r.old, "another line's floating tag stays");
@@ -514,7 +511,7 @@ fn a_tag_that_moved_since_it_was_read_is_not_overwritten() {
         ],
     );
     let moved = sb.path().join("srv/acme/api-moved.git");
-    sb.git_in(&moved, ["tag", "-f", "v1", &r.old]);
+    sb.git_in(&moved, ["tag", "-f", "v1", "v1.3.0"]);
     r.work.git([
         "remote",
         "set-url",
@@ -553,7 +550,132 @@ fn a_tag_that_moved_since_it_was_read_is_not_overwritten() {
         run.json()["links"].as_array().unwrap().is_empty(),
         "no tag is reported as moved"
     );
-    let _ = r.new;
+}
+
+/// The warnings of a run, `warning: ` cut off.
+fn warnings(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("warning: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn an_annotated_tag_named_as_floating_is_never_moved() {
+    // `v{major}.{minor}` as a floating name, and a repository whose 1.3 release was
+    // tagged `v1.3` (annotated) long ago: releasing 1.3.1 must not replace that tag.
+    let sb = Sandbox::new();
+    let r = tag_repos(&sb, TAGS_CONFIG);
+    let seed = common::Repo {
+        sb: &sb,
+        dir: sb.path().join("seed"),
+    };
+    seed.git(["tag", "-d", "v1.3"]);
+    seed.git(["tag", "-a", "v1.3", "-m", "api 1.3 release", &r.old]);
+    seed.git(["push", "-q", "-f", "origin", "refs/tags/v1.3"]);
+    let fix = seed.commit("README.md", "v1.3.1\n", "fix: 1.3.1");
+    seed.tag_annotated("v1.3.1", "api 1.3.1 release");
+    seed.git(["push", "-q", "origin", "v1.3.1"]);
+    let before = remote_tags(&sb, &r.server);
+
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.3.1", "--tag", "v1.3", "--json"])
+        .current_dir(r.work.path())
+        .run()
+        .success();
+    assert_eq!(statuses(&run.json()), pairs(&[("unchanged", "v1.3")]));
+    assert_eq!(
+        warnings(&run.stderr()),
+        [
+            "floating tag `v1.3` on origin is an annotated tag (a release tag, not a floating \
+          one: floating tags are lightweight); left as it is"
+        ]
+    );
+    let after = remote_tags(&sb, &r.server);
+    assert_eq!(
+        after["v1.3"], before["v1.3"],
+        "the annotated tag object stays"
+    );
+    assert_ne!(after["v1.3"], fix);
+}
+
+#[test]
+fn floating_tags_never_move_back_to_an_older_release() {
+    let sb = Sandbox::new();
+    let r = tag_repos(&sb, TAGS_CONFIG);
+    sb.relay("update-links")
+        .args(["--version", "1.4.0"])
+        .current_dir(r.work.path())
+        .run()
+        .success();
+    // A patch of the older line, released after 1.4.0.
+    let seed = common::Repo {
+        sb: &sb,
+        dir: sb.path().join("seed"),
+    };
+    seed.git(["checkout", "-q", "-b", "release-1.3", "v1.3.0"]);
+    let fix = seed.commit("README.md", "v1.3.1\n", "fix: 1.3.1");
+    seed.tag_annotated("v1.3.1", "api 1.3.1 release");
+    seed.git(["push", "-q", "origin", "v1.3.1"]);
+
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.3.1", "--json"])
+        .current_dir(r.work.path())
+        .run()
+        .success();
+    assert_eq!(
+        statuses(&run.json()),
+        pairs(&[
+            ("unchanged", "v1"),
+            ("updated", "v1.3"),
+            ("unchanged", "latest")
+        ])
+    );
+    assert_eq!(
+        warnings(&run.stderr()),
+        [
+            "floating tag `v1` on origin points at 1.4.0, newer than 1.3.1; left as it is",
+            "floating tag `latest` on origin points at 1.4.0, newer than 1.3.1; left as it is"
+        ]
+    );
+    let after = remote_tags(&sb, &r.server);
+    assert_eq!(after["v1"], r.new);
+    assert_eq!(after["latest"], r.new);
+    assert_eq!(after["v1.3"], fix, "its own line's tag moves");
+}
+
+#[test]
+fn a_map_alias_never_moves_back_to_an_older_release() {
+    let sb = Sandbox::new();
+    sb.write(
+        "repo/relay.toml",
+        "[links]\naliases = [\"latest\", \"{major}.{minor}\"]\n\n[[links.map]]\n\
+         path = \"links.json\"\nname = \"{alias}\"\nurl = \"https://x.org/v{version}/tool-{version}.tgz\"\n",
+    );
+    let map = "{\n  \"1.3\": \"https://x.org/v1.3.0/tool-1.3.0.tgz\",\n  \
+               \"1.4\": \"https://x.org/v1.4.0/tool-1.4.0.tgz\",\n  \
+               \"latest\": \"https://x.org/v1.4.0/tool-1.4.0.tgz\"\n}\n";
+    sb.write("repo/links.json", map);
+    let run = sb
+        .relay("update-links")
+        .args(["--repo", "repo", "--version", "1.3.1", "--json"])
+        .run()
+        .success();
+    assert_eq!(
+        statuses(&run.json()),
+        pairs(&[("unchanged", "latest"), ("updated", "1.3")])
+    );
+    assert_eq!(
+        warnings(&run.stderr()),
+        ["links.json: `latest` names 1.4.0, newer than 1.3.1; left as it is"]
+    );
+    assert_eq!(
+        sb.read("repo/links.json"),
+        map.replace("v1.3.0/tool-1.3.0", "v1.3.1/tool-1.3.1")
+    );
 }
 
 #[test]
@@ -1631,4 +1753,125 @@ fn a_file_cannot_be_both_a_map_and_a_document() {
         "error: updating links: links.json is both a redirect map and a document; keep it one of them"
     );
     assert_eq!(sb.read("repo/links.json"), before);
+}
+
+#[test]
+fn a_map_or_document_outside_the_repository_is_refused_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    let outside_map = "{\n  \"latest\": \"https://x.org/1.0.0\"\n}\n";
+    let outside_doc = "get https://x.org/1.0.0 now\n";
+    sb.write("outside/links.json", outside_map);
+    sb.write("outside/README.md", outside_doc);
+    sb.write("repo/links.json", "{}\n");
+    std::os::unix::fs::symlink(sb.path().join("outside"), sb.path().join("repo/away")).unwrap();
+    let absolute = sb.path().join("outside/links.json");
+    let absolute = absolute.to_str().unwrap();
+    let map = |path: &str| {
+        format!(
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\n\
+             name = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n[[links.map]]\n\
+             path = \"{path}\"\nname = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n"
+        )
+    };
+    let document = |path: &str| {
+        format!(
+            "[links]\naliases = [\"latest\"]\n[[links.map]]\npath = \"links.json\"\n\
+             name = \"{{alias}}\"\nurl = \"https://x.org/{{version}}\"\n[[links.document]]\n\
+             path = \"{path}\"\nurl = \"https://x.org/{{version}}\"\n"
+        )
+    };
+    let leaves = |path: &str, line: u32| {
+        format!(
+            "error: updating links: repo/relay.toml:{line}:9: `{path}` leaves the repository (an \
+             absolute path or `..`); name a file inside it"
+        )
+    };
+    let linked = |path: &str| {
+        format!(
+            "error: updating links: repo/relay.toml:8:9: `{path}` is a symbolic link, or lies \
+             under one, that leads outside the repository; name a file inside it"
+        )
+    };
+    for (config, message) in [
+        (
+            map("../outside/links.json"),
+            leaves("../outside/links.json", 8),
+        ),
+        (map(absolute), leaves(absolute, 8)),
+        (
+            map("sub/../../outside/links.json"),
+            leaves("sub/../../outside/links.json", 8),
+        ),
+        (map("away/links.json"), linked("away/links.json")),
+        (
+            document("../outside/README.md"),
+            leaves("../outside/README.md", 8),
+        ),
+        (document("away/README.md"), linked("away/README.md")),
+    ] {
+        sb.write("repo/relay.toml", &config);
+        for args in [&["--dry-run"][..], &[]] {
+            let run = sb
+                .relay("update-links")
+                .args(["--repo", "repo", "--version", "2.0.0"])
+                .args(args)
+                .run()
+                .expect_code(2);
+            assert_eq!(run.stderr().trim(), message, "{config}");
+        }
+        assert_eq!(sb.read("repo/links.json"), "{}\n", "nothing was written");
+        assert_eq!(sb.read("outside/links.json"), outside_map);
+        assert_eq!(sb.read("outside/README.md"), outside_doc);
+    }
+}
+
+#[test]
+fn an_nginx_map_gets_literal_keys_and_never_a_variable() {
+    let sb = Sandbox::new();
+    let map = "map $uri $target {\n    default /;\n}\n";
+    sb.write("repo/links.map", map);
+    let config = |url: &str| {
+        format!(
+            "[links]\naliases = [\"include\", \"default\", \"~.*\"]\n[[links.map]]\n\
+             path = \"links.map\"\nname = \"{{alias}}\"\nurl = \"{url}\"\n"
+        )
+    };
+    sb.write("repo/relay.toml", &config("https://x.org/{version}"));
+    sb.relay("update-links")
+        .args(["--repo", "repo", "--version", "2.0.0"])
+        .run()
+        .success();
+    // nginx drops one leading `\` of a key, which keeps `include` and `default` from
+    // being its directives and `~.*` from being a regular expression matching every URI.
+    let written = "map $uri $target {\n    default /;\n    \\default https://x.org/2.0.0;\n    \
+                   \\include https://x.org/2.0.0;\n    \\~.* https://x.org/2.0.0;\n}\n";
+    assert_eq!(sb.read("repo/links.map"), written);
+    let again = sb
+        .relay("update-links")
+        .args(["--repo", "repo", "--version", "2.0.0", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        statuses(&again),
+        pairs(&[
+            ("unchanged", "include"),
+            ("unchanged", "default"),
+            ("unchanged", "~.*")
+        ])
+    );
+
+    sb.write("repo/relay.toml", &config("https://$host/{version}"));
+    let run = sb
+        .relay("update-links")
+        .args(["--repo", "repo", "--version", "2.1.0"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr().trim(),
+        "error: updating links: repo/links.map:4:5: the target `https://$host/2.1.0` holds `$`, \
+         which nginx reads as a variable in a map value and cannot escape; percent-encode it \
+         (`%24`)"
+    );
+    assert_eq!(sb.read("repo/links.map"), written, "nothing was written");
 }

@@ -14,8 +14,10 @@ mod nginx;
 mod redirects;
 mod yaml;
 
+use super::document::version_in_place_of;
 use super::{Link, LinkStatus};
 use crate::fsio::{SpanEdit, apply_edits};
+use crate::version::Version;
 use std::ops::Range;
 use std::path::Path;
 
@@ -121,6 +123,9 @@ pub struct MapPlan {
     pub text: String,
     /// Per link, in the order given: its status and the target it had.
     pub outcomes: Vec<(LinkStatus, Option<String>)>,
+    /// Links left as they are because their entry names a newer release: the link's
+    /// name and that version.
+    pub newer: Vec<(String, Version)>,
 }
 
 /// Plans the upsert of `links` into the map `text` of `kind`. `statuses` are the
@@ -131,13 +136,36 @@ pub fn plan(
     links: &[Link],
     statuses: &Statuses,
 ) -> Result<MapPlan, MapError> {
+    plan_release(kind, text, links, statuses, None)
+}
+
+/// [`plan`] for the links of `release`: an entry that already names a newer release
+/// than `release` in the shape of its link's target (a re-run, or a patch of an older
+/// line) is left as it is, so an alias never moves back.
+pub fn plan_release(
+    kind: MapKind,
+    text: &str,
+    links: &[Link],
+    statuses: &Statuses,
+    release: Option<&Version>,
+) -> Result<MapPlan, MapError> {
     let planned = match kind {
-        MapKind::Json => upsert(&json::JsonMap::read(text)?, links),
-        MapKind::Yaml => upsert(&yaml::YamlMap::read(text)?, links),
-        MapKind::Redirects => upsert(&redirects::RedirectsFile::read(text, statuses)?, links),
-        MapKind::Nginx => upsert(&nginx::NginxMap::read(text)?, links),
+        MapKind::Json => upsert(&json::JsonMap::read(text)?, links, release),
+        MapKind::Yaml => upsert(&yaml::YamlMap::read(text)?, links, release),
+        MapKind::Redirects => upsert(
+            &redirects::RedirectsFile::read(text, statuses)?,
+            links,
+            release,
+        ),
+        MapKind::Nginx => upsert(&nginx::NginxMap::read(text)?, links, release),
     };
-    let (mut edits, outcomes) = planned?;
+    let (mut edits, outcomes, newer) = planned?;
+    let kept: Vec<&str> = newer.iter().map(|(name, _)| name.as_str()).collect();
+    let checked: Vec<Link> = links
+        .iter()
+        .filter(|l| !kept.contains(&l.name.as_str()))
+        .cloned()
+        .collect();
     // The formats write `\n`; a file with CRLF line ends gets CRLF.
     if text.contains("\r\n") {
         for edit in &mut edits {
@@ -145,25 +173,50 @@ pub fn plan(
         }
     }
     let new_text = apply_edits(text, &edits).map_err(MapError::whole)?;
-    check(kind, &new_text, links, statuses)?;
+    check(kind, &new_text, &checked, statuses)?;
     Ok(MapPlan {
         text: new_text,
         outcomes,
+        newer,
     })
 }
 
-type Planned = (Vec<SpanEdit>, Vec<(LinkStatus, Option<String>)>);
+type Planned = (
+    Vec<SpanEdit>,
+    Vec<(LinkStatus, Option<String>)>,
+    Vec<(String, Version)>,
+);
 
-fn upsert(map: &dyn MapFile, links: &[Link]) -> Result<Planned, MapError> {
+/// The newest release an entry of `link` names, when newer than `release`.
+fn newer_release(entries: &[&Entry], link: &Link, release: &Version) -> Option<Version> {
+    entries
+        .iter()
+        .filter_map(|e| e.value.as_deref())
+        .filter_map(|value| version_in_place_of(value, &link.target, release.as_str()))
+        .filter(|found| found > release)
+        .max()
+}
+
+fn upsert(
+    map: &dyn MapFile,
+    links: &[Link],
+    release: Option<&Version>,
+) -> Result<Planned, MapError> {
     let entries = map.entries();
     let mut edits = Vec::new();
     let mut outcomes = Vec::new();
+    let mut newer = Vec::new();
     let mut new: Vec<&Link> = Vec::new();
     for link in links {
         let same: Vec<&Entry> = entries.iter().filter(|e| e.name == link.name).collect();
         if same.is_empty() {
             new.push(link);
             outcomes.push((LinkStatus::Created, None));
+            continue;
+        }
+        if let Some(found) = release.and_then(|r| newer_release(&same, link, r)) {
+            outcomes.push((LinkStatus::Unchanged, same[0].value.clone()));
+            newer.push((link.name.clone(), found));
             continue;
         }
         let mut status = LinkStatus::Unchanged;
@@ -196,7 +249,7 @@ fn upsert(map: &dyn MapFile, links: &[Link]) -> Result<Planned, MapError> {
         outcomes.push((status, previous.or_else(|| Some(link.target.clone()))));
     }
     if new.is_empty() {
-        return Ok((edits, outcomes));
+        return Ok((edits, outcomes, newer));
     }
     let sorted = entries.windows(2).all(|w| w[0].name <= w[1].name);
     if sorted {
@@ -219,7 +272,7 @@ fn upsert(map: &dyn MapFile, links: &[Link]) -> Result<Planned, MapError> {
     } else {
         edits.extend(map.append(&new).map_err(MapError::whole)?);
     }
-    Ok((edits, outcomes))
+    Ok((edits, outcomes, newer))
 }
 
 /// Reads the edited text back: every link must now be there, pointing right.

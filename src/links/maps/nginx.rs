@@ -3,6 +3,15 @@
 //! read one entry a line; `default`, `hostnames`, `volatile` and `include` are the
 //! block's own directives, not links. Values keep their quotes; new entries line up
 //! with the last one.
+//!
+//! Words are read and written as nginx reads them: its parser turns `\"`, `\'`, `\\`,
+//! `\t`, `\r` and `\n` into characters and keeps any other backslash, quoted or not;
+//! then the map module reads a key starting with `~` as a regular expression and a key
+//! that names a directive as that directive, whether quoted or not, and drops one
+//! leading `\` so that such a key can be literal. A link's name is therefore written
+//! with that `\` when it needs it, and a regular-expression key is never a link. A
+//! value is a complex value in which `$name` is a variable, and nginx has no escape for
+//! `$`: a target holding one is refused.
 
 use super::{Entry, MapError, MapFile, at_end_of_file, indent_before, line_end, line_start};
 use crate::fsio::SpanEdit;
@@ -19,6 +28,8 @@ pub(crate) struct NginxMap<'t> {
     block_indent: String,
     /// Column of the value in the last entry.
     value_column: usize,
+    /// Whether the block holds `hostnames` (keys with `.` or `*` are then wildcards).
+    hostnames: bool,
 }
 
 /// One token of a line: its byte range and its text without quotes.
@@ -50,28 +61,19 @@ fn tokens(line: &str, offset: usize) -> Result<Vec<Token>, MapError> {
             });
             i += 1;
         } else if c == b'"' || c == b'\'' {
-            let mut text = String::new();
             let mut j = i + 1;
             loop {
                 match bytes.get(j) {
                     None => return Err(MapError::at(offset + i, "a quote is not closed")),
-                    Some(b'\\') if j + 1 < bytes.len() => {
-                        let next = line[j + 1..].chars().next().unwrap_or('\\');
-                        text.push(next);
-                        j += 1 + next.len_utf8();
-                    }
+                    Some(b'\\') if j + 1 < bytes.len() => j += 2,
                     Some(&q) if q == c => break,
-                    Some(_) => {
-                        let ch = line[j..].chars().next().unwrap_or(' ');
-                        text.push(ch);
-                        j += ch.len_utf8();
-                    }
+                    Some(_) => j += 1,
                 }
             }
             out.push(Token {
                 start: offset + i,
                 end: offset + j + 1,
-                text,
+                text: unescape(&line[i + 1..j]),
                 quoted: true,
             });
             i = j + 1;
@@ -81,17 +83,76 @@ fn tokens(line: &str, offset: usize) -> Result<Vec<Token>, MapError> {
                 && !bytes[i].is_ascii_whitespace()
                 && !matches!(bytes[i], b';' | b'{' | b'}' | b'"' | b'\'')
             {
-                i += 1;
+                // A backslash takes the next byte into the word, whatever it is.
+                i += if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                    2
+                } else {
+                    1
+                };
             }
             out.push(Token {
                 start: offset + start,
                 end: offset + i,
-                text: line[start..i].to_string(),
+                text: unescape(&line[start..i]),
                 quoted: false,
             });
         }
     }
     Ok(out)
+}
+
+/// A word's text as nginx's parser makes it: `\"`, `\'` and `\\` become the character,
+/// `\t`, `\r`, `\n` a tab, CR, LF; any other backslash stays.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some(&next @ ('"' | '\'' | '\\')) => {
+                    out.push(next);
+                    chars.next();
+                    continue;
+                }
+                Some('t') => {
+                    out.push('\t');
+                    chars.next();
+                    continue;
+                }
+                Some('r') => {
+                    out.push('\r');
+                    chars.next();
+                    continue;
+                }
+                Some('n') => {
+                    out.push('\n');
+                    chars.next();
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the map module makes of a key's text: a directive, a regular expression, or
+/// a literal source value (one leading `\` dropped).
+enum Key<'a> {
+    Directive,
+    Regex,
+    Literal(&'a str),
+}
+
+fn key(text: &str) -> Key<'_> {
+    if DIRECTIVES.contains(&text) {
+        Key::Directive
+    } else if text.starts_with('~') {
+        Key::Regex
+    } else {
+        Key::Literal(text.strip_prefix('\\').unwrap_or(text))
+    }
 }
 
 impl<'t> NginxMap<'t> {
@@ -109,6 +170,7 @@ impl<'t> NginxMap<'t> {
         let mut block_indent = String::new();
         let mut entries = Vec::new();
         let mut value_column = 0;
+        let mut hostnames = false;
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let start = offset;
@@ -142,9 +204,18 @@ impl<'t> NginxMap<'t> {
                 close_line = Some(start);
                 continue;
             }
-            let is_directive = !first.quoted && DIRECTIVES.contains(&first.text.as_str());
             let well_formed = tokens.len() == 3 && tokens[2].text == ";" && !tokens[2].quoted;
-            if is_directive && (well_formed || tokens.len() == 2) {
+            let alone = tokens.len() == 2 && tokens[1].text == ";" && !tokens[1].quoted;
+            // `hostnames` and `volatile` are directives alone on their line; with a value
+            // they are keys like any other.
+            let parsed = match first.text.as_str() {
+                "hostnames" | "volatile" if !alone => Key::Literal(&first.text),
+                _ => key(&first.text),
+            };
+            if matches!(parsed, Key::Directive) && (well_formed || alone) {
+                if first.text == "hostnames" {
+                    hostnames = true;
+                }
                 continue;
             }
             if !well_formed {
@@ -154,8 +225,13 @@ impl<'t> NginxMap<'t> {
                 ));
             }
             let value = &tokens[1];
+            let Key::Literal(name) = parsed else {
+                // A regular expression matches many sources; no link is one of them.
+                value_column = value.start - start;
+                continue;
+            };
             entries.push(Entry {
-                name: first.text.clone(),
+                name: name.to_string(),
                 value: Some(value.text.clone()),
                 value_span: value.start..value.end,
                 start: first.start,
@@ -172,23 +248,41 @@ impl<'t> NginxMap<'t> {
             close_line,
             block_indent,
             value_column,
+            hostnames,
         })
     }
 
-    fn entry_line(&self, link: &Link) -> String {
-        let mut line = word(&link.name, false);
+    fn entry_line(&self, link: &Link) -> Result<String, String> {
+        let mut line = self.key_word(&link.name)?;
         line.push(' ');
-        let indent = self
-            .entries
-            .last()
-            .and_then(|e| indent_before(self.text, e.start))
-            .map_or(0, str::len);
+        let indent = self.indent().len();
         while indent + line.len() < self.value_column {
             line.push(' ');
         }
-        line.push_str(&word(&link.target, false));
+        line.push_str(&value_word(&link.target, false)?);
         line.push(';');
-        line
+        Ok(line)
+    }
+
+    /// A link's name as a key the map module reads as that literal source value.
+    fn key_word(&self, name: &str) -> Result<String, String> {
+        if self.hostnames && (name.starts_with(['.', '*']) || name.ends_with(".*")) {
+            return Err(format!(
+                "the link name `{name}` is a wildcard in a map with `hostnames`; nginx has no \
+                 way to write it as a plain name"
+            ));
+        }
+        let needs_mark = !matches!(key(name), Key::Literal(n) if n == name);
+        if needs_mark {
+            // The mark survives nginx's parser bare unless the name starts with a
+            // backslash of its own, which only a quoted `\\` keeps.
+            let marked = format!("\\{name}");
+            if name.starts_with('\\') || !is_bare(name) {
+                return Ok(quoted(&marked));
+            }
+            return Ok(marked);
+        }
+        Ok(word(name, false))
     }
 
     fn indent(&self) -> String {
@@ -200,19 +294,50 @@ impl<'t> NginxMap<'t> {
     }
 }
 
-/// A key or value as nginx reads it: bare when it can be, else double-quoted.
-fn word(text: &str, quoted: bool) -> String {
-    let bare = !quoted
-        && !text.is_empty()
+/// Whether nginx's parser reads `text` back unchanged as a bare word.
+fn is_bare(text: &str) -> bool {
+    !text.is_empty()
         && !text
             .chars()
-            .any(|c| c.is_whitespace() || ";{}#\"'\\".contains(c))
-        && !DIRECTIVES.contains(&text);
-    if bare {
+            .any(|c| c.is_whitespace() || c.is_control() || ";{}#\"'\\".contains(c))
+}
+
+/// `text` between double quotes, escaped so that nginx's parser gives `text` back.
+fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A word as nginx's parser reads it: bare when it can be (and not `quoted` before),
+/// else double-quoted.
+fn word(text: &str, was_quoted: bool) -> String {
+    if !was_quoted && is_bare(text) {
         text.to_string()
     } else {
-        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+        quoted(text)
     }
+}
+
+/// A map value: nginx expands `$name` and `${name}` in it and has no escape for `$`.
+fn value_word(target: &str, was_quoted: bool) -> Result<String, String> {
+    if target.contains('$') {
+        return Err(format!(
+            "the target `{target}` holds `$`, which nginx reads as a variable in a map value \
+             and cannot escape; percent-encode it (`%24`)"
+        ));
+    }
+    Ok(word(target, was_quoted))
 }
 
 impl MapFile for NginxMap<'_> {
@@ -221,17 +346,17 @@ impl MapFile for NginxMap<'_> {
     }
 
     fn value_text(&self, entry: &Entry, target: &str) -> Result<String, String> {
-        let quoted = matches!(self.text.as_bytes()[entry.value_span.start], b'"' | b'\'');
-        Ok(word(target, quoted))
+        let was_quoted = matches!(self.text.as_bytes()[entry.value_span.start], b'"' | b'\'');
+        value_word(target, was_quoted)
     }
 
     fn insert_before(&self, entry: &Entry, links: &[&Link]) -> Result<Vec<SpanEdit>, String> {
         let indent =
             indent_before(self.text, entry.start).ok_or("the entry does not start its line")?;
-        let lines: String = links
+        let lines = links
             .iter()
-            .map(|l| format!("{indent}{}\n", self.entry_line(l)))
-            .collect();
+            .map(|l| Ok(format!("{indent}{}\n", self.entry_line(l)?)))
+            .collect::<Result<String, String>>()?;
         let at = line_start(self.text, entry.start);
         Ok(vec![SpanEdit {
             range: at..at,
@@ -248,23 +373,23 @@ impl MapFile for NginxMap<'_> {
                     range: at..at,
                     replacement: links
                         .iter()
-                        .map(|l| format!("\n{indent}{}", self.entry_line(l)))
-                        .collect(),
+                        .map(|l| Ok(format!("\n{indent}{}", self.entry_line(l)?)))
+                        .collect::<Result<String, String>>()?,
                 }
             }
             (None, Some(close)) => SpanEdit {
                 range: close..close,
                 replacement: links
                     .iter()
-                    .map(|l| format!("{indent}{}\n", self.entry_line(l)))
-                    .collect(),
+                    .map(|l| Ok(format!("{indent}{}\n", self.entry_line(l)?)))
+                    .collect::<Result<String, String>>()?,
             },
             (None, None) => at_end_of_file(
                 self.text,
                 &links
                     .iter()
-                    .map(|l| format!("{}\n", self.entry_line(l)))
-                    .collect::<String>(),
+                    .map(|l| Ok(format!("{}\n", self.entry_line(l)?)))
+                    .collect::<Result<String, String>>()?,
             ),
         }])
     }
@@ -273,7 +398,7 @@ impl MapFile for NginxMap<'_> {
 #[cfg(test)]
 mod tests {
     use crate::links::Link;
-    use crate::links::maps::{MapKind, plan};
+    use crate::links::maps::{MapFile, MapKind, plan};
 
     fn upsert(text: &str, links: &[(&str, &str)]) -> String {
         let links: Vec<Link> = links
@@ -307,6 +432,68 @@ mod tests {
             upsert("/x /y;\n", &[("/a", "/b c")]),
             "/a \"/b c\";\n/x /y;\n"
         );
+    }
+
+    #[test]
+    fn names_nginx_would_read_as_regex_or_directive_are_written_literal() {
+        let text = "map $uri $t {\n    default /;\n    ~^/old /;\n}\n";
+        let links = [
+            ("~.*1.0.0", "/a"),
+            ("include", "/b"),
+            ("default", "/c"),
+            ("\\x", "/d"),
+            ("a b", "/e"),
+        ];
+        let written = upsert(text, &links);
+        assert_eq!(
+            written,
+            "map $uri $t {\n    default /;\n    ~^/old /;\n    \"\\\\\\\\x\" /d;\n    \"a b\"  /e;\n    \
+             \\default /c;\n    \\include /b;\n    \\~.*1.0.0 /a;\n}\n"
+        );
+        // Read back, every name is the literal one, and the regex and `default` are no links.
+        let map = super::NginxMap::read(&written).unwrap();
+        let mut names: Vec<&str> = map.entries().iter().map(|e| e.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["\\x", "a b", "default", "include", "~.*1.0.0"]);
+        // A second run finds them all and changes nothing.
+        assert_eq!(upsert(&written, &links), written);
+    }
+
+    #[test]
+    fn a_regex_key_is_no_link_and_hostnames_are_kept_literal_or_refused() {
+        let text = "map $uri $t {\n    \"~x\" /regex;\n}\n";
+        assert_eq!(
+            upsert(text, &[("~x", "/literal")]),
+            "map $uri $t {\n    \"~x\" /regex;\n    \\~x  /literal;\n}\n"
+        );
+        let links = [Link {
+            name: "*.example.org".into(),
+            target: "/b".into(),
+        }];
+        let text = "map $host $t {\n    hostnames;\n}\n";
+        assert_eq!(
+            plan(MapKind::Nginx, text, &links, &Default::default())
+                .unwrap_err()
+                .message,
+            "the link name `*.example.org` is a wildcard in a map with `hostnames`; nginx has \
+             no way to write it as a plain name"
+        );
+    }
+
+    #[test]
+    fn a_target_with_a_variable_is_refused() {
+        let links = [Link {
+            name: "/a".into(),
+            target: "https://$host/x".into(),
+        }];
+        for text in ["map $uri $t {\n}\n", "map $uri $t {\n    /a /old;\n}\n"] {
+            let err = plan(MapKind::Nginx, text, &links, &Default::default()).unwrap_err();
+            assert_eq!(
+                err.message,
+                "the target `https://$host/x` holds `$`, which nginx reads as a variable in a map \
+                 value and cannot escape; percent-encode it (`%24`)"
+            );
+        }
     }
 
     #[test]

@@ -5,12 +5,17 @@
 //! `scheme://user:password@host` URL in its arguments or environment — and after the
 //! run none may appear in what it printed or in the files it wrote for the pipeline
 //! (`$GITHUB_OUTPUT`, `$GITHUB_ENV`, `$GITHUB_STEP_SUMMARY`, the `--dotenv` report and
-//! its side files). The one line allowed to name a secret is the `::add-mask::` command
-//! that hides it.
+//! its side files) or in any other file of the sandbox it created or changed (a
+//! changelog, a link document, a report), `.git` folders aside. A secret is found in
+//! its escaped forms too: Markdown's and JSON's backslashes, HTML entities and percent
+//! encoding are undone before the search, so `ghp\_x` in a summary is `ghp_x`. The one
+//! line allowed to name a secret is the `::add-mask::` command that hides it.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 /// Values shorter than this are too likely to occur by chance (`main`, `abc`).
 const MIN_SECRET_LEN: usize = 6;
@@ -30,6 +35,67 @@ pub struct SecretAudit {
     files: Vec<(String, PathBuf)>,
     /// The dotenv report: side files (`<report>.<KEY>`) sit beside it.
     dotenv: Option<PathBuf>,
+    /// The sandbox (the parent of the run's HOME) and its files before the run.
+    sandbox: Option<PathBuf>,
+    before: BTreeMap<PathBuf, FileStamp>,
+}
+
+/// What tells a file changed: its length and modification time.
+type FileStamp = (u64, Option<SystemTime>);
+
+/// Every file under `root` with its stamp, git's own folders (`.git`, bare `*.git`
+/// repositories) left out: their objects are compressed and hold what the test put
+/// there.
+fn file_stamps(root: &Path) -> BTreeMap<PathBuf, FileStamp> {
+    let mut stamps = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != ".git" && !name.ends_with(".git") && !path.join("objects").is_dir() {
+                    pending.push(path);
+                }
+            } else if kind.is_file()
+                && let Ok(meta) = entry.metadata()
+            {
+                stamps.insert(path, (meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    stamps
+}
+
+/// `text` with its escapes undone: a backslash before ASCII punctuation (Markdown,
+/// JSON), the HTML entities the tools write, and percent encoding.
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(next) = chars.peek()
+            && next.is_ascii_punctuation()
+        {
+            out.push(*next);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    percent_decode(&out)
 }
 
 fn is_secret_name(name: &str) -> bool {
@@ -115,8 +181,14 @@ impl SecretAudit {
                 "INPUT_DOTENV" if !text.trim().is_empty() => {
                     audit.dotenv = Some(resolve(OsStr::new(text.trim())));
                 }
+                "HOME" => {
+                    audit.sandbox = Path::new(value).parent().map(Path::to_path_buf);
+                }
                 _ => {}
             }
+        }
+        if let Some(root) = &audit.sandbox {
+            audit.before = file_stamps(root);
         }
         let args: Vec<String> = cmd
             .get_args()
@@ -176,6 +248,15 @@ impl SecretAudit {
                 }
             }
         }
+        if let Some(root) = &self.sandbox {
+            for (path, stamp) in file_stamps(root) {
+                let listed = files.iter().any(|(_, p)| *p == path);
+                if !listed && self.before.get(&path) != Some(&stamp) {
+                    let name = path.strip_prefix(root).unwrap_or(&path).display();
+                    files.push((format!("the written file {name}"), path));
+                }
+            }
+        }
         files
     }
 
@@ -205,9 +286,10 @@ impl SecretAudit {
             }
         }
         for (channel, text) in channels {
-            let leak = text
-                .lines()
-                .find(|line| line.contains(secret) && (channel != "stderr" || *line != mask));
+            let leak = text.lines().find(|line| {
+                (line.contains(secret) || unescaped(line).contains(secret))
+                    && (channel != "stderr" || *line != mask)
+            });
             if let Some(line) = leak {
                 panic!(
                     "the secret of {origin} leaked to {channel}: {line:?}\n--- stderr\n{}",
