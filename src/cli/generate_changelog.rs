@@ -64,6 +64,9 @@ struct Cli {
     /// Date of the section, YYYY-MM-DD [default: the tag's date, else today]
     #[arg(long, value_name = "DATE")]
     date: Option<String>,
+    /// Print the tool's version (`--version` is the release's version here)
+    #[arg(short = 'V', action = clap::ArgAction::Version)]
+    tool_version: Option<bool>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]

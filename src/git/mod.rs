@@ -65,12 +65,20 @@ pub const TIMEOUT_VARIABLE: &str = "RELAY_GIT_TIMEOUT";
 /// seconds, default 300 (a depth-1 fetch or a tag push takes a second; deepening a
 /// large history on a slow runner can take minutes).
 pub fn network_timeout() -> Duration {
-    let seconds = std::env::var(TIMEOUT_VARIABLE)
+    std::env::var(TIMEOUT_VARIABLE)
         .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| parse_timeout(&v))
+        .unwrap_or(Duration::from_secs(300))
+}
+
+/// A value of `RELAY_GIT_TIMEOUT`: a whole number of seconds greater than 0. The CLI
+/// edge refuses any other value before a tool starts.
+pub fn parse_timeout(text: &str) -> Option<Duration> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
         .filter(|&s| s > 0)
-        .unwrap_or(300);
-    Duration::from_secs(seconds)
+        .map(Duration::from_secs)
 }
 
 /// The git subcommands that talk to a remote.

@@ -572,6 +572,41 @@ fn template_errors_name_their_position() {
 }
 
 #[test]
+fn an_input_file_that_cannot_be_read_is_bad_input() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: one");
+    repo.tag_lightweight("1.0.0");
+    std::fs::create_dir(sb.path().join("folder.j2")).unwrap();
+    for (flag, path, reason) in [
+        (
+            "--template",
+            "../missing.j2",
+            "No such file or directory (os error 2)",
+        ),
+        ("--template", "../folder.j2", "Is a directory (os error 21)"),
+        (
+            "--request",
+            "../missing.yaml",
+            "No such file or directory (os error 2)",
+        ),
+    ] {
+        let run = github(sb.relay("generate-changelog"))
+            .args(["--version", "1.1.0", flag, path])
+            .current_dir(repo.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(
+            run.stderr(),
+            format!(
+                "error: generating the changelog of 1.1.0: {flag} {path}: cannot read it: {reason}\n"
+            )
+        );
+    }
+    assert!(!repo.path().join("CHANGELOG.md").exists());
+}
+
+#[test]
 fn outputs_reach_github_and_gitlab_and_inputs_come_from_the_action() {
     let sb = Sandbox::new();
     let api = api_history(&sb, "api", "");
