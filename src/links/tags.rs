@@ -35,6 +35,21 @@ impl TagMove {
     }
 }
 
+/// What the credentials need, when the remote refused them: a token's permissions
+/// only when a token was sent.
+fn refusal_hint(error: &GitError, credentials_sent: bool) -> String {
+    match (error.credentials_refused(), credentials_sent) {
+        (false, _) => String::new(),
+        (true, true) => " — the remote refused the token: it needs `contents: read` (GitHub) \
+                         or `read_repository` (GitLab), and write access to move the tags"
+            .to_string(),
+        (true, false) => " — the remote asks for credentials and none were sent: give the \
+                          forge's token (GITHUB_TOKEN, GITLAB_TOKEN) or the runner's own \
+                          access to this remote"
+            .to_string(),
+    }
+}
+
 /// Reads the release tag and the floating tags on `remote`.
 pub fn plan_git(
     git: &Git,
@@ -55,6 +70,7 @@ pub fn plan_git(
     }
     let listing = git.run(&args).map_err(|error| LinksError::RemoteTags {
         remote: remote.to_string(),
+        hint: refusal_hint(&error, git.has_credentials()),
         error,
     })?;
     let mut refs: BTreeMap<&str, &str> = BTreeMap::new();
