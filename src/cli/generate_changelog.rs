@@ -135,10 +135,11 @@ fn run(
         .map_or("the first commit".to_string(), |p| {
             format!("{p} ({:?})", plan.context.previous_source).to_lowercase()
         });
+    let count = plan.context.commit_count;
     session.progress(&format!(
-        "{} since {from}: {} commits ({})",
+        "{} since {from}: {count} commit{} ({})",
         plan.context.version,
-        plan.context.commit_count,
+        if count == 1 { "" } else { "s" },
         counts.join(", ")
     ));
     if cli.dry_run {
