@@ -713,7 +713,7 @@ fn an_unreachable_remote_lists_an_untagged_release_up_to_head_with_a_warning() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("\n1.0.1 since 1.0.0 (tag): 1 commit (acme/api 1)\n"),
+        stderr.starts_with("1.0.1 since 1.0.0 (tag): 1 commit (acme/api 1)\n"),
         "{stderr}"
     );
     let out = run.json();
