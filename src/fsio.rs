@@ -2,6 +2,10 @@
 //! same folder, flush it, keep the old file's permissions and owner, then rename
 //! over), the one routine that applies format-preserving span edits, and the check
 //! that a path named by a user stays inside a folder once symbolic links are followed.
+//!
+//! A run killed between staging and renaming (`kill -9`, a cancelled job) leaves its
+//! temporary files behind; the next write in that folder removes them (see
+//! [`sweep_stale`]).
 
 use std::ops::Range;
 
@@ -143,7 +147,9 @@ pub fn stage(file: NewContent<'_>, flush: Flush) -> std::io::Result<Staged> {
         _ => Path::new("."),
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".relay-").suffix(".tmp");
+    // The process id in the name tells a later run whether the writer still runs.
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     // A new file gets the mode any program gives it (0666 less the umask), not the
     // temporary file's 0600: a later job running as another user reads it.
     #[cfg(unix)]
@@ -152,6 +158,7 @@ pub fn stage(file: NewContent<'_>, flush: Flush) -> std::io::Result<Staged> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
+    sweep_once(dir, tmp.as_file());
     tmp.write_all(bytes)?;
     if flush == Flush::BeforeRename {
         tmp.as_file().sync_all()?;
@@ -172,6 +179,112 @@ pub fn stage(file: NewContent<'_>, flush: Flush) -> std::io::Result<Staged> {
         tmp,
         path: path.to_path_buf(),
     })
+}
+
+const TEMP_PREFIX: &str = ".relay-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// A temporary file whose writer is gone is removed after this long: a live writer
+/// renames its files within seconds of staging them.
+pub const STALE_AFTER_EXIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Any temporary file of ours is removed after this long, whoever wrote it: the
+/// process id of a writer in another PID namespace (a job in another container on a
+/// shared workspace) cannot be checked.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Sweeps `dir` the first time this process writes there.
+fn sweep_once(dir: &Path, own_temp: &std::fs::File) {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SWEPT: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    let first = SWEPT
+        .get_or_init(Default::default)
+        .lock()
+        .map(|mut swept| swept.insert(dir.to_path_buf()))
+        .unwrap_or(false);
+    if first {
+        sweep_stale(dir, own_temp, std::time::SystemTime::now());
+    }
+}
+
+/// Removes the temporary files a killed run of ours left in `dir`, and only those: a
+/// name of our pattern (`.relay-<pid>-<6 letters or digits>.tmp`, or the older
+/// `.relay-<6>.tmp`), a regular file, owned by the user this process writes as (the
+/// owner of `own_temp`, just created) or by the folder's owner (the owner our files
+/// are given), and stale: its writer no longer runs on this machine and it is older
+/// than [`STALE_AFTER_EXIT`], or it is older than [`STALE_AFTER`]. A file that cannot
+/// be judged is left alone; a failed removal changes nothing.
+pub fn sweep_stale(dir: &Path, own_temp: &std::fs::File, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let owners = owners_of_ours(dir, own_temp);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(writer) = name.to_str().and_then(temp_writer) else {
+            continue;
+        };
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || !owned_by(&meta, &owners) {
+            continue;
+        }
+        let Some(age) = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+        else {
+            continue;
+        };
+        let writer_gone = writer.is_some_and(|pid| !process_runs(pid));
+        if (writer_gone && age > STALE_AFTER_EXIT) || age > STALE_AFTER {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// For a name of our temporary files, the writer's process id when the name has one.
+fn temp_writer(name: &str) -> Option<Option<u32>> {
+    let middle = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    let random = |text: &str| text.len() == 6 && text.bytes().all(|b| b.is_ascii_alphanumeric());
+    if random(middle) {
+        return Some(None);
+    }
+    let (pid, rest) = middle.split_once('-')?;
+    let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    (digits && random(rest)).then(|| pid.parse().ok())
+}
+
+/// Whether process `pid` runs here; `true` when that cannot be told (no `/proc`).
+fn process_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+#[cfg(unix)]
+fn owners_of_ours(dir: &Path, own_temp: &std::fs::File) -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    [own_temp.metadata().ok(), std::fs::metadata(dir).ok()]
+        .into_iter()
+        .flatten()
+        .map(|m| m.uid())
+        .collect()
+}
+
+#[cfg(unix)]
+fn owned_by(meta: &std::fs::Metadata, owners: &[u32]) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    owners.contains(&meta.uid())
+}
+
+#[cfg(not(unix))]
+fn owners_of_ours(_dir: &Path, _own_temp: &std::fs::File) -> Vec<u32> {
+    Vec::new()
+}
+
+#[cfg(not(unix))]
+fn owned_by(_meta: &std::fs::Metadata, _owners: &[u32]) -> bool {
+    true
 }
 
 /// Why [`write_files`] stopped, and what it had already put in place.
@@ -478,5 +591,21 @@ mod document_limit_tests {
         );
         std::fs::write(&path, b"1.0.0\n").unwrap();
         assert_eq!(read_document(&path).unwrap(), b"1.0.0\n");
+    }
+
+    #[test]
+    fn only_names_of_our_temporary_files_are_ours() {
+        assert_eq!(temp_writer(".relay-4242-aB3xZ9.tmp"), Some(Some(4242)));
+        assert_eq!(temp_writer(".relay-aB3xZ9.tmp"), Some(None));
+        for other in [
+            ".relay-notes.tmp",
+            ".relay-4242-aB3xZ9.tmp.bak",
+            "relay-4242-aB3xZ9.tmp",
+            ".relay-42x-aB3xZ9.tmp",
+            ".relay--aB3xZ9.tmp",
+            ".relay-4242-aB3x.tmp",
+        ] {
+            assert_eq!(temp_writer(other), None, "{other}");
+        }
     }
 }

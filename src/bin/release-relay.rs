@@ -32,6 +32,16 @@ fn main() -> ExitCode {
         }
     };
     match tool.as_str() {
+        // `release-relay --version 1.2.0 --file …` forgot the tool: running nothing
+        // with exit 0 would pass the pipeline's step.
+        "--help" | "-h" | "--version" | "-V" if args.len() > 1 => {
+            eprintln!(
+                "error: no tool given before `{tool} {}`: pass the tool name first \
+                 (release-relay TOOL [OPTIONS]; tools: {tools})",
+                args[1].to_string_lossy()
+            );
+            ExitCode::from(2)
+        }
         "--help" | "-h" => {
             println!("usage: release-relay TOOL [OPTIONS]\n\ntools: {tools}");
             ExitCode::SUCCESS

@@ -103,11 +103,15 @@ pub fn unclosed_fence(text: &str) -> Option<usize> {
     scan(text).1
 }
 
-/// The headings outside code fences, and the start of a fence still open at the end.
+/// The headings outside code fences and HTML comments, and the start of a fence still
+/// open at the end.
 fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
     let mut found = Vec::new();
     // The open fence: its character, its length, and where it starts.
     let mut fence: Option<(u8, usize, usize)> = None;
+    // Inside an HTML comment block (CommonMark: a line starting `<!--` up to the line
+    // holding `-->`): a `## [1.2.0]` there is commented out, not a heading.
+    let mut in_comment = false;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
@@ -115,6 +119,14 @@ fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
         let line = raw.trim_end_matches(['\n', '\r']);
         let indent = line.len() - line.trim_start_matches(' ').len();
         let body = &line[indent..];
+        if in_comment {
+            in_comment = !line.contains("-->");
+            continue;
+        }
+        if fence.is_none() && indent <= 3 && body.starts_with("<!--") {
+            in_comment = !body["<!--".len()..].contains("-->");
+            continue;
+        }
         if indent <= 3 && (body.starts_with("```") || body.starts_with("~~~")) {
             let marker = body.as_bytes()[0];
             let run = body.bytes().take_while(|&b| b == marker).count();
@@ -304,6 +316,17 @@ mod tests {
                 "{title}"
             );
         }
+    }
+
+    #[test]
+    fn headings_inside_html_comments_do_not_count() {
+        let text = "# C\n\n<!--\n## [9.9.9] - 2026-01-01\n-->\n<!-- ## [8.0.0] -->\n\
+                    <!-- a note\n## 7.0.0\n   end --> after\n## [1.0.0] - 2025-01-01\n";
+        let versions: Vec<_> = headings(text)
+            .into_iter()
+            .filter_map(|h| h.version.map(|v| v.as_str().to_string()))
+            .collect();
+        assert_eq!(versions, ["1.0.0"]);
     }
 
     #[test]

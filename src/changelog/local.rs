@@ -194,6 +194,40 @@ impl LocalRepo {
         Ok(self.has_tag(name))
     }
 
+    /// Finds the release's own tag, which may not exist yet. Unlike a previous
+    /// version's tag, its absence is no error, so a remote that cannot be asked (an
+    /// offline runner, a remote that needs credentials) leaves it [`NewTag::Unknown`].
+    pub fn ensure_new_tag(&mut self, name: &str, notes: &mut Notes) -> Result<NewTag> {
+        if self.has_tag(name) {
+            return Ok(NewTag::Found);
+        }
+        if self.shallow {
+            self.deepen(&format!("tag {name}"), notes)?;
+        } else if self.has_remote() {
+            match self.git.fetch_tag(&self.remote, name) {
+                Ok(true) => {
+                    notes.push(format!(
+                        "{}: fetched tag {name} from `{}`",
+                        self.label, self.remote
+                    ));
+                    self.read_tags()?;
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    return Ok(NewTag::Unknown {
+                        remote: self.remote.clone(),
+                        reason: error.reason(),
+                    });
+                }
+            }
+        }
+        Ok(if self.has_tag(name) {
+            NewTag::Found
+        } else {
+            NewTag::Absent
+        })
+    }
+
     /// The remote a missing tag was also looked for on, for the error message.
     pub fn remote_searched(&self) -> Option<String> {
         self.has_remote().then(|| self.remote.clone())
@@ -225,4 +259,16 @@ impl LocalRepo {
         let listed = self.git.run(["rev-list", &range, "--"])?;
         Ok(listed.lines().any(|id| boundary.contains(id)))
     }
+}
+
+/// Whether the release's own tag exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewTag {
+    Found,
+    Absent,
+    /// The clone lacks it and its remote could not be asked.
+    Unknown {
+        remote: String,
+        reason: String,
+    },
 }

@@ -61,6 +61,13 @@ pub enum ChangelogError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// A file the user named as an input (`--template`, `--request`) cannot be read.
+    #[error("{flag} {}: cannot read it: {error}", path.display())]
+    ReadInput {
+        flag: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("{location}: the file is not UTF-8 text")]
     NotText { location: Location },
     #[error(
@@ -110,6 +117,7 @@ impl crate::Problem for ChangelogError {
                 | ChangelogError::BadDate(_)
                 | ChangelogError::Template { .. }
                 | ChangelogError::Request { .. }
+                | ChangelogError::ReadInput { .. }
                 | ChangelogError::NotText { .. }
                 | ChangelogError::UnclosedFence { .. }
                 | ChangelogError::NoPreviousVersion { .. }

@@ -128,6 +128,7 @@ pub async fn prepare(
     let versions = Versions {
         version: &version,
         previous: previous.as_ref(),
+        previous_source,
         explicit_prefix: explicit_prefix.as_deref(),
         primary_prefix: &primary_prefix,
     };

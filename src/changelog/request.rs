@@ -27,7 +27,8 @@ fn load(path: &Path) -> Result<ReleaseRequest, ChangelogError> {
         RequestError::Invalid { location, message } => {
             ChangelogError::Request { location, message }
         }
-        RequestError::Read { path, source } => ChangelogError::Read {
+        RequestError::Read { path, source } => ChangelogError::ReadInput {
+            flag: "--request",
             path,
             error: source,
         },

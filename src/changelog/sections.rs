@@ -5,7 +5,8 @@ use super::ChangelogError;
 use super::commits::{RawCommit, read_range};
 use super::context::{self, CommitSource, RepoSection};
 use super::links::{LinkStyle, Links};
-use super::local::{LocalRepo, Notes};
+use super::local::{LocalRepo, NewTag, Notes};
+use super::previous::PreviousSource;
 use super::repos::Repositories;
 use crate::Result;
 use crate::ci::Platform;
@@ -16,6 +17,8 @@ use crate::version::Version;
 pub(super) struct Versions<'a> {
     pub(super) version: &'a Version,
     pub(super) previous: Option<&'a Version>,
+    /// Where `previous` was found, for what a missing tag's hint suggests.
+    pub(super) previous_source: PreviousSource,
     /// `--tag-prefix`.
     pub(super) explicit_prefix: Option<&'a str>,
     /// The primary clone's prefix, for a repository without a clone.
@@ -33,6 +36,7 @@ pub(super) async fn collect(
     let Versions {
         version,
         previous,
+        previous_source,
         explicit_prefix,
         primary_prefix,
     } = *versions;
@@ -64,7 +68,8 @@ pub(super) async fn collect(
         let (raw, source, head) = match entry.local {
             Some(index) => {
                 let repo = &mut clones[index];
-                let (raw, head, date) = local_commits(repo, &tag, previous_tag.as_deref(), notes)?;
+                let previous = previous_tag.as_deref().map(|t| (t, previous_source));
+                let (raw, head, date) = local_commits(repo, &tag, previous, notes, warnings)?;
                 dates.push(date);
                 (raw, CommitSource::Local, head)
             }
@@ -130,27 +135,65 @@ pub(super) async fn collect(
     Ok((sections, dates))
 }
 
+/// What to do about a previous version's missing tag, given where the version came from.
+fn missing_previous_hint(source: PreviousSource) -> String {
+    let tail = "or --tag-prefix if the tags are named differently";
+    match source {
+        PreviousSource::Flag => format!("check the version given to --previous, {tail}"),
+        PreviousSource::Changelog => format!(
+            "the version comes from the changelog's newest heading below this release; pass \
+             --previous with the version this release follows, {tail}"
+        ),
+        PreviousSource::Request => format!(
+            "the version is the request file's earlier release; pass --previous with the \
+             version this release follows, {tail}"
+        ),
+        PreviousSource::Tag | PreviousSource::None => {
+            format!("pass --previous with the version this release follows, {tail}")
+        }
+    }
+}
+
 /// The commits of one clone: (commits newest first, the ref listed up to, the new tag's
 /// date when it is tagged).
 fn local_commits(
     repo: &mut LocalRepo,
     tag: &str,
-    previous_tag: Option<&str>,
+    previous: Option<(&str, PreviousSource)>,
     notes: &mut Notes,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<RawCommit>, String, Option<String>)> {
-    if let Some(previous_tag) = previous_tag
+    let previous_tag = previous.map(|(t, _)| t);
+    if let Some((previous_tag, source)) = previous
         && !repo.ensure_tag(previous_tag, notes)?
     {
         return Err(ChangelogError::MissingTag {
             repo: repo.label.clone(),
             tag: previous_tag.to_string(),
             remote: repo.remote_searched(),
-            hint: "pass --previous with the version this release follows, or --tag-prefix if the tags are named differently".into(),
+            hint: missing_previous_hint(source),
         }
         .into());
     }
     // The release may not be tagged yet (a changelog written before tagging).
-    let tagged = repo.ensure_tag(tag, notes)?;
+    let tagged = match repo.ensure_new_tag(tag, notes)? {
+        NewTag::Found => true,
+        NewTag::Absent => {
+            notes.push(format!(
+                "{}: tag {tag} does not exist yet; listing up to HEAD",
+                repo.label
+            ));
+            false
+        }
+        NewTag::Unknown { remote, reason } => {
+            warnings.push(format!(
+                "{}: cannot ask remote `{remote}` whether tag {tag} exists ({reason}); \
+                 listing up to HEAD as for a release not tagged yet",
+                repo.label
+            ));
+            false
+        }
+    };
     let (new_commit, head) = if tagged {
         (
             repo.tag_commit(tag)?.ok_or_else(|| {
@@ -162,10 +205,6 @@ fn local_commits(
             tag.to_string(),
         )
     } else {
-        notes.push(format!(
-            "{}: tag {tag} does not exist yet; listing up to HEAD",
-            repo.label
-        ));
         (
             repo.git.resolve("HEAD")?.ok_or_else(|| {
                 crate::Error::Failed(format!("{}: the repository has no commits", repo.label))

@@ -43,29 +43,13 @@ impl RepoSpec {
     }
 }
 
-/// Checks `owner/name` (GitLab: `group/subgroup/name`): two or more segments of
-/// letters, digits, `.`, `-`, `_`.
+/// Checks `owner/name` (GitLab: `group/subgroup/name`); see
+/// [`crate::forge::check_repository`].
 pub fn check_repo_name(name: &str) -> Result<(), String> {
-    let segments: Vec<&str> = name.split('/').collect();
-    if segments.len() < 2 {
+    if !name.contains('/') {
         return Err("expected owner/name[=LOCAL_PATH]".into());
     }
-    for segment in &segments {
-        if segment.is_empty() || *segment == "." || *segment == ".." {
-            return Err(format!(
-                "`{name}` has an empty or relative segment; expected owner/name"
-            ));
-        }
-        if let Some(c) = segment
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        {
-            return Err(format!(
-                "`{name}` holds `{c}`; a repository path has letters, digits, `.`, `-` and `_`"
-            ));
-        }
-    }
-    Ok(())
+    crate::forge::check_repository(name)
 }
 
 /// A remote URL split into the forge's web server (for a URL with a host) and the

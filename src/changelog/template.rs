@@ -35,7 +35,8 @@ impl SectionTemplate {
 
     /// Reads a user's template and checks its syntax.
     pub fn from_file(path: &Path) -> Result<SectionTemplate, ChangelogError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ChangelogError::Read {
+        let source = std::fs::read_to_string(path).map_err(|source| ChangelogError::ReadInput {
+            flag: "--template",
             path: path.to_path_buf(),
             error: source,
         })?;

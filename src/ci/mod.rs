@@ -9,6 +9,7 @@ pub mod inputs;
 pub mod outputs;
 pub mod session;
 pub mod summary;
+pub mod tuning;
 pub mod workflow;
 
 pub use args::{ForgeArgs, OutputArgs};
@@ -33,10 +34,19 @@ pub enum CiError {
     },
     #[error("unknown forge `{0}`: expected github, gitlab or git")]
     UnknownForge(String),
+    #[error("{name}=`{value}`: expected {expected}")]
+    Tuning {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 impl crate::Problem for CiError {
     fn is_bad_input(&self) -> bool {
-        matches!(self, CiError::UnknownForge(_) | CiError::Environment(_))
+        matches!(
+            self,
+            CiError::UnknownForge(_) | CiError::Environment(_) | CiError::Tuning { .. }
+        )
     }
 }

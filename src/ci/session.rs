@@ -24,12 +24,15 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads the CI environment. A tool that cannot even read it stops with exit 2.
+    /// Reads the CI environment and checks the tuning variables. A tool that cannot
+    /// even read them stops with exit 2.
     pub fn start(output: &OutputArgs) -> Session {
-        let ctx = CiContext::from_env().unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            std::process::exit(2)
-        });
+        let ctx = CiContext::from_env()
+            .and_then(|ctx| super::tuning::check(|name| std::env::var(name).ok()).map(|()| ctx))
+            .unwrap_or_else(|e| {
+                eprintln!("error: {e}");
+                std::process::exit(2)
+            });
         Session {
             ctx,
             output: output.clone(),

@@ -9,9 +9,10 @@ use std::path::Path;
 /// Escapes text for one Markdown table cell or list item: no HTML, no line breaks,
 /// no table pipes, no emphasis, link, heading or math syntax of its own. A code span
 /// the text closes itself (`` `None` ``) stays a code span — its content is shown as
-/// it is, so nothing in it is markup; unmatched backticks are escaped.
+/// it is, so nothing in it is markup; unmatched backticks are escaped. Control
+/// characters are shown, never written (see [`visible_controls`]).
 pub fn escape_inline(text: &str) -> String {
-    let text = text.replace('\r', "").replace('\n', " ");
+    let text = visible_controls(&text.replace('\r', "").replace('\n', " "));
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     while let Some(c) = rest.chars().next() {
@@ -87,9 +88,28 @@ pub fn guard_line_start(markdown: String) -> String {
     }
 }
 
+/// Text with every control character made visible, so none reaches a rendered file
+/// raw (an ESC sequence recolours or rewrites a terminal that shows the changelog; a
+/// BEL rings it): a tab becomes a space, the other C0 characters and DEL their
+/// Unicode control pictures (`␛`, `␇`, `␡`), a C1 character U+FFFD.
+pub fn visible_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
 /// Text inside a code span: backticks in the text get a longer fence.
 pub fn code(text: &str) -> String {
-    let text = text.replace(['\r', '\n'], " ");
+    let text = visible_controls(&text.replace(['\r', '\n'], " "));
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     if text.starts_with('`') || text.ends_with('`') {
@@ -221,5 +241,14 @@ mod tests {
     fn code_spans_fence_around_backticks() {
         assert_eq!(code("v1.0"), "`v1.0`");
         assert_eq!(code("a`b"), "``a`b``");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_written() {
+        let hostile = "bell\u{7} esc\u{1b}[31mred\ttab del\u{7f} c1\u{9b}";
+        let shown = "bell\u{2407} esc\u{241b}\\[31mred tab del\u{2421} c1\u{FFFD}";
+        assert_eq!(escape_inline(hostile), shown);
+        assert_eq!(code("\u{1b}]8;;x\u{7}"), "`\u{241b}]8;;x\u{2407}`");
+        assert_eq!(escape_inline("`\u{1b}[2J`"), "`\u{241b}[2J`");
     }
 }

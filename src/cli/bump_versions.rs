@@ -42,6 +42,9 @@ struct Cli {
     /// Change nothing; print a unified diff of what would change
     #[arg(long)]
     dry_run: bool,
+    /// Print the tool's version (`--version` is the release's version here)
+    #[arg(short = 'V', action = clap::ArgAction::Version)]
+    tool_version: Option<bool>,
     #[command(flatten)]
     output: OutputArgs,
 }

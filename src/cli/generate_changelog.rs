@@ -64,6 +64,9 @@ struct Cli {
     /// Date of the section, YYYY-MM-DD [default: the tag's date, else today]
     #[arg(long, value_name = "DATE")]
     date: Option<String>,
+    /// Print the tool's version (`--version` is the release's version here)
+    #[arg(short = 'V', action = clap::ArgAction::Version)]
+    tool_version: Option<bool>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
@@ -136,10 +139,11 @@ fn run(
         .map_or("the first commit".to_string(), |p| {
             format!("{p} ({})", plan.context.previous_source)
         });
+    let count = plan.context.commit_count;
     session.progress(&format!(
-        "{} since {from}: {} commits ({})",
+        "{} since {from}: {count} commit{} ({})",
         plan.context.version,
-        plan.context.commit_count,
+        if count == 1 { "" } else { "s" },
         counts.join(", ")
     ));
     if cli.dry_run {

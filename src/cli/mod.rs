@@ -70,7 +70,8 @@ pub fn repository(
     session: &crate::ci::Session,
     settings: &crate::forge::ForgeSettings,
 ) -> crate::Result<String> {
-    flag.filter(|r| !r.is_empty())
+    let repo = flag
+        .filter(|r| !r.is_empty())
         .or_else(|| session.ctx.repository(settings.platform))
         .map(str::to_string)
         .ok_or_else(|| {
@@ -79,7 +80,12 @@ pub fn repository(
                  CI_PROJECT_PATH)"
                     .into(),
             )
-        })
+        })?;
+    // Refused before any call: a malformed name would only meet the API's 404s and
+    // retries.
+    crate::forge::check_repository(&repo)
+        .map_err(|reason| crate::Error::Usage(format!("repository {reason}")))?;
+    Ok(repo)
 }
 
 /// The names of every tool.

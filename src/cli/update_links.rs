@@ -14,8 +14,13 @@ use std::process::ExitCode;
 /// A link that already points right is left alone; each is reported as created,
 /// updated or unchanged. Everything is planned before anything is written.
 #[derive(Parser, Debug)]
-// No `--version` of the tool itself: `--version` is the release's version.
-#[command(name = "update-links", max_term_width = 100)]
+// `--version` is the release's version; `-V` prints the tool's.
+#[command(
+    name = "update-links",
+    version,
+    disable_version_flag = true,
+    max_term_width = 100
+)]
 struct Cli {
     /// The release's version (1.4.2, 1.22.3-fips)
     #[arg(long, value_name = "V")]
@@ -39,6 +44,9 @@ struct Cli {
     /// Print the plan and change nothing
     #[arg(long)]
     dry_run: bool,
+    /// Print the tool's version (`--version` is the release's version here)
+    #[arg(short = 'V', action = clap::ArgAction::Version)]
+    tool_version: Option<bool>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]

@@ -43,6 +43,9 @@ struct Cli {
     /// A version file that must say the version: PATH, PATH:KEY or PATH:KEY=TEMPLATE (repeatable)
     #[arg(long, value_name = "PATH:KEY")]
     expect_file: Vec<String>,
+    /// Print the tool's version (`--version` is the release's version here)
+    #[arg(short = 'V', action = clap::ArgAction::Version)]
+    tool_version: Option<bool>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]

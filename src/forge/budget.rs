@@ -191,11 +191,24 @@ impl Limits {
 
 /// The number every window and wait is divided by (`RELAY_HTTP_WAIT_DIVISOR`, default 1).
 pub fn divisor() -> f64 {
-    std::env::var("RELAY_HTTP_WAIT_DIVISOR")
+    std::env::var(DIVISOR_VARIABLE)
         .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|d| d.is_finite() && *d >= 1.0)
+        .and_then(|v| parse_divisor(&v))
         .unwrap_or(1.0)
+}
+
+/// The environment variable every window and wait is divided by.
+pub const DIVISOR_VARIABLE: &str = "RELAY_HTTP_WAIT_DIVISOR";
+
+/// A value of `RELAY_HTTP_WAIT_DIVISOR`: a whole number of at least 1 (the budget's
+/// windows and the retries' waits shrink alike). The CLI edge refuses any other value
+/// before a tool starts.
+pub fn parse_divisor(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|&d| d >= 1)
+        .map(f64::from)
 }
 
 /// How many shards share each token's budget (1: this process has it all).

@@ -116,19 +116,32 @@ impl Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        let timeout = std::env::var("RELAY_HTTP_TIMEOUT")
+        let timeout = std::env::var(HTTP_TIMEOUT_VARIABLE)
             .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(30);
+            .and_then(|v| parse_http_timeout(&v))
+            .unwrap_or(Duration::from_secs(30));
         Policy {
             attempts: 5,
             backoff: Duration::from_millis(500),
-            timeout: Duration::from_secs(timeout),
+            timeout,
             max_wait: Duration::from_secs(120),
             // Whole numbers only: the budget's windows and these waits shrink alike.
             wait_divisor: super::budget::divisor() as u32,
         }
     }
+}
+
+/// The environment variable that bounds every HTTP call, in seconds.
+pub const HTTP_TIMEOUT_VARIABLE: &str = "RELAY_HTTP_TIMEOUT";
+
+/// A value of `RELAY_HTTP_TIMEOUT`: a whole number of seconds greater than 0. The CLI
+/// edge refuses any other value before a tool starts.
+pub fn parse_http_timeout(text: &str) -> Option<Duration> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&s| s > 0)
+        .map(Duration::from_secs)
 }
 
 /// What a call is for, to name it in errors.

@@ -548,6 +548,32 @@ pub async fn connect(settings: &ForgeSettings) -> Result<Box<dyn Forge>, ForgeEr
     }
 }
 
+/// Checks a forge repository's path, `owner/name` (GitLab: `group/subgroup/name`):
+/// two or more segments of letters, digits, `.`, `-`, `_`, so a malformed name is
+/// refused before any call is made with it.
+pub fn check_repository(name: &str) -> Result<(), String> {
+    let segments: Vec<&str> = name.split('/').collect();
+    if segments.len() < 2 {
+        return Err(format!("`{name}` is not owner/name"));
+    }
+    for segment in &segments {
+        if segment.is_empty() || *segment == "." || *segment == ".." {
+            return Err(format!(
+                "`{name}` has an empty or relative segment; expected owner/name"
+            ));
+        }
+        if let Some(c) = segment
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        {
+            return Err(format!(
+                "`{name}` holds `{c}`; a repository path has letters, digits, `.`, `-` and `_`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A small runtime for the tools' network calls.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -53,6 +53,68 @@ pub enum GitError {
 /// A git command that failed is a failed job, not bad input.
 impl crate::Problem for GitError {}
 
+impl GitError {
+    /// The part of the error a reader needs: everything git said but its hints, as one
+    /// line (git spreads one sentence over several: "Could not read from remote
+    /// repository.\n\nPlease make sure … and the repository exists."), without
+    /// credentials.
+    pub fn reason(&self) -> String {
+        match self {
+            GitError::TimedOut { after, .. } => timed_out_reason(*after),
+            GitError::Failed { stderr, .. } => {
+                let text = stderr
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.starts_with("hint:") && !l.starts_with("To "))
+                    .flat_map(str::split_whitespace)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if text.is_empty() {
+                    "git failed and said nothing".to_string()
+                } else {
+                    strip_userinfo_in(&text)
+                }
+            }
+            other => strip_userinfo_in(&other.to_string()),
+        }
+    }
+
+    /// Whether the remote wanted other credentials than it was given (none, a wrong
+    /// or expired token, one without the permission).
+    pub fn credentials_refused(&self) -> bool {
+        credentials_refused(&self.reason())
+    }
+}
+
+/// Whether git's `reason` says the remote wanted other credentials than it was given.
+pub fn credentials_refused(reason: &str) -> bool {
+    [
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "returned error: 401",
+        "returned error: 403",
+        "Permission denied (publickey",
+    ]
+    .iter()
+    .any(|sign| reason.contains(sign))
+}
+
+/// Removes `user:password@` from any URL inside a line of text.
+pub fn strip_userinfo_in(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                let start = word.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(0);
+                format!("{}{}", &word[..start], strip_userinfo(&word[start..]))
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Why a [`GitError::TimedOut`] command was stopped, for messages that name no command.
 pub fn timed_out_reason(after: Duration) -> String {
     format!(
@@ -68,12 +130,20 @@ pub const TIMEOUT_VARIABLE: &str = "RELAY_GIT_TIMEOUT";
 /// seconds, default 300 (a depth-1 fetch or a tag push takes a second; deepening a
 /// large history on a slow runner can take minutes).
 pub fn network_timeout() -> Duration {
-    let seconds = std::env::var(TIMEOUT_VARIABLE)
+    std::env::var(TIMEOUT_VARIABLE)
         .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| parse_timeout(&v))
+        .unwrap_or(Duration::from_secs(300))
+}
+
+/// A value of `RELAY_GIT_TIMEOUT`: a whole number of seconds greater than 0. The CLI
+/// edge refuses any other value before a tool starts.
+pub fn parse_timeout(text: &str) -> Option<Duration> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
         .filter(|&s| s > 0)
-        .unwrap_or(300);
-    Duration::from_secs(seconds)
+        .map(Duration::from_secs)
 }
 
 /// The git subcommands that talk to a remote.
@@ -182,6 +252,11 @@ impl Git {
         self.env
             .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
         self
+    }
+
+    /// Whether credentials go with the commands that talk to a remote.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
     }
 
     pub fn with_credentials(mut self, credentials: Option<Credentials>) -> Self {
@@ -616,5 +691,35 @@ mod tests {
     fn credentials_never_show_in_debug_output() {
         let c = Credentials::basic("x-access-token", "ghp_secret");
         assert_eq!(format!("{c:?}"), "Credentials(***)");
+    }
+
+    #[test]
+    fn git_reasons_are_whole_sentences() {
+        let failed = |stderr: &str| GitError::Failed {
+            args: "ls-remote".into(),
+            status: "exit status: 128".into(),
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            failed(
+                "fatal: '/srv/x.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n"
+            ).reason(),
+            "fatal: '/srv/x.git' does not appear to be a git repository fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists."
+        );
+        assert_eq!(
+            failed(
+                "To https://u:tok@h/a.git\n ! [rejected]        x -> x (stale info)\nerror: failed to push some refs to 'https://u:tok@h/a.git'\nhint: Updates were rejected\n"
+            ).reason(),
+            "! [rejected] x -> x (stale info) error: failed to push some refs to 'https://h/a.git'"
+        );
+        assert_eq!(failed("\n").reason(), "git failed and said nothing");
+    }
+
+    #[test]
+    fn git_errors_lose_credentials() {
+        assert_eq!(
+            strip_userinfo_in("fatal: unable to access 'https://u:tok@h/a.git/': 403"),
+            "fatal: unable to access 'https://h/a.git/': 403"
+        );
     }
 }

@@ -47,12 +47,14 @@ pub enum LinksError {
     },
     #[error(transparent)]
     Git(#[from] GitError),
-    /// Reading the remote's tags failed: mostly a token the server refuses.
-    #[error(
-        "reading the tags of `{remote}` failed — the token needs `contents: read` (GitHub) or \
-         `read_repository` (GitLab), and write access to move them: {error}"
-    )]
-    RemoteTags { remote: String, error: GitError },
+    /// Reading the remote's tags failed; `hint` says what the credentials need when
+    /// the remote refused them.
+    #[error("reading the tags of `{remote}` failed: {}{hint}", .error.reason())]
+    RemoteTags {
+        remote: String,
+        error: GitError,
+        hint: String,
+    },
     #[error(transparent)]
     Forge(#[from] ForgeError),
 }

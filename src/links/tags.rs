@@ -92,6 +92,21 @@ fn kept_tag(
         .map(KeptTag::Newer)
 }
 
+/// What the credentials need, when the remote refused them: a token's permissions
+/// only when a token was sent.
+fn refusal_hint(error: &GitError, credentials_sent: bool) -> String {
+    match (error.credentials_refused(), credentials_sent) {
+        (false, _) => String::new(),
+        (true, true) => " — the remote refused the token: it needs `contents: read` (GitHub) \
+                         or `read_repository` (GitLab), and write access to move the tags"
+            .to_string(),
+        (true, false) => " — the remote asks for credentials and none were sent: give the \
+                          forge's token (GITHUB_TOKEN, GITLAB_TOKEN) or the runner's own \
+                          access to this remote"
+            .to_string(),
+    }
+}
+
 /// Reads the release tag and the floating tags on `remote`, and every tag there: the
 /// release tags at a floating tag's commit tell which release it points at.
 pub fn plan_git(
@@ -104,6 +119,7 @@ pub fn plan_git(
     let args = ["ls-remote", "--tags", "--end-of-options", remote];
     let listing = git.run(args).map_err(|error| LinksError::RemoteTags {
         remote: remote.to_string(),
+        hint: refusal_hint(&error, git.has_credentials()),
         error,
     })?;
     let mut refs: BTreeMap<&str, &str> = BTreeMap::new();

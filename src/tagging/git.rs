@@ -267,7 +267,7 @@ impl GitGroup {
         let remote = match self.remote_refs() {
             Ok(remote) => remote,
             Err(e) => {
-                let reason = git_reason(&e);
+                let reason = e.reason();
                 let what = if self.branches {
                     "tags and branches"
                 } else {
@@ -311,23 +311,23 @@ impl GitGroup {
         let mut unreachable: Option<String> = None;
         match self.fetch(&needed) {
             Ok(()) => {}
-            Err(e @ GitError::TimedOut { .. }) => unreachable = Some(git_reason(&e)),
+            Err(e @ GitError::TimedOut { .. }) => unreachable = Some(e.reason()),
             Err(_) => {
                 for sha in &needed {
                     match self.fetch(&[sha]) {
                         Ok(()) => {}
                         Err(e @ GitError::TimedOut { .. }) => {
-                            unreachable = Some(git_reason(&e));
+                            unreachable = Some(e.reason());
                             break;
                         }
-                        Err(e) => missing.push((sha, git_reason(&e))),
+                        Err(e) => missing.push((sha, e.reason())),
                     }
                 }
                 if unreachable.is_none()
                     && !missing.is_empty()
                     && let Err(e) = self.remote_refs()
                 {
-                    unreachable = Some(git_reason(&e));
+                    unreachable = Some(e.reason());
                 }
             }
         }
@@ -374,7 +374,7 @@ impl GitGroup {
     /// What to tell a reader whose remote refused: what the token needs where it was
     /// sent, and where it goes where it was not.
     fn credentials_hint(&self, reason: &str) -> String {
-        if !credentials_refused(reason) {
+        if !crate::git::credentials_refused(reason) {
             return String::new();
         }
         if self.credentials.is_some() {
@@ -440,7 +440,7 @@ impl GitGroup {
             let what = if sign { "sign" } else { "make" };
             return (
                 TagStatus::Failed,
-                Some(format!("cannot {what} the tag: {}", git_reason(&e))),
+                Some(format!("cannot {what} the tag: {}", e.reason())),
             );
         }
         let refspec = format!("refs/tags/{0}:refs/tags/{0}", tag.name);
@@ -470,7 +470,7 @@ impl GitGroup {
                             TagStatus::Created,
                             Some(format!(
                                 "the push's answer was lost ({}), but the remote has the tag this run pushed",
-                                git_reason(&e)
+                                e.reason()
                             )),
                         )
                     } else if found.commit() == tag.commit {
@@ -499,13 +499,9 @@ impl GitGroup {
             " — pushing a tag needs `contents: write` (GitHub) or `write_repository` (GitLab)"
                 .to_string()
         } else {
-            self.credentials_hint(&git_reason(error))
+            self.credentials_hint(&error.reason())
         };
-        format!(
-            "cannot push to {}: {}{hint}",
-            self.display,
-            git_reason(error)
-        )
+        format!("cannot push to {}: {}{hint}", self.display, error.reason())
     }
 
     /// Creates one branch at its commit (fetched by the preflight), only where it is
@@ -547,61 +543,6 @@ impl GitGroup {
             },
         }
     }
-}
-
-/// Whether git's reason says the remote wanted other credentials than it was given
-/// (none, a wrong or expired token, one without the permission).
-fn credentials_refused(reason: &str) -> bool {
-    [
-        "could not read Username",
-        "could not read Password",
-        "Authentication failed",
-        "returned error: 401",
-        "returned error: 403",
-        "Permission denied (publickey",
-    ]
-    .iter()
-    .any(|sign| reason.contains(sign))
-}
-
-/// The part of a git error a reader needs: everything git said but its hints, as
-/// one line (git spreads one sentence over several: "Could not read from remote
-/// repository.\n\nPlease make sure … and the repository exists."), without
-/// credentials.
-fn git_reason(error: &GitError) -> String {
-    match error {
-        GitError::TimedOut { after, .. } => crate::git::timed_out_reason(*after),
-        GitError::Failed { stderr, .. } => {
-            let text = stderr
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.starts_with("hint:") && !l.starts_with("To "))
-                .flat_map(str::split_whitespace)
-                .collect::<Vec<_>>()
-                .join(" ");
-            if text.is_empty() {
-                "git failed and said nothing".to_string()
-            } else {
-                strip_userinfo_in(&text)
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-/// Removes `user:password@` from any URL inside a line of text.
-fn strip_userinfo_in(text: &str) -> String {
-    text.split(' ')
-        .map(|word| {
-            if word.contains("://") {
-                let start = word.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(0);
-                format!("{}{}", &word[..start], strip_userinfo(&word[start..]))
-            } else {
-                word.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -666,35 +607,5 @@ mod tests {
         );
         assert_eq!(http_host("git@github.com:acme/api.git"), None);
         assert_eq!(http_host("git://127.0.0.1:9/a.git"), None);
-    }
-
-    #[test]
-    fn git_reasons_are_whole_sentences() {
-        let failed = |stderr: &str| GitError::Failed {
-            args: "ls-remote".into(),
-            status: "exit status: 128".into(),
-            stderr: stderr.into(),
-        };
-        assert_eq!(
-            git_reason(&failed(
-                "fatal: '/srv/x.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n"
-            )),
-            "fatal: '/srv/x.git' does not appear to be a git repository fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists."
-        );
-        assert_eq!(
-            git_reason(&failed(
-                "To https://u:tok@h/a.git\n ! [rejected]        x -> x (stale info)\nerror: failed to push some refs to 'https://u:tok@h/a.git'\nhint: Updates were rejected\n"
-            )),
-            "! [rejected] x -> x (stale info) error: failed to push some refs to 'https://h/a.git'"
-        );
-        assert_eq!(git_reason(&failed("\n")), "git failed and said nothing");
-    }
-
-    #[test]
-    fn git_errors_lose_credentials() {
-        assert_eq!(
-            strip_userinfo_in("fatal: unable to access 'https://u:tok@h/a.git/': 403"),
-            "fatal: unable to access 'https://h/a.git/': 403"
-        );
     }
 }

@@ -454,10 +454,7 @@ fn ls_remote_tag(git: &Git, url: &str, tag: &str) -> Result<Option<String>, Stri
             &name,
             &peeled,
         ])
-        .map_err(|e| {
-            let text = e.to_string();
-            strip_userinfo(text.lines().last().unwrap_or(&text))
-        })?;
+        .map_err(|e| e.reason())?;
     let mut direct = None;
     for line in out.lines() {
         let Some((oid, reference)) = line.split_once('\t') else {

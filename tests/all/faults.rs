@@ -40,8 +40,9 @@ impl Rng {
 
 /// SIGKILL lands while bump-versions writes (after the file `watch` changed): every file
 /// is then wholly old or wholly new. A kill between a temporary file's creation and its
-/// rename leaves that `.relay-*.tmp` file behind (a later run ignores it, and it is
-/// never the target file); nothing else appears. A re-run completes the bump.
+/// rename leaves that `.relay-*.tmp` file behind (a later run leaves it for a minute,
+/// then removes it, and it is never the target file); nothing else appears. A re-run
+/// completes the bump.
 #[test]
 fn a_bump_killed_while_writing_leaves_every_file_old_or_new() {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
@@ -116,6 +117,66 @@ fn a_bump_killed_while_writing_leaves_every_file_old_or_new() {
             );
         }
     }
+}
+
+/// What a killed run left in a folder is removed by the next write there: only names of
+/// our temporary files, only regular files, only stale ones (the writer gone and a
+/// minute old, or a day old whoever wrote it).
+#[test]
+fn the_temporary_files_of_a_killed_run_are_removed_by_the_next_run() {
+    let sb = Sandbox::new();
+    let root = sb.path().join("work");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("VERSION"), "1.0.0\n").unwrap();
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let dead = gone.id();
+    let alive = std::process::id();
+    let now = std::time::SystemTime::now();
+    let minutes = |n: u64| now - Duration::from_secs(60 * n);
+    let leave = |name: &str, modified: std::time::SystemTime| {
+        let file = std::fs::File::create(root.join(name)).unwrap();
+        file.set_modified(modified).unwrap();
+    };
+    let removed = [
+        (format!(".relay-{dead}-Ab12Cd.tmp"), minutes(2)),
+        (".relay-Xy12Ab.tmp".to_string(), minutes(49 * 60)),
+        (format!(".relay-{alive}-Qr56St.tmp"), minutes(25 * 60)),
+    ];
+    let kept = [
+        // Its writer may still be about to rename it.
+        (format!(".relay-{dead}-Ef34Gh.tmp"), now),
+        (format!(".relay-{alive}-Ij78Kl.tmp"), minutes(2)),
+        (".relay-Mn90Op.tmp".to_string(), minutes(2)),
+        // Not a name of ours.
+        (".relay-notes.tmp".to_string(), minutes(49 * 60)),
+        (format!(".relay-{dead}-Ab12Cd.tmp.orig"), minutes(49 * 60)),
+        ("relay-Uv12Wx.tmp".to_string(), minutes(49 * 60)),
+    ];
+    for (name, modified) in removed.iter().chain(&kept) {
+        leave(name, *modified);
+    }
+    let folder = format!(".relay-{dead}-Yz34Ab.tmp");
+    std::fs::create_dir(root.join(&folder)).unwrap();
+    sb.relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION"])
+        .current_dir(&root)
+        .run()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(root.join("VERSION")).unwrap(),
+        "2.0.0\n"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut expected: Vec<String> = kept.iter().map(|(n, _)| n.clone()).collect();
+    expected.push(folder);
+    expected.push("VERSION".to_string());
+    expected.sort();
+    assert_eq!(left, expected);
 }
 
 const SHA: [&str; 2] = [

@@ -473,6 +473,45 @@ fn bad_inputs_exit_2_before_any_call() {
 }
 
 #[test]
+fn a_malformed_repository_is_refused_before_any_call() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    for (repo, reason) in [
+        ("not a repo", "`not a repo` is not owner/name"),
+        (
+            "acme/not a repo",
+            "`acme/not a repo` holds ` `; a repository path has letters, digits, `.`, `-` and `_`",
+        ),
+        ("gitaly", "`gitaly` is not owner/name"),
+        (
+            "acme//gitaly",
+            "`acme//gitaly` has an empty or relative segment; expected owner/name",
+        ),
+    ] {
+        let run = sb
+            .relay("find-green-commit")
+            .args(["--forge", "github", "--api-url", &api.url()])
+            .args(["--token", "ghp_SECRET0123456789", "--repo", repo])
+            .run()
+            .expect_code(2);
+        assert_eq!(run.stderr(), format!("error: repository {reason}\n"));
+    }
+    // The pipeline's own repository is checked the same way.
+    let run = sb
+        .relay("find-green-commit")
+        .args(["--forge", "github", "--api-url", &api.url()])
+        .args(["--token", "ghp_SECRET0123456789"])
+        .env("GITHUB_REPOSITORY", "acme/../gitaly")
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr()
+            .contains("repository `acme/../gitaly` has an empty or relative segment")
+    );
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+}
+
+#[test]
 fn api_failures_name_the_request_and_the_permission() {
     let sb = Sandbox::new();
     let api = github_api(&[(sha(1), "feat")]);

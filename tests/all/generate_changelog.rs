@@ -603,6 +603,41 @@ fn template_errors_name_their_position() {
 }
 
 #[test]
+fn an_input_file_that_cannot_be_read_is_bad_input() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: one");
+    repo.tag_lightweight("1.0.0");
+    std::fs::create_dir(sb.path().join("folder.j2")).unwrap();
+    for (flag, path, reason) in [
+        (
+            "--template",
+            "../missing.j2",
+            "No such file or directory (os error 2)",
+        ),
+        ("--template", "../folder.j2", "Is a directory (os error 21)"),
+        (
+            "--request",
+            "../missing.yaml",
+            "No such file or directory (os error 2)",
+        ),
+    ] {
+        let run = github(sb.relay("generate-changelog"))
+            .args(["--version", "1.1.0", flag, path])
+            .current_dir(repo.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(
+            run.stderr(),
+            format!(
+                "error: generating the changelog of 1.1.0: {flag} {path}: cannot read it: {reason}\n"
+            )
+        );
+    }
+    assert!(!repo.path().join("CHANGELOG.md").exists());
+}
+
+#[test]
 fn outputs_reach_github_and_gitlab_and_inputs_come_from_the_action() {
     let sb = Sandbox::new();
     let api = api_history(&sb, "api", "");
@@ -682,6 +717,65 @@ fn a_first_release_lists_every_commit_and_links_the_tag() {
         "{}",
         out["notes"]
     );
+}
+
+#[test]
+fn an_unreachable_remote_lists_an_untagged_release_up_to_head_with_a_warning() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: one");
+    repo.tag_lightweight("1.0.0");
+    repo.commit("b", "2", "fix: two");
+    // The runner is offline: the release's own tag cannot be looked for on `origin`.
+    repo.git(["remote", "add", "origin", "http://127.0.0.1:9/acme/api.git"]);
+    let run = github(sb.relay("generate-changelog"))
+        .env("GITHUB_REPOSITORY", "acme/api")
+        .args(["--version", "1.0.1", "--json", "--dry-run"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(
+            "warning: acme/api: cannot ask remote `origin` whether tag 1.0.1 exists (fatal: \
+             unable to access 'http://127.0.0.1:9/acme/api.git/': Failed to connect to \
+             127.0.0.1 port 9 after "
+        ) && stderr.contains("); listing up to HEAD as for a release not tagged yet\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with("1.0.1 since 1.0.0 (tag): 1 commit (acme/api 1)\n"),
+        "{stderr}"
+    );
+    let out = run.json();
+    assert_eq!(out["commit-count"], 1);
+    assert_eq!(out["previous-version"], "1.0.0");
+}
+
+#[test]
+fn a_version_heading_inside_an_html_comment_is_not_the_previous_version() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: one");
+    repo.tag_lightweight("1.0.0");
+    repo.commit("b", "2", "fix: two");
+    repo.tag_lightweight("1.0.5");
+    repo.commit("c", "3", "fix: three");
+    std::fs::write(
+        repo.path().join("CHANGELOG.md"),
+        "# Changelog\n\n<!--\n## [1.0.5] - 2026-02-01\n\n- drafted, never released\n-->\n\n\
+         ## [1.0.0] - 2026-01-01\n\n- one\n",
+    )
+    .unwrap();
+    let run = github(sb.relay("generate-changelog"))
+        .env("GITHUB_REPOSITORY", "acme/api")
+        .args(["--version", "1.1.0", "--json", "--dry-run"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let out = run.json();
+    assert_eq!(out["previous-version"], "1.0.0", "{}", run.stderr());
+    assert_eq!(out["commit-count"], 2);
 }
 
 #[test]
@@ -1247,7 +1341,7 @@ fn failures_of_the_job_say_what_is_missing() {
         .expect_code(1);
     assert_eq!(
         run.stderr(),
-        "error: generating the changelog of 1.1.0: acme/api: tag 0.9.0 not found; pass --previous with the version this release follows, or --tag-prefix if the tags are named differently\n"
+        "error: generating the changelog of 1.1.0: acme/api: tag 0.9.0 not found; check the version given to --previous, or --tag-prefix if the tags are named differently\n"
     );
     // A local path that is no repository.
     let run = github(sb.relay("generate-changelog"))

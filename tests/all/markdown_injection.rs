@@ -47,6 +47,15 @@ const SUBJECTS: &[(&str, &str)] = &[
     ("- nested list", "- \\- nested list"),
     ("1. ordered", "- 1\\. ordered"),
     ("> quoted & <b>", "- &gt; quoted &amp; &lt;b&gt;"),
+    // Control characters are shown as control pictures, never written raw.
+    (
+        "fix: ring\u{7} \u{1b}[31mred\u{1b}[0m\ttab \u{1b}]8;;https://evil.example\u{7}link",
+        "- ring\u{2407} \u{241b}\\[31mred\u{241b}\\[0m tab \u{241b}\\]8;;https://evil.example\u{2407}link",
+    ),
+    (
+        "fix: `\u{1b}[2J` del\u{7f} c1\u{9b}",
+        "- `\u{241b}[2J` del\u{2421} c1\u{FFFD}",
+    ),
 ];
 
 /// A repository `acme/api` with tag 1.0.0 and one commit per subject; returns the
@@ -115,6 +124,13 @@ fn the_changelog_section_renders_each_hostile_subject_as_one_list_item() {
     );
     // Outside the code span the text closed itself, no `<` is left raw.
     assert!(!section.replace("`<parse>`", "").contains('<'), "{section}");
+    let changelog = std::fs::read_to_string(sb.path().join("api/CHANGELOG.md")).unwrap();
+    for text in [&section, &summary, &changelog] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "a raw control character in:\n{text:?}"
+        );
+    }
     assert_eq!(summary, section, "the step summary is the section");
     assert_eq!(
         std::fs::read_to_string(sb.path().join("api/CHANGELOG.md"))

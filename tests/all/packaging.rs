@@ -198,3 +198,93 @@ fn the_dispatcher_runs_the_tool_named_by_the_tool_input() {
             .starts_with("error: unknown tool `rm`: expected one of read-tag-metadata")
     );
 }
+
+#[test]
+fn every_tool_prints_its_version_with_v_and_the_dispatcher_needs_a_tool() {
+    let sb = common::Sandbox::new();
+    // `--version` is the release's version of these; `-V` is the tool's everywhere.
+    let release_version_flag = [
+        "update-links",
+        "bump-versions",
+        "verify-release",
+        "generate-changelog",
+    ];
+    for tool in relay::cli::tool_names() {
+        let expected = format!("{tool} {}", env!("CARGO_PKG_VERSION"));
+        let run = sb.relay(tool).arg("-V").run().success();
+        assert_eq!(run.stdout().trim(), expected, "{tool} -V");
+        if !release_version_flag.contains(&tool) {
+            let run = sb.relay(tool).arg("--version").run().success();
+            assert_eq!(run.stdout().trim(), expected, "{tool} --version");
+        }
+    }
+    let run = sb.relay("release-relay").arg("--version").run().success();
+    assert_eq!(
+        run.stdout().trim(),
+        format!("release-relay {}", env!("CARGO_PKG_VERSION"))
+    );
+    for flag in ["--version", "-V", "--help"] {
+        let run = sb
+            .relay("release-relay")
+            .args([flag, "1.4.0", "--file", "VERSION"])
+            .run()
+            .expect_code(2);
+        assert!(
+            run.stderr().starts_with(&format!(
+                "error: no tool given before `{flag} 1.4.0`: pass the tool name first \
+                 (release-relay TOOL [OPTIONS]; tools: read-tag-metadata, "
+            )),
+            "{}",
+            run.stderr()
+        );
+        assert_eq!(run.stdout(), "");
+    }
+}
+
+#[test]
+fn a_tuning_variable_with_an_invalid_value_is_refused_by_every_tool() {
+    let sb = common::Sandbox::new();
+    for (name, value, expected) in [
+        (
+            "RELAY_GIT_TIMEOUT",
+            "5m",
+            "a whole number of seconds greater than 0, such as 300",
+        ),
+        (
+            "RELAY_GIT_TIMEOUT",
+            "0",
+            "a whole number of seconds greater than 0, such as 300",
+        ),
+        (
+            "RELAY_HTTP_TIMEOUT",
+            "ten",
+            "a whole number of seconds greater than 0, such as 30",
+        ),
+        (
+            "RELAY_HTTP_WAIT_DIVISOR",
+            "0.5",
+            "a whole number of at least 1",
+        ),
+    ] {
+        for (tool, args) in [
+            ("read-tag-metadata", &[][..]),
+            ("tag-from-request", &["--request", "r.yaml"][..]),
+            (
+                "bump-versions",
+                &["--version", "1.0.0", "--file", "VERSION"][..],
+            ),
+        ] {
+            let run = sb
+                .relay(tool)
+                .args(args)
+                .env(name, value)
+                .run()
+                .expect_code(2);
+            assert_eq!(
+                run.stderr(),
+                format!("error: {name}=`{value}`: expected {expected}\n"),
+                "{tool}"
+            );
+        }
+    }
+}

@@ -424,6 +424,63 @@ fn a_problem_anywhere_aborts_before_any_write() {
 }
 
 #[test]
+fn a_stopped_run_counts_its_tags_once_and_pre_releases_get_their_release_type() {
+    let sb = Sandbox::new();
+    let f = Fleet::new(&sb);
+    let text = format!(
+        "branch: main\nreleases:\n\
+         \x20 - version: 2.0.0.dev1\n    projects:\n\
+         \x20     - repo: acme/api\n        hash: {}\n\
+         \x20 - version: 2.0.0-pre.1\n    projects:\n\
+         \x20     - repo: acme/worker\n        hash: {}\n\
+         \x20     - repo: acme/homeport\n        hash: {H0}\n",
+        f.sha("api", 1),
+        f.sha("worker", 1),
+    );
+    sb.write("deliverables/2026.1/acme.yaml", &text);
+    let run = f
+        .run()
+        .args([
+            "--request",
+            "deliverables/2026.1/acme.yaml",
+            "--all",
+            "--json",
+        ])
+        .run()
+        .expect_code(1);
+    let out = run.json();
+    let statuses: Vec<_> = out["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["stopped", "stopped", "missing-commit"]);
+    // Every tag in exactly one count: none is `planned` outside a dry run.
+    assert_eq!(
+        (
+            &out["created"],
+            &out["existing"],
+            &out["failed"],
+            &out["planned"]
+        ),
+        (&json!(0), &json!(0), &json!(3), &json!(0))
+    );
+    assert!(
+        run.stderr()
+            .contains("\n3 tags from 1 request file: 0 created, 0 existing, 3 not tagged\n"),
+        "{}",
+        run.stderr()
+    );
+    let message = |n: usize| out["tags"][n]["message"].as_str().unwrap().to_string();
+    assert!(message(0).starts_with("api 2.0.0.dev1 development milestone\n"));
+    assert!(message(0).contains("\nmeta:release-type: development milestone\n"));
+    assert!(message(1).starts_with("worker 2.0.0-pre.1 release candidate\n"));
+    assert!(message(1).contains("\nmeta:release-type: release candidate\n"));
+    assert!(f.remote_tags("api").is_empty() && f.remote_tags("worker").is_empty());
+}
+
+#[test]
 fn keep_going_tags_what_is_safe_and_a_rerun_completes_the_release() {
     let sb = Sandbox::new();
     let f = Fleet::new(&sb);

@@ -763,6 +763,51 @@ fn a_missing_release_tag_fails_the_job() {
     );
 }
 
+#[test]
+fn a_remote_that_asks_for_credentials_blames_the_token_only_when_one_was_sent() {
+    let sb = Sandbox::new();
+    let r = tag_repos(&sb, TAGS_CONFIG);
+    let before = remote_tags(&sb, &r.server);
+    let guarded = common::HttpGitServer::start(
+        &sb.path().join("srv"),
+        Some(("x-access-token", "ghs_right_0123456789")),
+    );
+    r.work
+        .git(["remote", "set-url", "origin", &guarded.url("acme/api.git")]);
+    let without_token = sb
+        .relay("update-links")
+        .args(["--version", "1.4.0", "--forge", "git"])
+        .current_dir(r.work.path())
+        .run()
+        .expect_code(1);
+    let stderr = without_token.stderr();
+    assert!(
+        stderr.contains(
+            "terminal prompts disabled — the remote asks for credentials and none were sent: \
+             give the forge's token (GITHUB_TOKEN, GITLAB_TOKEN) or the runner's own access to \
+             this remote"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("contents: read"), "{stderr}");
+    let wrong_token = sb
+        .relay("update-links")
+        .args(["--version", "1.4.0", "--forge", "git"])
+        .env("GITHUB_TOKEN", "ghs_wrong_0123456789")
+        .current_dir(r.work.path())
+        .run()
+        .expect_code(1);
+    assert!(
+        wrong_token.stderr().contains(
+            " — the remote refused the token: it needs `contents: read` (GitHub) or \
+             `read_repository` (GitLab), and write access to move the tags"
+        ),
+        "{}",
+        wrong_token.stderr()
+    );
+    assert_eq!(remote_tags(&sb, &r.server), before, "no tag moved");
+}
+
 // ---- floating tags through the forge APIs ----
 
 #[test]

@@ -310,6 +310,30 @@ fn every_gap_is_reported_at_once() {
 }
 
 #[test]
+fn a_remote_that_fails_is_reported_with_all_git_said() {
+    let sb = Sandbox::new();
+    let run = sb
+        .relay("verify-release")
+        .args([
+            "--forge",
+            "git",
+            "--version",
+            "1.0.0",
+            "--repo",
+            "./nowhere.git",
+            "--json",
+        ])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.json()["missing"][0]["found"],
+        "cannot check: fatal: './nowhere.git' does not appear to be a git repository \
+         fatal: Could not read from remote repository. Please make sure you have the \
+         correct access rights and the repository exists."
+    );
+}
+
+#[test]
 fn reads_the_repositories_and_commits_of_a_request_file() {
     let sb = Sandbox::new();
     let (server, api_sha, worker_sha, first) = served_repos(&sb);
