@@ -186,13 +186,18 @@ class Scratch:
     def remote_git(self, project, *args):
         return self.git(os.path.join(self.srv, project + ".git"), *args)
 
-    def checkout(self, project, example, ref="main"):
-        """A clone of `project` over HTTP at `ref` with the example as .gitlab-ci.yml,
-        as the pipeline's commit holds it."""
+    def checkout(self, project, example, ref="main", pipeline=None):
+        """A clone of `project` over HTTP at `ref` with the example (or the text
+        `pipeline`) as .gitlab-ci.yml, as the pipeline's commit holds it."""
         work = os.path.join(self.dir, "pipeline", project)
+        shutil.rmtree(work, ignore_errors=True)
         self.git(self.dir, "clone", "-q", f"{self.url}/{project}.git", work)
         self.git(work, "checkout", "-q", ref)
-        shutil.copy(os.path.join(ROOT, "examples", "gitlab", example + ".yml"), os.path.join(work, ".gitlab-ci.yml"))
+        if pipeline is None:
+            shutil.copy(os.path.join(ROOT, "examples", "gitlab", example + ".yml"), os.path.join(work, ".gitlab-ci.yml"))
+        else:
+            with open(os.path.join(work, ".gitlab-ci.yml"), "w") as f:
+                f.write(pipeline)
         self.git(work, "remote", "set-head", "origin", "main")
         return work
 
@@ -592,6 +597,39 @@ def toolchain_release(s):
     check(jobs.get("version-check") == "FAIL" and "publish" not in jobs, f"{jobs}\n{tail(output)}")
 
 
+def include(template, inputs):
+    """A pipeline that includes one template with `inputs` (YAML lines) and extends it."""
+    lines = "".join(f"      {line}\n" for line in inputs)
+    return (f"include:\n  - project: release-relay/release-relay\n    ref: v1\n    file: /ci-templates/{template}.yml\n"
+            f"    inputs:\n{lines}\n{template}:\n  extends: .{template}\n  rules:\n    - when: always\n")
+
+
+def typed_inputs(s):
+    """The templates' typed inputs: GitLab refuses a wrong value when it creates the
+    pipeline, before any job runs; a boolean reaches the tool as true."""
+    s.start_forge()
+    s.templates()
+    s.commit("acme/tool", {"VERSION": "1.0.0\n"}, "feat: first")
+    refused = [
+        ("bump-versions", ['dry-run: "ture"'], "`dry-run` input: provided value is not a boolean"),
+        ("bump-versions", ['check: "true"'], "`check` input: provided value is not a boolean"),
+        ("update-links", ["forge: github"], "`github` cannot be used because it is not in the list of allowed options"),
+        ("find-green-commit", ["limit: lots"], "`limit` input: provided value is not a number"),
+        ("announce", ["send: email,sms"], "`email,sms` does not match required regex"),
+        ("track-release", ["command: close"], "`close` cannot be used because it is not in the list of allowed options"),
+    ]
+    for template, inputs, message in refused:
+        work = s.checkout("acme/tool", None, pipeline=include(template, inputs))
+        code, jobs, output = s.run(work, {})
+        check(code != 0 and not jobs and message in output,
+              f"{template} with {inputs}: exit {code}, jobs {jobs}, expected {message!r}\n{tail(output)}")
+    work = s.checkout("acme/tool", None, pipeline=include("bump-versions", ["version: 2.0.0", "file: VERSION", "dry-run: true"]))
+    expect_jobs(s.run(work, {}), {"bump-versions": "PASS"})
+    log = job_log(work, "bump-versions")
+    check("+2.0.0" in log, log)
+    check(s.remote_git("acme/tool", "show", "main:VERSION") == "1.0.0", "a dry run changes nothing")
+
+
 SCENARIOS = {
     "toolchain-release": toolchain_release,
     "ecosystem-release": ecosystem_release,
@@ -605,11 +643,18 @@ SCENARIOS = {
 }
 
 
+# Checks of the templates themselves, run with the examples.
+TEMPLATE_CHECKS = {
+    "typed-inputs": typed_inputs,
+}
+
+
 def main(names):
     os.makedirs(WORK, exist_ok=True)
     examples = sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, "examples", "gitlab")) if f.endswith(".yml"))
     missing = [e for e in examples if e not in SCENARIOS]
-    names = names or examples
+    SCENARIOS.update(TEMPLATE_CHECKS)
+    names = names or examples + list(TEMPLATE_CHECKS)
     passed, failed = 0, 0
     started = time.time()
     for name in names:
