@@ -643,9 +643,69 @@ SCENARIOS = {
 }
 
 
+def readme_pipelines():
+    """README's GitLab snippets: each YAML block that includes a template or a component."""
+    blocks = []
+    for readme in ("README.md", os.path.join("templates", "README.md")):
+        with open(os.path.join(ROOT, readme)) as f:
+            text = f.read()
+        for m in re.finditer(r"```ya?ml\n(.*?)```", text, re.S):
+            block = m.group(1)
+            if re.search(r"^include:", block, re.M) and ("/ci-templates/" in block or "component:" in block):
+                line = text.count("\n", 0, m.start()) + 2
+                blocks.append((f"{readme}:{line}", block))
+    return blocks
+
+
+# The pipelines a snippet may be meant for: a push to main, a tag pipeline, a trigger.
+SNIPPET_CONTEXTS = (
+    {"CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"},
+    {"CI_COMMIT_TAG": "v1.0.0", "CI_COMMIT_REF_NAME": "v1.0.0"},
+    {"CI_PIPELINE_SOURCE": "trigger", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"},
+)
+
+
+def readme_snippets(s):
+    """Every GitLab snippet of the READMEs creates a pipeline as written: gitlab-ci-local
+    parses it with the templates (or components) of this checkout, and in one of the
+    pipelines it is meant for it has a job outside .pre and .post (GitLab creates no
+    pipeline of .pre and .post jobs alone). The jobs themselves are not run here."""
+    s.start_forge()
+    s.templates()
+    s.commit("acme/tool", {"VERSION": "1.0.0\n"}, "feat: first")
+    snippets = readme_pipelines()
+    check(len(snippets) >= 14, f"only {len(snippets)} GitLab snippets found")
+    problems = []
+    for where, snippet in snippets:
+        work = s.checkout("acme/tool", None, pipeline=snippet)
+        created = False
+        for context in SNIPPET_CONTEXTS:
+            variables = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push", "CI_SERVER_FQDN": s.url[len("http://"):],
+                         **context}
+            cmd = ["gitlab-ci-local", "--list-json", "--home", os.path.join(s.home, ".gitlab-ci-local"),
+                   "--ignore-predefined-vars", ",".join(variables)]
+            for key, value in variables.items():
+                cmd += ["--variable", f"{key}={value}"]
+            if "CI_COMMIT_TAG" in context:
+                cmd += ["--unset-variable", "CI_COMMIT_BRANCH"]
+            out = subprocess.run(cmd, cwd=work, env=s.env, capture_output=True, text=True, timeout=300)
+            if out.returncode != 0:
+                problems.append(f"{where}: gitlab-ci-local refuses it: {tail(out.stdout + out.stderr, 5)}")
+                break
+            listing = "\n" + out.stdout
+            jobs = json.loads(listing[listing.index("\n[") + 1:])
+            if any(j["when"] != "never" and j["stage"] not in (".pre", ".post") for j in jobs):
+                created = True
+                break
+        else:
+            problems.append(f"{where}: no job outside .pre/.post in any pipeline, so GitLab creates none")
+    check(not problems, "\n".join(problems))
+
+
 # Checks of the templates themselves, run with the examples.
 TEMPLATE_CHECKS = {
     "typed-inputs": typed_inputs,
+    "readme-snippets": readme_snippets,
 }
 
 
