@@ -43,6 +43,21 @@ root_action = subprocess.run(
 print(root_action.stdout.strip())
 if root_action.returncode != 0:
     failures += 1
+# The image every action and template pins is the one the release of this version
+# publishes (.github/workflows/release.yml tags it with Cargo.toml's version).
+with open(os.path.join(ROOT, "Cargo.toml")) as f:
+    version = re.search(r'^version = "(.*)"', f.read(), re.M).group(1)
+pinned = 0
+for path in rel("action.yml") + rel("actions/*/action.yml") + rel("ci-templates/*.yml") + rel("templates/*.yml"):
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            for pin in re.findall(r"ghcr\.io/release-relay/release-relay:([^\s\"']+)", line):
+                pinned += 1
+                if pin != version:
+                    print(f"{os.path.relpath(path, ROOT)}:{number}: pins the image {pin}, the release is {version}")
+                    failures += 1
+print(f"image pins: {pinned} name release-relay {version}")
+
 components = subprocess.run(
     [sys.executable, os.path.join(ROOT, ".ci", "components.py"), "--check"], capture_output=True, text=True
 )
