@@ -201,13 +201,18 @@ class Scratch:
     def remote_git(self, project, *args):
         return self.git(os.path.join(self.srv, project + ".git"), *args)
 
-    def checkout(self, project, example, ref="main"):
-        """A clone of `project` over HTTP at `ref` with the example as .gitlab-ci.yml,
-        as the pipeline's commit holds it."""
+    def checkout(self, project, example, ref="main", pipeline=None):
+        """A clone of `project` over HTTP at `ref` with the example (or the text
+        `pipeline`) as .gitlab-ci.yml, as the pipeline's commit holds it."""
         work = os.path.join(self.dir, "pipeline", project)
+        shutil.rmtree(work, ignore_errors=True)
         self.git(self.dir, "clone", "-q", f"{self.url}/{project}.git", work)
         self.git(work, "checkout", "-q", ref)
-        shutil.copy(os.path.join(ROOT, "examples", "gitlab", example + ".yml"), os.path.join(work, ".gitlab-ci.yml"))
+        if pipeline is None:
+            shutil.copy(os.path.join(ROOT, "examples", "gitlab", example + ".yml"), os.path.join(work, ".gitlab-ci.yml"))
+        else:
+            with open(os.path.join(work, ".gitlab-ci.yml"), "w") as f:
+                f.write(pipeline)
         self.git(work, "remote", "set-head", "origin", "main")
         return work
 
@@ -668,6 +673,39 @@ def track_release(s):
     check("STARTED=true\n" in report and "SIGNED_OFF=alice,bob\n" in report, report)
 
 
+def include(template, inputs):
+    """A pipeline that includes one template with `inputs` (YAML lines) and extends it."""
+    lines = "".join(f"      {line}\n" for line in inputs)
+    return (f"include:\n  - project: release-relay/release-relay\n    ref: v1\n    file: /ci-templates/{template}.yml\n"
+            f"    inputs:\n{lines}\n{template}:\n  extends: .{template}\n  rules:\n    - when: always\n")
+
+
+def typed_inputs(s):
+    """The templates' typed inputs: GitLab refuses a wrong value when it creates the
+    pipeline, before any job runs; a boolean reaches the tool as true."""
+    s.start_forge()
+    s.templates()
+    s.commit("acme/tool", {"VERSION": "1.0.0\n"}, "feat: first")
+    refused = [
+        ("bump-versions", ['dry-run: "ture"'], "`dry-run` input: provided value is not a boolean"),
+        ("bump-versions", ['check: "true"'], "`check` input: provided value is not a boolean"),
+        ("update-links", ["forge: github"], "`github` cannot be used because it is not in the list of allowed options"),
+        ("find-green-commit", ["limit: lots"], "`limit` input: provided value is not a number"),
+        ("announce", ["send: email,sms"], "`email,sms` does not match required regex"),
+        ("track-release", ["command: close"], "`close` cannot be used because it is not in the list of allowed options"),
+    ]
+    for template, inputs, message in refused:
+        work = s.checkout("acme/tool", None, pipeline=include(template, inputs))
+        code, jobs, output = s.run(work, {})
+        check(code != 0 and not jobs and message in output,
+              f"{template} with {inputs}: exit {code}, jobs {jobs}, expected {message!r}\n{tail(output)}")
+    work = s.checkout("acme/tool", None, pipeline=include("bump-versions", ["version: 2.0.0", "file: VERSION", "dry-run: true"]))
+    expect_jobs(s.run(work, {}), {"bump-versions": "PASS"})
+    log = job_log(work, "bump-versions")
+    check("+2.0.0" in log, log)
+    check(s.remote_git("acme/tool", "show", "main:VERSION") == "1.0.0", "a dry run changes nothing")
+
+
 SCENARIOS = {
     "track-release": track_release,
     "toolchain-release": toolchain_release,
@@ -682,11 +720,78 @@ SCENARIOS = {
 }
 
 
+def readme_pipelines():
+    """README's GitLab snippets: each YAML block that includes a template or a component."""
+    blocks = []
+    for readme in ("README.md", os.path.join("templates", "README.md")):
+        with open(os.path.join(ROOT, readme)) as f:
+            text = f.read()
+        for m in re.finditer(r"```ya?ml\n(.*?)```", text, re.S):
+            block = m.group(1)
+            if re.search(r"^include:", block, re.M) and ("/ci-templates/" in block or "component:" in block):
+                line = text.count("\n", 0, m.start()) + 2
+                blocks.append((f"{readme}:{line}", block))
+    return blocks
+
+
+# The pipelines a snippet may be meant for: a push to main, a tag pipeline, a trigger.
+SNIPPET_CONTEXTS = (
+    {"CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"},
+    {"CI_COMMIT_TAG": "v1.0.0", "CI_COMMIT_REF_NAME": "v1.0.0"},
+    {"CI_PIPELINE_SOURCE": "trigger", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"},
+)
+
+
+def readme_snippets(s):
+    """Every GitLab snippet of the READMEs creates a pipeline as written: gitlab-ci-local
+    parses it with the templates (or components) of this checkout, and in one of the
+    pipelines it is meant for it has a job outside .pre and .post (GitLab creates no
+    pipeline of .pre and .post jobs alone). The jobs themselves are not run here."""
+    s.start_forge()
+    s.templates()
+    s.commit("acme/tool", {"VERSION": "1.0.0\n"}, "feat: first")
+    snippets = readme_pipelines()
+    check(len(snippets) >= 14, f"only {len(snippets)} GitLab snippets found")
+    problems = []
+    for where, snippet in snippets:
+        work = s.checkout("acme/tool", None, pipeline=snippet)
+        created = False
+        for context in SNIPPET_CONTEXTS:
+            variables = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push", "CI_SERVER_FQDN": s.url[len("http://"):],
+                         **context}
+            cmd = ["gitlab-ci-local", "--list-json", "--home", os.path.join(s.home, ".gitlab-ci-local"),
+                   "--ignore-predefined-vars", ",".join(variables)]
+            for key, value in variables.items():
+                cmd += ["--variable", f"{key}={value}"]
+            if "CI_COMMIT_TAG" in context:
+                cmd += ["--unset-variable", "CI_COMMIT_BRANCH"]
+            out = subprocess.run(cmd, cwd=work, env=s.env, capture_output=True, text=True, timeout=300)
+            if out.returncode != 0:
+                problems.append(f"{where}: gitlab-ci-local refuses it: {tail(out.stdout + out.stderr, 5)}")
+                break
+            listing = "\n" + out.stdout
+            jobs = json.loads(listing[listing.index("\n[") + 1:])
+            if any(j["when"] != "never" and j["stage"] not in (".pre", ".post") for j in jobs):
+                created = True
+                break
+        else:
+            problems.append(f"{where}: no job outside .pre/.post in any pipeline, so GitLab creates none")
+    check(not problems, "\n".join(problems))
+
+
+# Checks of the templates themselves, run with the examples.
+TEMPLATE_CHECKS = {
+    "typed-inputs": typed_inputs,
+    "readme-snippets": readme_snippets,
+}
+
+
 def main(names):
     os.makedirs(WORK, exist_ok=True)
     examples = sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, "examples", "gitlab")) if f.endswith(".yml"))
     missing = [e for e in examples if e not in SCENARIOS]
-    names = names or examples
+    SCENARIOS.update(TEMPLATE_CHECKS)
+    names = names or examples + list(TEMPLATE_CHECKS)
     passed, failed = 0, 0
     started = time.time()
     for name in names:

@@ -1,8 +1,9 @@
 """Validates the packaging: every action.yml against GitHub's action schema, every
 GitLab template (its `spec:` header and its jobs, as GitLab reads them: two documents)
 and example pipeline against the GitLab CI schema, every example workflow against the
-workflow schema. Template inputs used as `$[[ inputs.x ]]` must be declared in `spec`.
-Fails on any finding."""
+workflow schema. Template inputs used as `$[[ inputs.x ]]` must be declared in `spec`;
+templates/ (the CI/CD Catalog layout) must be what .ci/components.py writes from
+ci-templates/. Fails on any finding."""
 
 import glob
 import os
@@ -41,6 +42,27 @@ root_action = subprocess.run(
 )
 print(root_action.stdout.strip())
 if root_action.returncode != 0:
+    failures += 1
+# The image every action and template pins is the one the release of this version
+# publishes (.github/workflows/release.yml tags it with Cargo.toml's version).
+with open(os.path.join(ROOT, "Cargo.toml")) as f:
+    version = re.search(r'^version = "(.*)"', f.read(), re.M).group(1)
+pinned = 0
+for path in rel("action.yml") + rel("actions/*/action.yml") + rel("ci-templates/*.yml") + rel("templates/*.yml"):
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            for pin in re.findall(r"ghcr\.io/release-relay/release-relay:([^\s\"']+)", line):
+                pinned += 1
+                if pin != version:
+                    print(f"{os.path.relpath(path, ROOT)}:{number}: pins the image {pin}, the release is {version}")
+                    failures += 1
+print(f"image pins: {pinned} name release-relay {version}")
+
+components = subprocess.run(
+    [sys.executable, os.path.join(ROOT, ".ci", "components.py"), "--check"], capture_output=True, text=True
+)
+print(components.stdout.strip())
+if components.returncode != 0:
     failures += 1
 check("vendor.github-workflows", rel(".github/workflows/*.yml") + rel("examples/github/**/*.yml"))
 check("vendor.gitlab-ci", rel("examples/gitlab/**/*.yml"))

@@ -153,6 +153,14 @@ impl Outputs {
                 None => break,
             }
         }
+        // Still too big (long key names, a deep report path): GitLab would refuse the
+        // upload and fail the job, so the last outputs stay out instead.
+        let mut too_big: Vec<&str> = Vec::new();
+        while size(&entries) >= GITLAB_DOTENV_MAX_BYTES {
+            entries.pop();
+            too_big.push(names.pop().expect("one name per entry"));
+        }
+        too_big.reverse();
         let mut report = String::new();
         for (key, text, side) in &entries {
             if *side {
@@ -161,12 +169,12 @@ impl Outputs {
             report.push_str(&line(key, text, *side));
         }
         write_atomic(path, report.as_bytes())?;
-        if report.len() >= GITLAB_DOTENV_MAX_BYTES {
+        if !too_big.is_empty() {
             warnings.push(format!(
-                "{} is {} bytes; GitLab rejects dotenv reports of {} bytes or more",
+                "{} would reach GitLab's limit of {GITLAB_DOTENV_MAX_BYTES} bytes; left out: {} \
+                 (read them from --json or $GITHUB_OUTPUT)",
                 path.display(),
-                report.len(),
-                GITLAB_DOTENV_MAX_BYTES
+                too_big.join(", ")
             ));
         }
         if !left_out.is_empty() {
@@ -433,6 +441,36 @@ mod tests {
         );
         assert!(report.len() < GITLAB_DOTENV_MAX_BYTES);
         assert_eq!(std::fs::read_to_string(side).unwrap(), "c".repeat(4000));
+    }
+
+    #[test]
+    fn a_report_that_cannot_fit_gitlab_s_size_limit_leaves_its_last_outputs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        // A report path so deep that 20 side-file paths alone pass 5 KiB.
+        let deep = dir.path().join("d".repeat(200)).join("e".repeat(100));
+        std::fs::create_dir_all(&deep).unwrap();
+        let path = deep.join("out.env");
+        let mut outputs = Outputs::new();
+        for i in 0..20 {
+            outputs.set(format!("list-{i:02}"), serde_json::json!([i]));
+        }
+        let warnings = outputs.write_dotenv(&path).unwrap();
+        let report = std::fs::read_to_string(&path).unwrap();
+        assert!(report.len() < GITLAB_DOTENV_MAX_BYTES, "{}", report.len());
+        let kept = report.lines().count();
+        assert!((1..20).contains(&kept), "{kept}");
+        assert!(report.starts_with("LIST_00="));
+        let left_out: Vec<String> = (kept..20).map(|i| format!("list-{i:02}")).collect();
+        assert_eq!(
+            warnings,
+            [format!(
+                "{} would reach GitLab's limit of 5120 bytes; left out: {} (read them from \
+                 --json or $GITHUB_OUTPUT)",
+                path.display(),
+                left_out.join(", ")
+            )]
+        );
+        assert!(!deep.join(format!("out.env.LIST_{:02}", 19)).exists());
     }
 
     #[test]

@@ -287,4 +287,169 @@ fn a_tuning_variable_with_an_invalid_value_is_refused_by_every_tool() {
             );
         }
     }
+
+/// What a tool's `-h` says of one long flag.
+#[derive(Debug, Default)]
+struct FlagShape {
+    takes_value: bool,
+    possible_values: Vec<String>,
+}
+
+/// The shape of every long flag of `tool` (and of its subcommands), read from `-h`.
+fn flag_shapes(tool: &str) -> std::collections::BTreeMap<String, FlagShape> {
+    let sb = common::Sandbox::new();
+    let help = sb.relay(tool).args(["-h"]).run().success().stdout();
+    let mut helps = vec![help.clone()];
+    let mut shapes = std::collections::BTreeMap::new();
+    if let Some(commands) = help.split("Commands:\n").nth(1) {
+        let subcommands: Vec<String> = commands
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|s| *s != "help")
+            .map(str::to_string)
+            .collect();
+        for sub in &subcommands {
+            helps.push(sb.relay(tool).args([sub, "-h"]).run().success().stdout());
+        }
+        // The `command` input names the subcommand.
+        shapes.insert(
+            "command".to_string(),
+            FlagShape {
+                takes_value: true,
+                possible_values: subcommands,
+            },
+        );
+    }
+    for help in helps {
+        // One entry per option: its first line starts with `-`, the more indented lines
+        // after it continue it.
+        let mut entries: Vec<String> = Vec::new();
+        for line in help.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('-') {
+                entries.push(trimmed.to_string());
+            } else if line.starts_with("  ")
+                && let Some(entry) = entries.last_mut()
+            {
+                entry.push(' ');
+                entry.push_str(trimmed);
+            }
+        }
+        for entry in entries {
+            let Some(at) = entry.find("--") else { continue };
+            let rest = &entry[at + 2..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            let after = &rest[name.len()..];
+            let possible_values = entry
+                .split("[possible values: ")
+                .nth(1)
+                .and_then(|v| v.split(']').next())
+                .map(|v| v.split(", ").map(str::to_string).collect())
+                .unwrap_or_default();
+            shapes.insert(
+                name,
+                FlagShape {
+                    takes_value: after.starts_with(" <") || after.starts_with("=<"),
+                    possible_values,
+                },
+            );
+        }
+    }
+    shapes
+}
+
+/// The template's inputs (its `spec:` document) and, for each, the flag its INPUT_*
+/// variable stands for.
+fn template_inputs(tool: &str) -> (saphyr::YamlOwned, Vec<(String, String)>) {
+    use saphyr::LoadableYamlNode;
+    let path = root().join(format!("ci-templates/{tool}.yml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header = saphyr::YamlOwned::load_from_str(&text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .into_iter()
+        .next()
+        .unwrap();
+    let mut pairs = Vec::new();
+    for line in text.lines() {
+        let Some((variable, value)) = line.trim().split_once(": ") else {
+            continue;
+        };
+        let (Some(flag), Some(input)) = (
+            variable.strip_prefix("INPUT_"),
+            value
+                .trim()
+                .strip_prefix("$[[ inputs.")
+                .and_then(|v| v.strip_suffix(" ]]")),
+        ) else {
+            continue;
+        };
+        pairs.push((
+            input.to_string(),
+            flag.to_ascii_lowercase().replace('_', "-"),
+        ));
+    }
+    (header, pairs)
+}
+
+#[test]
+fn template_inputs_are_typed_like_their_flags() {
+    for tool in relay::cli::tool_names() {
+        let shapes = flag_shapes(tool);
+        let (header, pairs) = template_inputs(tool);
+        let inputs = &header["spec"]["inputs"];
+        for (input, flag) in pairs {
+            let spec = &inputs[input.as_str()];
+            let shape = shapes
+                .get(&flag)
+                .unwrap_or_else(|| panic!("{tool}: no flag --{flag}"));
+            let kind = spec.as_mapping_get("type").and_then(|t| t.as_str());
+            let at = format!("ci-templates/{tool}.yml: input `{input}`");
+            if !shape.takes_value {
+                // GitLab then refuses "ture" when it creates the pipeline, and passes
+                // true or false, the spellings the tools take.
+                assert_eq!(kind, Some("boolean"), "{at} is the switch --{flag}");
+                assert_eq!(
+                    spec.as_mapping_get("default").and_then(|d| d.as_bool()),
+                    Some(false),
+                    "{at}: a switch is off unless set"
+                );
+                continue;
+            }
+            assert_ne!(kind, Some("boolean"), "{at}: --{flag} takes a value");
+            if shape.possible_values.is_empty() {
+                continue;
+            }
+            // A closed set: GitLab checks the value against options or a regex.
+            let options: Vec<&str> = spec
+                .as_mapping_get("options")
+                .and_then(|o| o.as_sequence())
+                .map(|o| o.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            let regex = spec.as_mapping_get("regex").and_then(|r| r.as_str());
+            assert!(
+                !options.is_empty() || regex.is_some(),
+                "{at}: --{flag} takes one of {:?}; the input needs options or a regex",
+                shape.possible_values
+            );
+            for option in &options {
+                assert!(
+                    shape.possible_values.iter().any(|v| v == option),
+                    "{at}: option `{option}` is not one of --{flag}'s {:?}",
+                    shape.possible_values
+                );
+            }
+            if let Some(regex) = regex {
+                for value in &shape.possible_values {
+                    assert!(
+                        regex.contains(value.as_str()),
+                        "{at}: regex {regex} leaves out `{value}`"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -663,3 +663,48 @@ fn refetches_over_authenticated_https_with_the_token_and_never_prints_it() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_dotenv_report_keeps_to_gitlab_s_limit_of_20_variables() {
+    // GitLab refuses the upload of a bigger report (400) and fails the job: the report
+    // keeps the first 20 outputs, names the rest, and --json still has them all.
+    let sb = Sandbox::new();
+    let keys: String = (0..15)
+        .map(|i| format!("meta:key-{i:02}: v{i}\n"))
+        .collect();
+    let (repo, _) = tagged_repo(&sb, "1.0", &format!("x 1.0 release\n\n{keys}"));
+    let dotenv = sb.path().join("tag.env");
+    let run = sb
+        .relay("read-tag-metadata")
+        .args([
+            "--tag",
+            "1.0",
+            "--json",
+            "--dotenv",
+            dotenv.to_str().unwrap(),
+        ])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let report = std::fs::read_to_string(&dotenv).unwrap();
+    assert_eq!(report.lines().count(), 20, "{report}");
+    let env = parse_dotenv(&report);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let all: Vec<String> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| relay::ci::outputs::dotenv_key(k))
+        .collect();
+    assert!(all.len() > 20, "{all:?}");
+    let left_out: Vec<&String> = all.iter().filter(|k| !env.contains_key(*k)).collect();
+    assert_eq!(left_out.len(), all.len() - 20, "{left_out:?}");
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(&format!(
+            "{} holds GitLab's limit of 20 variables; left out: ",
+            dotenv.display()
+        )),
+        "{stderr}"
+    );
+}
