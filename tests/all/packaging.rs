@@ -287,6 +287,7 @@ fn a_tuning_variable_with_an_invalid_value_is_refused_by_every_tool() {
             );
         }
     }
+}
 
 /// What a tool's `-h` says of one long flag.
 #[derive(Debug, Default)]
