@@ -338,8 +338,11 @@ fn flag_shapes(tool: &str) -> std::collections::BTreeMap<String, FlagShape> {
             }
         }
         for entry in entries {
-            let Some(at) = entry.find("--") else { continue };
-            let rest = &entry[at + 2..];
+            // The flags come before the description, two spaces on (which may itself
+            // name a flag: "-V  Print the tool's version (`--version` is ...)").
+            let flags = entry.split("  ").next().unwrap_or(&entry);
+            let Some(at) = flags.find("--") else { continue };
+            let rest = &flags[at + 2..];
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -115,15 +115,15 @@ fn paced_writes_stay_within_the_limit_and_every_tag_is_made() {
     // Sixteen writes at six a (scaled) minute: at least two minutes' wait.
     let span = *e.writes.last().unwrap() - e.writes[0];
     assert!(span >= Duration::from_millis(2000), "writes took {span:?}");
-    // One at a time, the scaled second apart as sent; on a loaded machine the mock may
-    // see one arrive a little late and the next on time, never a burst.
+    // One at a time, the scaled second (16.7 ms) apart as sent. The mock sees them
+    // arrive with a few milliseconds of jitter on a loaded machine: one late and the
+    // next on time come closer, so two gaps together are held to two seconds' worth.
     let gaps: Vec<Duration> = e.writes.windows(2).map(|p| p[1] - p[0]).collect();
-    let short = gaps
-        .iter()
-        .filter(|g| **g < Duration::from_millis(15))
-        .count();
     assert!(
-        short <= 1 && gaps.iter().all(|g| *g >= Duration::from_millis(5)),
+        gaps.iter().all(|g| *g >= Duration::from_millis(5))
+            && gaps
+                .windows(2)
+                .all(|w| w[0] + w[1] >= Duration::from_millis(30)),
         "gaps between writes: {gaps:?}"
     );
 }
