@@ -361,7 +361,7 @@ def release_links(s):
     old = "https://github.com/acme/tool/releases/download/v1.3.0/tool-1.3.0-linux-amd64.tar.gz"
     s.commit("acme/tool", {"README.md": f"# tool\n\n    curl -LO {old}\n", "site/_redirects": "/ /index.html 200\n",
                             "relay.toml": links_config()}, "feat: first", tag="v1.3.0", tag_message="v1.3.0")
-    s.git(os.path.join(s.dir, "seed", "acme/tool"), "push", "-q", "origin", "v1.3.0:refs/tags/v1", "v1.3.0:refs/tags/latest")
+    s.git(os.path.join(s.dir, "seed", "acme/tool"), "push", "-q", "origin", "v1.3.0^{commit}:refs/tags/v1", "v1.3.0^{commit}:refs/tags/latest")
     tag_message = OPENSTACK_TAG.replace("api 1.2.0", "tool 1.4.0").replace("1.2.0", "1.4.0")
     sha = s.commit("acme/tool", {"CHANGES": "more\n"}, "feat: more", tag="v1.4.0", tag_message=tag_message)
     work = s.checkout("acme/tool", "release-links", "v1.4.0")

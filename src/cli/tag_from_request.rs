@@ -3,13 +3,14 @@
 
 use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
-use crate::tagging::{TagOutcome, TagReport, TagRequest, TagStatus, tag_from_request};
+use crate::tagging::{TagOutcome, TagPlan, TagReport, TagRequest, TagStatus};
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Tag every repository a release request lists at its commit, with the request's
 /// metadata in the annotated tag (read back by read-tag-metadata), and create the
@@ -98,23 +99,30 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
     let dry_run = request.dry_run;
+    let plan = TagPlan::build(&request);
+    let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
+    let paced = pace.clone();
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut text = format!("[{n}] {}", progress_block(outcome, dry_run));
+        if let Some(line) = paced.line(n) {
+            text.push('\n');
+            text.push_str(&line);
+        }
         // A closed stderr (piped into `head`) must not stop the tagging half-way.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}",
-            redact(&format!("[{n}] {}", progress_block(outcome, dry_run)))
-        );
+        let _ = writeln!(std::io::stderr(), "{}", redact(&text));
     });
-    let result = if cli.check {
-        crate::tagging::check(&request).inspect(|report| {
+    let result = match plan {
+        Err(e) => Err(e),
+        Ok(plan) if cli.check => {
+            let report = TagReport::of_checked_plan(&plan);
             for outcome in &report.outcomes {
                 progress(outcome);
             }
-        })
-    } else {
-        crate::tagging::runtime().block_on(tag_from_request(&request, &settings, progress))
+            Ok(report)
+        }
+        Ok(plan) => crate::tagging::runtime()
+            .block_on(crate::tagging::run(&plan, &request, &settings, progress)),
     }
     .context(if cli.check {
         "checking the release requests"
@@ -126,9 +134,70 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             session.progress(&skipped_line(skipped));
         }
         session.progress(&closing_line(&report, cli.check));
-        to_report(&report)
+        let took = (!cli.check).then(|| pace.took(report.outcomes.len()));
+        if let Some(took) = &took {
+            session.progress(took);
+        }
+        to_report(&report, took.as_deref())
     });
     session.finish(result)
+}
+
+/// How far a long run is: every tenth of it (at least every five outcomes, from ten
+/// on) a line with the rate, the time left and the time spent waiting for the forge's
+/// rate limits, which bound a release of many repositories more than the work does.
+struct Pace {
+    started: Instant,
+    total: usize,
+    every: usize,
+}
+
+impl Pace {
+    fn new(total: usize) -> Pace {
+        Pace {
+            started: Instant::now(),
+            total,
+            every: (total / 10).max(5),
+        }
+    }
+
+    fn rate(&self, done: usize) -> f64 {
+        done as f64 / self.started.elapsed().as_secs_f64().max(1e-3)
+    }
+
+    fn line(&self, done: usize) -> Option<String> {
+        if self.total < 10 || done % self.every != 0 || done >= self.total {
+            return None;
+        }
+        let rate = self.rate(done);
+        let left = Duration::from_secs_f64((self.total - done) as f64 / rate);
+        Some(format!(
+            "progress: {done} of {} ({} %), {rate:.1} a second, about {} left; {} waited for the forge's rate limits",
+            self.total,
+            done * 100 / self.total,
+            span(left),
+            span(crate::forge::budget::waited()),
+        ))
+    }
+
+    /// The closing figures: how long the run took and how much of it was waiting.
+    fn took(&self, done: usize) -> String {
+        format!(
+            "took {}: {done} at {:.1} a second, {} of it waiting for the forge's rate limits",
+            span(self.started.elapsed()),
+            self.rate(done),
+            span(crate::forge::budget::waited()),
+        )
+    }
+}
+
+/// `0.4 s`, `12.0 s`, `3m 5s`.
+fn span(time: Duration) -> String {
+    if time < Duration::from_secs(60) {
+        format!("{:.1} s", time.as_secs_f64())
+    } else {
+        humantime::format_duration(Duration::from_secs(time.as_secs())).to_string()
+    }
 }
 
 /// The last line: what the run made, found and left.
@@ -224,7 +293,7 @@ fn progress_line(outcome: &TagOutcome) -> String {
     format!("{} {} → {short}: {status}{detail}", t.repo, t.label())
 }
 
-fn to_report(report: &TagReport) -> Report {
+fn to_report(report: &TagReport, took: Option<&str>) -> Report {
     let tags: Vec<serde_json::Value> = report
         .tags()
         .map(|o| {
@@ -275,7 +344,11 @@ fn to_report(report: &TagReport) -> Report {
         .set("planned", report.count(TagStatus::Planned));
     Report {
         outputs,
-        summary: Some(summary_markdown(report)),
+        summary: Some(match took {
+            // A blank line first: a line right after a table would be one of its rows.
+            Some(took) => format!("{}\n\n_{}_\n", summary_markdown(report).trim_end(), took),
+            None => summary_markdown(report),
+        }),
         warnings: report.warnings.clone(),
         failure: report.failure(),
     }

@@ -299,22 +299,6 @@ pub(crate) enum Check {
     Done(TagStatus, Option<String>),
 }
 
-/// Reads and validates the requests and lists what a run would make, asking no
-/// remote (`--check`).
-pub fn check(request: &TagRequest) -> crate::Result<TagReport> {
-    Ok(TagReport::of_checked_plan(&TagPlan::build(request)?))
-}
-
-/// Reads the requests, checks every remote, and tags.
-pub async fn tag_from_request(
-    request: &TagRequest,
-    settings: &ForgeSettings,
-    progress: Progress,
-) -> crate::Result<TagReport> {
-    let plan = TagPlan::build(request)?;
-    run(&plan, request, settings, progress).await
-}
-
 /// Runs a plan: the approval trail when asked for, the preflight, the decision, the
 /// writes.
 pub async fn run(

@@ -81,6 +81,11 @@ fn enforcing_github() -> (MockApi, Arc<Mutex<Enforcer>>) {
 }
 
 fn run(sb: &Sandbox, api: &MockApi, limits: &str) -> crate::common::Run {
+    tagging(sb, api, limits).run()
+}
+
+/// tag-from-request on the enforcing mock, with `RELAY_RATE_LIMITS=limits`.
+fn tagging(sb: &Sandbox, api: &MockApi, limits: &str) -> crate::common::Relay {
     github_env(
         sb.relay("tag-from-request"),
         api,
@@ -94,7 +99,6 @@ fn run(sb: &Sandbox, api: &MockApi, limits: &str) -> crate::common::Run {
         "--json",
         "--keep-going",
     ])
-    .run()
 }
 
 #[test]
@@ -102,10 +106,27 @@ fn paced_writes_stay_within_the_limit_and_every_tag_is_made() {
     let sb = Sandbox::new();
     request_of(&sb, 8);
     let (api, enforcer) = enforcing_github();
-    let out = run(&sb, &api, &format!("writes-per-minute={WRITES_PER_MINUTE}"))
-        .success()
-        .json();
+    let run = run(&sb, &api, &format!("writes-per-minute={WRITES_PER_MINUTE}")).success();
+    let out = run.json();
     assert_eq!(out["created"], json!(8));
+    // The closing figures tell waiting for the forge from working.
+    let took = run
+        .stderr()
+        .lines()
+        .find(|l| l.starts_with("took "))
+        .unwrap_or_else(|| panic!("no closing figures in {}", run.stderr()))
+        .to_string();
+    let waited: f64 = took
+        .split(", ")
+        .nth(1)
+        .and_then(|w| w.strip_suffix(" s of it waiting for the forge's rate limits"))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("{took}"));
+    assert!(took.contains(": 8 at "), "{took}");
+    assert!(
+        waited >= 1.0,
+        "most of two minutes' pacing is waiting: {took}"
+    );
     let e = enforcer.lock().unwrap();
     assert_eq!(
         e.violations, 0,
@@ -125,6 +146,45 @@ fn paced_writes_stay_within_the_limit_and_every_tag_is_made() {
                 .windows(2)
                 .all(|w| w[0] + w[1] >= Duration::from_millis(30)),
         "gaps between writes: {gaps:?}"
+    );
+}
+
+#[test]
+fn a_long_run_says_how_far_it_is_every_tenth_and_what_it_took() {
+    let sb = Sandbox::new();
+    request_of(&sb, 12);
+    let (api, _) = enforcing_github();
+    let summary = sb.path().join("summary.md");
+    let run = tagging(&sb, &api, "off")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .run()
+        .success();
+    let stderr = run.stderr();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    assert_eq!(lines.len(), 2, "at 5 and 10 of 12: {}", run.stderr());
+    assert!(
+        lines[0].starts_with("progress: 5 of 12 (41 %), "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("progress: 10 of 12 (83 %), "),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains(" a second, about ")
+            && lines[1].ends_with(" waited for the forge's rate limits"),
+        "{}",
+        lines[1]
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("\n\n_took ") && summary.contains(": 12 at "),
+        "{summary}"
     );
 }
 
