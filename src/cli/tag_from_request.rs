@@ -166,7 +166,7 @@ impl Pace {
     }
 
     fn line(&self, done: usize) -> Option<String> {
-        if self.total < 10 || done % self.every != 0 || done >= self.total {
+        if self.total < 10 || !done.is_multiple_of(self.every) || done >= self.total {
             return None;
         }
         let rate = self.rate(done);
