@@ -3,7 +3,7 @@
 
 use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
-use crate::tagging::{TagOutcome, TagPlan, TagReport, TagRequest, TagStatus};
+use crate::tagging::{Route, TagOutcome, TagPlan, TagReport, TagRequest, TagStatus};
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
@@ -61,6 +61,9 @@ struct Cli {
     /// The requests repository on the forge, for --approvals [default: the repository the pipeline runs in]
     #[arg(long, value_name = "OWNER/NAME")]
     requests_repo: Option<String>,
+    /// With --forge github or gitlab: write the tags through the API, push them over git with the same token, or auto: git when the API's writes would take over a minute within the rate limits
+    #[arg(long, value_enum, default_value_t = Route::Api)]
+    route: Route,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
@@ -74,7 +77,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     if let Some(token) = &settings.token {
         session.hide(token.expose());
     }
-    let request = TagRequest {
+    let mut request = TagRequest {
         requests: cli.request.clone(),
         changed_since: cli.changed_since.clone().filter(|r| !r.is_empty()),
         all: cli.all,
@@ -85,6 +88,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         dry_run: cli.dry_run || cli.check,
         remote_url_template: cli.remote_url_template.clone().filter(|t| !t.is_empty()),
         approvals: cli.approvals,
+        route: cli.route,
         requests_repo: cli
             .requests_repo
             .clone()
@@ -99,7 +103,19 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
     let dry_run = request.dry_run;
-    let plan = TagPlan::build(&request);
+    let plan = TagPlan::build(&request).and_then(|plan| {
+        if cli.check {
+            return Ok(plan);
+        }
+        // The route is chosen once, with the plan: the note says what the API would cost.
+        let limits = crate::tagging::route::limits(&settings)?;
+        let choice = crate::tagging::route::choose(&plan, request.route, &settings, &limits);
+        if let Some(note) = &choice.note {
+            session.progress(note);
+        }
+        request.route = choice.route;
+        Ok(plan)
+    });
     let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
     let paced = pace.clone();
     let progress = Arc::new(move |outcome: &TagOutcome| {

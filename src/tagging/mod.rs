@@ -20,9 +20,11 @@ mod approvals;
 pub mod git;
 mod message;
 mod plan;
+pub mod route;
 
 pub use message::tag_message;
 pub use plan::{PlannedRef, RefKind, Skipped, TagPlan};
+pub use route::{Route, RouteChoice};
 
 use crate::Location;
 use crate::ci::Platform;
@@ -56,6 +58,8 @@ pub struct TagRequest {
     pub approvals: bool,
     /// The requests repository on the forge (`owner/name`), for the approval trail.
     pub requests_repo: Option<String>,
+    /// How the tags reach a forge's repositories: its API or a git push.
+    pub route: Route,
 }
 
 /// What became of one tag or branch.
@@ -307,9 +311,11 @@ pub async fn run(
     settings: &ForgeSettings,
     progress: Progress,
 ) -> crate::Result<TagReport> {
-    if request.sign && settings.platform != Platform::Git {
+    let limits = route::limits(settings)?;
+    let route = route::choose(plan, request.route, settings, &limits).route;
+    if request.sign && route != Route::Git {
         return Err(TaggingError::Usage(format!(
-            "--sign needs --forge git: the {} API makes unsigned tags",
+            "--sign needs the git route (--forge git, or --route git): the {} API makes unsigned tags",
             settings.platform
         ))
         .into());
@@ -320,12 +326,12 @@ pub async fn run(
     } else {
         Vec::new()
     };
-    let mut report = match settings.platform {
-        Platform::Git => {
+    let mut report = match route {
+        Route::Git | Route::Auto => {
             let groups = git::groups(&plan, request, settings)?;
             orchestrate(&plan, groups, request, progress).await
         }
-        Platform::GitHub | Platform::GitLab => {
+        Route::Api => {
             let groups = api::groups(&plan, settings).await?;
             orchestrate(&plan, groups, request, progress).await
         }
@@ -541,6 +547,7 @@ mod tests {
             remote_url_template: None,
             approvals: false,
             requests_repo: None,
+            route: Route::Api,
         }
     }
 

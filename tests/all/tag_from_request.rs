@@ -675,7 +675,7 @@ fn a_signed_tag_verifies_with_git_tag_v() {
         .expect_code(2);
     assert!(
         run.stderr()
-            .contains("--sign needs --forge git: the github API makes unsigned tags"),
+            .contains("--sign needs the git route (--forge git, or --route git): the github API makes unsigned tags"),
         "{}",
         run.stderr()
     );
@@ -1323,4 +1323,140 @@ fn gitlab_403_names_the_scope_to_create_tags() {
         "{}",
         run.stderr()
     );
+}
+
+// --- the route: the API or a git push with the forge's token -------------------------
+
+/// Repositories on a smart-HTTP server that takes the GitHub token as git does
+/// (`x-access-token`), standing in for github.com; the API is a mock that answers
+/// nothing, so any call to it shows.
+struct GitRoute {
+    sb: Sandbox,
+    server: common::HttpGitServer,
+    api: MockApi,
+    commits: Vec<String>,
+}
+
+const ROUTE_TOKEN: &str = "ghs_ROUTEtoken0123456789";
+
+impl GitRoute {
+    fn new(repos: usize) -> GitRoute {
+        let sb = Sandbox::new();
+        let mut commits = Vec::new();
+        let mut projects = String::new();
+        for i in 0..repos {
+            let bare = sb.bare_repo(&format!("srv/acme/r{i}.git"));
+            let seed = sb.repo(&format!("seed{i}"));
+            commits.push(seed.commit("README.md", &format!("# r{i}\n"), "feat: first"));
+            seed.git(["push", "-q", bare.to_str().unwrap(), "HEAD:refs/heads/main"]);
+            projects.push_str(&format!(
+                "      - repo: acme/r{i}\n        hash: {}\n",
+                commits[i]
+            ));
+        }
+        sb.write(
+            "deliverables/2026.1/acme.yaml",
+            &format!("releases:\n  - version: 1.0.0\n    projects:\n{projects}"),
+        );
+        let server = common::HttpGitServer::start(
+            &sb.path().join("srv"),
+            Some(("x-access-token", ROUTE_TOKEN)),
+        );
+        GitRoute {
+            sb,
+            server,
+            api: MockApi::github(),
+            commits,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> common::Relay {
+        let server_url = self.server.url("");
+        self.sb
+            .relay("tag-from-request")
+            .args(["--forge", "github", "--api-url", &self.api.url()])
+            .args(["--server-url", server_url.trim_end_matches('/')])
+            .args(["--request", "deliverables/2026.1/acme.yaml"])
+            .args(args)
+            .env("GITHUB_TOKEN", ROUTE_TOKEN)
+    }
+
+    fn tag(&self, i: usize) -> String {
+        self.sb.git_in(
+            &self.sb.path().join(format!("srv/acme/r{i}.git")),
+            ["rev-parse", "refs/tags/1.0.0^{commit}"],
+        )
+    }
+}
+
+#[test]
+fn the_git_route_pushes_a_forge_release_with_its_token_and_calls_no_api() {
+    let f = GitRoute::new(3);
+    let run = f.run(&["--route", "git", "--json"]).run().success();
+    run.assert_hides(ROUTE_TOKEN);
+    assert_eq!(run.json()["created"], 3);
+    for i in 0..3 {
+        assert_eq!(f.tag(i), f.commits[i]);
+    }
+    assert!(f.api.requests().is_empty(), "{:?}", f.api.requests());
+    assert!(
+        run.stderr().starts_with(
+            "route git: the tags are pushed over git with the token (6 API writes take at least "
+        ),
+        "{}",
+        run.stderr()
+    );
+    // A re-run finds every tag in place, over git again.
+    let again = f.run(&["--route", "git", "--json"]).run().success();
+    assert_eq!(again.json()["existing"], 3);
+    assert!(f.api.requests().is_empty());
+}
+
+#[test]
+fn auto_takes_git_when_the_api_would_wait_and_the_plan_says_what_it_saves() {
+    // Within 2 writes a minute, 4 tags' 8 writes take four minutes: git.
+    let f = GitRoute::new(4);
+    let run = f
+        .run(&["--route", "auto", "--json"])
+        .env("RELAY_RATE_LIMITS", "writes-per-minute=2")
+        .run()
+        .success();
+    assert_eq!(run.json()["created"], 4);
+    assert!(f.api.requests().is_empty());
+    assert!(
+        run.stderr().starts_with(
+            "route git (auto): 8 API writes take at least 4m within github's rate limits; the \
+             tags are pushed over git with the same token"
+        ),
+        "{}",
+        run.stderr()
+    );
+    // The API route with the same limits goes ahead and says what git would save.
+    let f = GitRoute::new(4);
+    let run = f
+        .run(&["--dry-run"])
+        .env("RELAY_RATE_LIMITS", "writes-per-minute=2")
+        .run();
+    assert!(
+        run.stderr().starts_with(
+            "route api: 8 API writes take at least 4m within github's rate limits; --route git \
+             (or auto) pushes them over git with the same token"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn signing_needs_the_git_route() {
+    let f = GitRoute::new(1);
+    let run = f.run(&["--sign"]).run().expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "--sign needs the git route (--forge git, or --route git): the github API makes unsigned tags"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(f.api.requests().is_empty(), "refused before any call");
 }
