@@ -210,6 +210,9 @@ pub struct RemoteTag {
     pub annotation: Option<Annotation>,
 }
 
+/// The most tags [`TagApi::tag_commits`] reads (its pages of 100).
+pub const TAG_LIST_LIMIT: usize = 10_000;
+
 /// What the tools need from a forge: every area below, and which forge it is.
 pub trait Forge:
     TagApi + ChangeRequestApi + CiApi + ReleaseApi + CommentApi + ApprovalApi + IssueApi + ClosingApi
@@ -223,6 +226,10 @@ pub trait Forge:
 pub trait TagApi: Send + Sync {
     /// The tag `name` of `repo` (`owner/name`), or `None` when it does not exist.
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError>;
+
+    /// Every tag of `repo` with the commit it points at (peeled), at most
+    /// [`TAG_LIST_LIMIT`]: which releases a floating tag's commit carries.
+    async fn tag_commits(&self, repo: &str) -> Result<Vec<(String, String)>, ForgeError>;
 
     /// Whether `sha` names a commit of `repo`.
     async fn commit_exists(&self, repo: &str, sha: &str) -> Result<bool, ForgeError>;

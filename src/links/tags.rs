@@ -7,6 +7,11 @@
 //! ref (`refs/tags/NAME:` for a new one), so a tag someone else moved meanwhile is not
 //! overwritten. With a forge API the tags are read and moved through
 //! [`crate::forge::TagApi::move_floating_tag`].
+//!
+//! A floating tag is lightweight: an annotated tag of a floating name is someone's
+//! release tag and stays. One that points at a newer release than this one (a release
+//! tag `target` at its commit, read from the remote's tags) stays too: floating tags
+//! never move back.
 
 use super::config::{LoadedLinks, TagsConfig};
 use super::document::version_in_place_of;
@@ -209,11 +214,13 @@ pub fn move_git(git: &Git, remote: &str, target: &str, moves: &[&TagMove]) -> Re
     git.run(&args).map(|_| ())
 }
 
-/// Reads the release tag and the floating tags through a forge API.
+/// Reads the release tag and the floating tags through a forge API; when a floating
+/// tag would move, the repository's tags too (which releases its commit carries).
 pub async fn plan_forge(
     forge: &dyn Forge,
     repo: &str,
     target: &str,
+    version: &Version,
     names: &[String],
 ) -> Result<Vec<TagMove>, LinksError> {
     let release = forge
@@ -234,6 +241,16 @@ pub async fn plan_forge(
             commit: release.commit.clone(),
             kept: annotated.then_some(KeptTag::Annotated),
         });
+    }
+    if moves.iter().any(|m| m.moves() && m.previous.is_some()) {
+        let listed = forge.tag_commits(repo).await?;
+        let tag_commits: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|(name, commit)| (name.as_str(), commit.as_str()))
+            .collect();
+        for m in moves.iter_mut().filter(|m| m.moves()) {
+            m.kept = kept_tag(false, m.previous.as_deref(), &tag_commits, target, version);
+        }
     }
     Ok(moves)
 }
@@ -421,7 +438,7 @@ pub(super) async fn plan_tags(
             ))
         })?;
     let client = crate::forge::connect(forge).await?;
-    let moves = plan_forge(client.as_ref(), &repo, target, names).await?;
+    let moves = plan_forge(client.as_ref(), &repo, target, version, names).await?;
     Ok(TagPlan {
         place: format!("{} {repo}", forge.platform),
         target: target.to_string(),

@@ -857,3 +857,116 @@ fn the_real_upper_constraints_of_openstack_change_by_one_version() {
     assert!(changed[0].0.starts_with("oslo.i18n==="), "{changed:?}");
     assert_eq!(changed[0].1, "oslo.i18n===99.0.0");
 }
+
+/// `cargo metadata` on the workspace in `dir`, offline and with its lock file as it
+/// is: what a build after the bump would resolve first.
+fn cargo_metadata(sb: &Sandbox, dir: &Path) -> std::process::Output {
+    std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--offline", "--locked", "--format-version", "1"])
+        .current_dir(dir)
+        .env("CARGO_HOME", sb.path().join("cargo-home"))
+        .output()
+        .expect("cargo runs")
+}
+
+#[test]
+fn a_major_bump_of_a_workspace_moves_the_members_requirements_on_each_other() {
+    let sb = Sandbox::new();
+    sb.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\n\
+         version = \"1.4.0\"\nedition = \"2021\"\n\n[workspace.dependencies]\n\
+         acme-core = { path = \"crates/core\", version = \"1.4.0\" }\n",
+    );
+    sb.write(
+        "crates/core/Cargo.toml",
+        "[package]\nname = \"acme-core\"\nversion.workspace = true\nedition.workspace = true\n",
+    );
+    sb.write(
+        "crates/helper/Cargo.toml",
+        "[package]\nname = \"acme-helper\"\nversion.workspace = true\nedition.workspace = true\n\n\
+         [dependencies]\ncore = { package = \"acme-core\", version = \"^1.4\", path = \"../core\" } # pinned\n",
+    );
+    sb.write(
+        "crates/cli/Cargo.toml",
+        "[package]\nname = \"acme-cli\"\nversion.workspace = true\nedition.workspace = true\n\n\
+         [dependencies]\nacme-core.workspace = true\n\n[dev-dependencies.acme-helper]\n\
+         path = \"../helper\"\nversion = \"=1.4.0\"\n\n\
+         [target.'cfg(unix)'.build-dependencies]\nacme-helper = { path = \"../helper\", version = \"~1.4.0\" }\n",
+    );
+    for krate in ["core", "helper", "cli"] {
+        sb.write(&format!("crates/{krate}/src/lib.rs"), "");
+    }
+    let lock =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(sb.path())
+            .env("CARGO_HOME", sb.path().join("cargo-home"))
+            .output()
+            .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    assert!(cargo_metadata(&sb, sb.path()).status.success());
+
+    let out = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "Cargo.toml", "--json"])
+        .run()
+        .success()
+        .json();
+    let metadata = cargo_metadata(&sb, sb.path());
+    assert!(
+        metadata.status.success(),
+        "cargo resolves the bumped workspace: {}",
+        String::from_utf8_lossy(&metadata.stderr)
+    );
+    assert!(
+        sb.read("Cargo.toml")
+            .ends_with("acme-core = { path = \"crates/core\", version = \"2.0.0\" }\n")
+    );
+    assert!(
+        sb.read("crates/helper/Cargo.toml").ends_with(
+            "core = { package = \"acme-core\", version = \"^2.0.0\", path = \"../core\" } # pinned\n"
+        ),
+        "the operator and the comment stay"
+    );
+    let cli = sb.read("crates/cli/Cargo.toml");
+    assert!(
+        cli.contains("path = \"../helper\"\nversion = \"=2.0.0\"\n"),
+        "{cli}"
+    );
+    assert!(
+        cli.contains("acme-helper = { path = \"../helper\", version = \"~2.0.0\" }\n"),
+        "{cli}"
+    );
+    assert_eq!(
+        out["changed-files"],
+        json!([
+            "Cargo.toml",
+            "crates/cli/Cargo.toml",
+            "crates/helper/Cargo.toml",
+            "Cargo.lock"
+        ])
+    );
+    assert_eq!(
+        out["previous-values"]["crates/helper/Cargo.toml:dependencies.core.version"],
+        "^1.4"
+    );
+
+    // verify-release reads the version where the workspace names it, not in the
+    // requirements that follow it.
+    sb.relay("verify-release")
+        .args([
+            "--version",
+            "2.0.0",
+            "--expect-file",
+            "Cargo.toml",
+            "--forge",
+            "git",
+        ])
+        .run()
+        .success();
+}

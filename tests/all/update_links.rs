@@ -810,6 +810,137 @@ fn a_remote_that_asks_for_credentials_blames_the_token_only_when_one_was_sent() 
 
 // ---- floating tags through the forge APIs ----
 
+/// One tag as GitHub's "List repository tags" lists it.
+fn github_listed_tag(name: &str, sha: &str) -> Value {
+    json!({"name": name, "node_id": "REF_x",
+           "commit": {"sha": sha, "url": format!("https://api.github.com/repos/acme/api/commits/{sha}")},
+           "zipball_url": format!("https://api.github.com/repos/acme/api/zipball/refs/tags/{name}"),
+           "tarball_url": format!("https://api.github.com/repos/acme/api/tarball/refs/tags/{name}")})
+}
+
+/// One tag as GitLab's "List project repository tags" lists it (a lightweight tag).
+fn gitlab_listed_tag(name: &str, sha: &str) -> Value {
+    json!({"name": name, "message": null, "target": sha,
+           "commit": {"id": sha, "short_id": &sha[..8], "title": "x", "created_at": "2026-01-15T12:00:00.000+00:00",
+                      "parent_ids": [], "message": "x", "author_name": "Bot", "author_email": "bot@example.org"},
+           "release": null, "protected": false, "created_at": null})
+}
+
+#[test]
+fn floating_tags_through_an_api_never_move_back_to_an_older_release() {
+    let newer = "8888888888888888888888888888888888888888";
+    let release = "9999999999999999999999999999999999999999";
+    // GitHub: `v1` and `latest` on 1.5.0's commit, 1.4.1 released afterwards.
+    let sb = Sandbox::new();
+    sb.write("repo/relay.toml", TAGS_CONFIG);
+    let api = MockApi::github();
+    for (name, sha) in [
+        ("v1.4.1", release),
+        ("v1", newer),
+        ("latest", newer),
+        ("v1.4", newer),
+    ] {
+        api.on(
+            "GET",
+            &format!("/repos/acme/api/git/ref/tags/{name}"),
+            MockResponse::json(
+                200,
+                gh::git_ref("acme/api", &format!("refs/tags/{name}"), sha, "commit"),
+            ),
+        );
+    }
+    api.on(
+        "GET",
+        "/repos/acme/api/tags",
+        MockResponse::json(
+            200,
+            json!([
+                github_listed_tag("latest", newer),
+                github_listed_tag("v1", newer),
+                github_listed_tag("v1.4", newer),
+                github_listed_tag("v1.4.1", release),
+                github_listed_tag("v1.5.0", newer)
+            ]),
+        ),
+    );
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "1.4.1", "--json", "--repo", "repo"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/api")
+        .env("GITHUB_API_URL", api.url())
+        .env("GITHUB_TOKEN", "ghs_SECRETtoken0123456789")
+        .run()
+        .success();
+    assert_eq!(
+        statuses(&run.json()),
+        pairs(&[
+            ("unchanged", "v1"),
+            ("unchanged", "v1.4"),
+            ("unchanged", "latest")
+        ])
+    );
+    let kept: Vec<String> = warnings(&run.stderr());
+    assert_eq!(
+        kept,
+        ["v1", "v1.4", "latest"].map(|n| format!(
+            "floating tag `{n}` on github acme/api points at 1.5.0, newer than 1.4.1; left as it is"
+        ))
+    );
+    assert!(
+        api.requests().iter().all(|r| r.method == "GET"),
+        "no tag moved: {:?}",
+        api.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    );
+
+    // GitLab: `stable` on 2.1.0's commit, 2.0.1 released afterwards.
+    let sb = Sandbox::new();
+    sb.write(
+        "repo/relay.toml",
+        "[links.tags]\ntarget = \"{version}\"\nnames = [\"stable\"]\n",
+    );
+    let api = MockApi::gitlab();
+    for (name, sha) in [("2.0.1", release), ("stable", newer)] {
+        api.on(
+            "GET",
+            &format!("/api/v4/projects/acme%2Fapi/repository/tags/{name}"),
+            MockResponse::json(200, gitlab_listed_tag(name, sha)),
+        );
+    }
+    api.on(
+        "GET",
+        "/api/v4/projects/acme%2Fapi/repository/tags",
+        MockResponse::json(
+            200,
+            json!([
+                gitlab_listed_tag("2.1.0", newer),
+                gitlab_listed_tag("2.0.1", release),
+                gitlab_listed_tag("stable", newer)
+            ]),
+        ),
+    );
+    let run = sb
+        .relay("update-links")
+        .args(["--version", "2.0.1", "--json", "--repo", "repo"])
+        .env("GITLAB_CI", "true")
+        .env("CI_PROJECT_PATH", "acme/api")
+        .env("CI_API_V4_URL", format!("{}/api/v4", api.url()))
+        .env("GITLAB_TOKEN", "glpat-SECRET")
+        .run()
+        .success();
+    assert_eq!(statuses(&run.json()), pairs(&[("unchanged", "stable")]));
+    assert_eq!(
+        warnings(&run.stderr()),
+        [
+            "floating tag `stable` on gitlab acme/api points at 2.1.0, newer than 2.0.1; left as it is"
+        ]
+    );
+    assert!(api.requests().iter().all(|r| r.method == "GET"));
+}
+
 #[test]
 fn moves_floating_tags_through_the_github_api() {
     let sb = Sandbox::new();
@@ -852,6 +983,18 @@ fn moves_floating_tags_through_the_github_api() {
         "GET",
         "/repos/acme/api/git/ref/tags/v1.4",
         git_ref("v1.4", commit, "commit"),
+    );
+    api.on(
+        "GET",
+        "/repos/acme/api/tags",
+        MockResponse::json(
+            200,
+            json!([
+                github_listed_tag("v1", old),
+                github_listed_tag("v1.3.0", old),
+                github_listed_tag("v1.4.0", commit)
+            ]),
+        ),
     );
     api.on(
         "PATCH",
@@ -943,6 +1086,17 @@ fn moves_floating_tags_through_the_gitlab_api_by_delete_and_create() {
         gitlab_tag("stable", "7777777777777777777777777777777777777777"),
     );
     api.on(
+        "GET",
+        "/api/v4/projects/acme%2Fapi/repository/tags",
+        MockResponse::json(
+            200,
+            json!([
+                gitlab_listed_tag("2.0.0", commit),
+                gitlab_listed_tag("1.9.0", "7777777777777777777777777777777777777777")
+            ]),
+        ),
+    );
+    api.on(
         "DELETE",
         "/api/v4/projects/acme%2Fapi/repository/tags/stable",
         MockResponse::bytes(204, "text/plain", Vec::new()),
@@ -1002,6 +1156,17 @@ fn a_failed_gitlab_recreation_says_the_tag_is_missing() {
         "GET",
         "/api/v4/projects/acme%2Fapi/repository/tags/stable",
         tag("7777777777777777777777777777777777777777"),
+    );
+    api.on(
+        "GET",
+        "/api/v4/projects/acme%2Fapi/repository/tags",
+        MockResponse::json(
+            200,
+            json!([
+                gitlab_listed_tag("2.0.0", commit),
+                gitlab_listed_tag("1.9.0", "7777777777777777777777777777777777777777")
+            ]),
+        ),
     );
     api.on(
         "DELETE",

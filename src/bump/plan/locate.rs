@@ -36,6 +36,7 @@ pub(super) fn locate_regex(
             span: m.range(),
             at: m.start(),
             template: template.clone(),
+            follows: false,
         });
     }
     if out.len() == before {
@@ -271,6 +272,7 @@ pub(super) fn find(
             at: node.at,
             template: template.clone(),
             address: Address::Node { format, node },
+            follows: false,
         }),
     }
 }

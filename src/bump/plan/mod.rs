@@ -42,6 +42,9 @@ struct Located {
     span: Range<usize>,
     at: usize,
     template: Template,
+    /// A value that follows the bump rather than one the target names (a workspace
+    /// member's requirement on a bumped package): written, but not read as the version.
+    follows: bool,
 }
 
 /// Reads the current values a target names (verify-release's `--expect-file`).
@@ -55,6 +58,7 @@ pub fn read_targets(spec: &TargetSpec, root: &Path) -> Result<Vec<FoundValue>, B
     }
     Ok(located
         .into_iter()
+        .filter(|l| !l.follows)
         .map(|l| FoundValue {
             file: files.loaded[l.file].display.clone(),
             path: files.loaded[l.file].path.clone(),

@@ -85,8 +85,33 @@ impl GitHub {
     }
 }
 
+/// One tag of `GET /repos/{owner}/{repo}/tags` ("List repository tags").
+#[derive(Deserialize)]
+struct ListedTag {
+    name: String,
+    commit: ListedTagCommit,
+}
+
+#[derive(Deserialize)]
+struct ListedTagCommit {
+    sha: String,
+}
+
 #[async_trait::async_trait]
 impl TagApi for GitHub {
+    /// `GET /repos/{owner}/{repo}/tags`, paged: each tag with its commit.
+    async fn tag_commits(&self, repo: &str) -> Result<Vec<(String, String)>, ForgeError> {
+        let request = Request::get(GitHub::repo_path(repo, "/tags"))
+            .query("per_page", PAGE_SIZE)
+            .what(format!("GET tags of {repo}"))
+            .needs("contents: read");
+        let listed: Vec<ListedTag> = self
+            .api
+            .pages(&request, crate::forge::TAG_LIST_LIMIT, Items::Array)
+            .await?;
+        Ok(listed.into_iter().map(|t| (t.name, t.commit.sha)).collect())
+    }
+
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError> {
         let what = format!("GET tag {name} of {repo}");
         let read = |path: String| Request::get(path).what(&what).needs("contents: read");

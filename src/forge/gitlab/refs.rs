@@ -61,6 +61,22 @@ impl Commit {
 
 #[async_trait::async_trait]
 impl TagApi for GitLab {
+    /// `GET /projects/:id/repository/tags` ("List project repository tags"), paged:
+    /// each tag with its commit.
+    async fn tag_commits(&self, repo: &str) -> Result<Vec<(String, String)>, ForgeError> {
+        let what = format!("GET tags of {repo}");
+        self.outside_job_token(|| what.clone(), "read_api")?;
+        let request = Request::get(GitLab::project(repo, "/repository/tags"))
+            .query("per_page", PAGE_SIZE)
+            .what(&what)
+            .needs("read_api");
+        let listed: Vec<Tag> = self
+            .api
+            .pages(&request, crate::forge::TAG_LIST_LIMIT, Items::Array)
+            .await?;
+        Ok(listed.into_iter().map(|t| (t.name, t.commit.id)).collect())
+    }
+
     async fn tag(&self, repo: &str, name: &str) -> Result<Option<RemoteTag>, ForgeError> {
         let what = format!("GET tag {name} of {repo}");
         let found = if self.job_token {
