@@ -71,7 +71,8 @@ pub enum ChangelogError {
     #[error("{location}: the file is not UTF-8 text")]
     NotText { location: Location },
     #[error(
-        "{location}: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of `{fence}`"
+        "{location}: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of {}",
+        fence_line(fence)
     )]
     UnclosedFence { location: Location, fence: String },
     #[error("cannot write {}: {error}", path.display())]
@@ -105,6 +106,16 @@ pub enum ChangelogError {
         what: String,
         remote: String,
     },
+}
+
+/// The line that closes `fence`, in words: "3 backticks (```)", "4 tildes (~~~~)".
+fn fence_line(fence: &str) -> String {
+    let kind = if fence.starts_with('~') {
+        "tildes"
+    } else {
+        "backticks"
+    };
+    format!("{} {kind} ({fence})", fence.chars().count())
 }
 
 impl ChangelogError {

@@ -71,7 +71,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             .context("commenting on the issue")
     })()
     .map(|report| {
-        session.progress(&describe(&report));
+        session.outcome(&describe(&report), report.dry_run);
         to_report(&report)
     });
     session.finish(result)

@@ -143,10 +143,10 @@ fn run(
         counts.join(", ")
     ));
     if cli.dry_run {
-        session.progress(&format!(
-            "dry run: {}: would be {}{}; the section:\n{}",
+        session.print_product(&format!(
+            "dry run: {}: {}{}; the section:\n{}\n",
             plan.changelog.display(),
-            plan.action.describe(),
+            plan.action.describe_planned(),
             plan.notes_file
                 .as_ref()
                 .map(|p| format!("; {} would hold the section", p.display()))

@@ -88,7 +88,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             } else {
                 ""
             };
-            session.progress(&format!("{prefix}{step}"));
+            session.outcome(&format!("{prefix}{step}"), report.dry_run);
         }
         let mut warnings = report.warnings.clone();
         if github_token_used(&session, &settings, &report) {
@@ -99,7 +99,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
                     .into(),
             );
         }
-        session.progress(&headline(&report));
+        session.outcome(&headline(&report), report.dry_run);
         to_report(&report, warnings)
     });
     session.finish(result)

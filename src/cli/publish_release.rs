@@ -84,7 +84,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         .context("publishing the release")
         .map(|report| {
             for line in progress(&report) {
-                session.progress(&line);
+                session.outcome(&line, report.dry_run);
             }
             let mut warnings = Vec::new();
             if report.platform == crate::ci::Platform::GitLab

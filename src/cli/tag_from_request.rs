@@ -98,14 +98,17 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
     let dry_run = request.dry_run;
+    // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
+    let plan_on_stdout = (dry_run || cli.check) && !cli.output.json;
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-        // A closed stderr (piped into `head`) must not stop the tagging half-way.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}",
-            redact(&format!("[{n}] {}", progress_block(outcome, dry_run)))
-        );
+        let block = redact(&format!("[{n}] {}", progress_block(outcome, dry_run)));
+        // A closed stream (piped into `head`) must not stop the tagging half-way.
+        let _ = if plan_on_stdout {
+            writeln!(std::io::stdout(), "{block}")
+        } else {
+            writeln!(std::io::stderr(), "{block}")
+        };
     });
     let result = if cli.check {
         crate::tagging::check(&request).inspect(|report| {
@@ -122,10 +125,11 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         "tagging from the release request"
     })
     .map(|report| {
+        let plan = report.dry_run;
         for skipped in &report.skipped {
-            session.progress(&skipped_line(skipped));
+            session.outcome(&skipped_line(skipped), plan);
         }
-        session.progress(&closing_line(&report, cli.check));
+        session.outcome(&closing_line(&report, cli.check), plan);
         to_report(&report)
     });
     session.finish(result)

@@ -414,7 +414,7 @@ async fn run_open(edge: &Edge<'_>, forge: &dyn Forge, args: &OpenArgs) -> anyhow
         ),
         (false, None) => unreachable!("a run that writes has its issue"),
     };
-    edge.session.progress(&line);
+    edge.session.outcome(&line, report.dry_run);
     if let Some(dup) = report.closed_duplicate {
         edge.session.progress(&format!(
             "closed #{dup}: another job opened the same release at the same moment"
@@ -478,26 +478,29 @@ async fn run_record(
         .await
         .with_context(|| format!("recording step {} on #{}", args.step, tracked.issue.number))?;
     let status = &recorded.status;
-    edge.session.progress(&format!(
-        "{}{} {}: {}{}",
-        if recorded.dry_run {
-            "dry run: would record "
-        } else {
-            "recorded "
-        },
-        status.step,
-        if status.subject.is_empty() {
-            "(release)"
-        } else {
-            status.subject.as_str()
-        },
-        status.state.as_str(),
-        status
-            .resume_from
-            .as_ref()
-            .map(|c| format!(", furthest checkpoint {c}"))
-            .unwrap_or_default()
-    ));
+    edge.session.outcome(
+        &format!(
+            "{}{} {}: {}{}",
+            if recorded.dry_run {
+                "dry run: would record "
+            } else {
+                "recorded "
+            },
+            status.step,
+            if status.subject.is_empty() {
+                "(release)"
+            } else {
+                status.subject.as_str()
+            },
+            status.state.as_str(),
+            status
+                .resume_from
+                .as_ref()
+                .map(|c| format!(", furthest checkpoint {c}"))
+                .unwrap_or_default()
+        ),
+        recorded.dry_run,
+    );
     if let Some((action, comment)) = &recorded.failure {
         edge.session.progress(&format!(
             "failure comment {}: {}",
@@ -864,8 +867,8 @@ async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> anyh
     let report = start(forge, &tracked, &request)
         .await
         .with_context(|| format!("starting phase {} of #{}", args.phase, tracked.issue.number))?;
-    edge.session
-        .progress(&match (&report.waiting, report.dry_run) {
+    edge.session.outcome(
+        &match (&report.waiting, report.dry_run) {
             (Some(why), _) => format!("not started: {why}"),
             (None, true) => format!("dry run: phase {} would start", report.phase),
             (None, false) => format!(
@@ -877,7 +880,9 @@ async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> anyh
                     format!("; skipped: {}", report.skipped.join(", "))
                 }
             ),
-        });
+        },
+        report.dry_run,
+    );
     let mut outputs = Outputs::new();
     outputs
         .set("phase", report.phase.as_str())
@@ -916,13 +921,16 @@ async fn run_abandon(
     )
     .await
     .with_context(|| format!("abandoning the release of #{}", tracked.issue.number))?;
-    edge.session.progress(&format!(
-        "{}release {} abandoned: {} pending or running steps and {} phases cancelled",
-        if report.dry_run { "dry run: " } else { "" },
-        tracked.record.release,
-        report.cancelled_steps,
-        report.cancelled_phases.len()
-    ));
+    edge.session.outcome(
+        &format!(
+            "{}release {} abandoned: {} pending or running steps and {} phases cancelled",
+            if report.dry_run { "dry run: " } else { "" },
+            tracked.record.release,
+            report.cancelled_steps,
+            report.cancelled_phases.len()
+        ),
+        report.dry_run,
+    );
     let mut outputs = Outputs::new();
     outputs
         .set("abandoned", !report.dry_run)

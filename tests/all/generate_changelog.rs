@@ -650,16 +650,42 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         .current_dir(repo.path())
         .run()
         .success();
+    // The plan is the dry run's product, on stdout like every tool's.
     assert!(
-        run.stderr().contains(
+        run.stdout().starts_with(
             "dry run: CHANGELOG.md: would be created with the section; notes.md would hold the section; the section:\n## [1.1.0] - 2026-01-15\n"
         ),
         "{}",
-        run.stderr()
+        run.stdout()
     );
+    assert!(!run.stderr().contains("dry run"), "{}", run.stderr());
     assert!(!repo.path().join("CHANGELOG.md").exists());
     assert!(!repo.path().join("notes.md").exists());
-    assert_eq!(run.stdout(), "");
+    // Into an existing changelog, the plan says so in words.
+    std::fs::write(
+        repo.path().join("CHANGELOG.md"),
+        "# Changelog\n\n## [1.0.0] - 2026-01-01\n\n- first\n",
+    )
+    .unwrap();
+    let run = github(sb.relay("generate-changelog"))
+        .args([
+            "--version",
+            "1.1.0",
+            "--repo",
+            "acme/api=.",
+            "--dry-run",
+            "--json",
+        ])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .contains("dry run: CHANGELOG.md: the section would be inserted; the section:\n"),
+        "beside --json the plan is on stderr: {}",
+        run.stderr()
+    );
+    assert_eq!(run.json()["previous-version"], "1.0.0");
 }
 
 #[test]
