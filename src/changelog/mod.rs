@@ -18,6 +18,7 @@ pub mod context;
 pub mod file;
 pub mod links;
 pub mod local;
+pub mod next;
 pub mod previous;
 pub mod request;
 pub mod spec;
@@ -29,7 +30,8 @@ mod sections;
 
 pub use context::{Artifact, Commit, CommitGroup, CommitSource, RenderContext, RepoSection};
 pub use file::FileAction;
-pub use plan::{ChangelogRequest, Plan, prepare};
+pub use next::{Bump, NextVersion};
+pub use plan::{AUTO_VERSION, ChangelogRequest, Plan, prepare};
 pub use previous::PreviousSource;
 pub use spec::{ArtifactSpec, RepoSpec};
 
@@ -89,6 +91,17 @@ pub enum ChangelogError {
         "no repository: the current folder is not a git repository and no --repo or --request names one"
     )]
     NoRepository,
+    #[error(
+        "--version auto reads the commits of the repository in the current folder ({}), which is not a git repository; give the version",
+        .0.display()
+    )]
+    AutoWithoutRepository(PathBuf),
+    #[error("{repo}: no commits since {tag}: nothing to release after {version} (--version auto)")]
+    NothingToRelease {
+        repo: String,
+        tag: String,
+        version: String,
+    },
     #[error("{repo}: tag {tag} not found{}; {hint}", remote.as_ref().map(|r| format!(" (also not on remote `{r}`)")).unwrap_or_default())]
     MissingTag {
         repo: String,
@@ -133,6 +146,7 @@ impl ChangelogError {
                 | ChangelogError::UnclosedFence { .. }
                 | ChangelogError::NoPreviousVersion { .. }
                 | ChangelogError::NoRepository
+                | ChangelogError::AutoWithoutRepository(_)
         )
     }
 

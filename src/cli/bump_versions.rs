@@ -19,7 +19,8 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// The new version; any non-empty one-line value (a commit id) when no template uses
-    /// {major}, {minor}, {patch} or {prerelease}
+    /// {major}, {minor}, {patch} or {prerelease}; `auto`: the next version from the
+    /// conventional commits since the last version tag
     #[arg(long, value_name = "VERSION")]
     version: String,
     /// The tag prefix, e.g. v: a tag name such as v1.4.0 (github.ref_name) is then read
@@ -103,9 +104,18 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
     } else {
         Mode::Write
     };
+    let next = if cli.version == crate::changelog::AUTO_VERSION {
+        Some(next_version(cli, session, root)?)
+    } else {
+        None
+    };
+    let version = match &next {
+        Some(next) => next.version.to_string(),
+        None => crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
+    };
     let request = BumpRequest {
         root: root.to_path_buf(),
-        version: crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
+        version,
         targets,
         mode,
     };
@@ -182,6 +192,11 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
     }
     let mut outputs = crate::ci::Outputs::new();
     outputs.set("version", serde_json::json!(report.version));
+    if let Some(next) = &next {
+        outputs
+            .set("next-version", next.version.to_string())
+            .set("bump", next.bump.as_str());
+    }
     outputs.set("changed-files", serde_json::json!(report.changed_files()));
     outputs.set(
         "previous-values",
@@ -193,6 +208,43 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
         warnings: Vec::new(),
         failure,
     })
+}
+
+/// `--version auto`: the next version from the commits of the repository in `root`
+/// since its last version tag (`--tag-prefix`, else `v` or none as its tags have it).
+fn next_version(
+    cli: &Cli,
+    session: &Session,
+    root: &Path,
+) -> anyhow::Result<crate::changelog::NextVersion> {
+    let label = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| ".".into());
+    let mut repo = crate::changelog::local::LocalRepo::open(root, &label, "origin", None)?
+        .ok_or_else(|| {
+            crate::Error::from(crate::changelog::ChangelogError::AutoWithoutRepository(
+                root.to_path_buf(),
+            ))
+        })?;
+    let prefix = (!cli.tag_prefix.is_empty()).then_some(cli.tag_prefix.as_str());
+    let mut notes = Vec::new();
+    let next = crate::changelog::next::next_version(&mut repo, prefix, &mut notes)
+        .context("computing the next version")?;
+    for note in &notes {
+        session.progress(note);
+    }
+    session.progress(&format!(
+        "--version auto: {} ({} since {}: {} commit{})",
+        next.version,
+        next.bump.as_str(),
+        next.last
+            .as_ref()
+            .map_or("the first commit".to_string(), |(_, tag)| tag.clone()),
+        next.commits,
+        if next.commits == 1 { "" } else { "s" }
+    ));
+    Ok(next)
 }
 
 fn files_named(report: &BumpReport) -> usize {

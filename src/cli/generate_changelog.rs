@@ -23,7 +23,8 @@ use std::process::ExitCode;
     max_term_width = 100
 )]
 struct Cli {
-    /// The version released, e.g. 1.2.0 (a tag name such as v1.2.0 with --tag-prefix v)
+    /// The version released, e.g. 1.2.0 (a tag name such as v1.2.0 with --tag-prefix v);
+    /// `auto`: the next version from the conventional commits since the last version tag
     #[arg(long, value_name = "V")]
     version: String,
     /// The version to compare with [default: from the changelog, else the tags]

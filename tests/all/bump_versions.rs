@@ -857,3 +857,33 @@ fn the_real_upper_constraints_of_openstack_change_by_one_version() {
     assert!(changed[0].0.starts_with("oslo.i18n==="), "{changed:?}");
     assert_eq!(changed[0].1, "oslo.i18n===99.0.0");
 }
+
+#[test]
+fn version_auto_writes_the_next_version_from_the_commits() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("VERSION", "1.4.0\n", "feat: first");
+    repo.tag_annotated("v1.4.0", "api 1.4.0");
+    repo.commit("a", "1", "fix: one");
+    repo.commit("b", "2", "feat: two");
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "auto", "--file", "VERSION", "--json"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let out = run.json();
+    assert_eq!(out["version"], "1.5.0");
+    assert_eq!(out["next-version"], "1.5.0");
+    assert_eq!(out["bump"], "minor");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("VERSION")).unwrap(),
+        "1.5.0\n"
+    );
+    assert!(
+        run.stderr()
+            .contains("--version auto: 1.5.0 (minor since v1.4.0: 2 commits)\n"),
+        "{}",
+        run.stderr()
+    );
+}
