@@ -887,3 +887,29 @@ fn version_auto_writes_the_next_version_from_the_commits() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_template_of_version_parts_keeps_the_pre_release_separator() {
+    let sb = Sandbox::new();
+    for (version, written) in [
+        ("1.4.0-rc.1", "1.4.0-rc.1"),
+        ("1.4.0rc1", "1.4.0rc1"),
+        ("1.4.0.dev3", "1.4.0.dev3"),
+        ("1.4.0", "1.4.0"),
+    ] {
+        sb.write("Chart.yaml", "version: 1.0.0\n");
+        sb.relay("bump-versions")
+            .args(["--version", version])
+            .args([
+                "--file",
+                "Chart.yaml:version={major}.{minor}.{patch}{prerelease}",
+            ])
+            .run()
+            .success();
+        assert_eq!(
+            sb.read("Chart.yaml"),
+            format!("version: {written}\n"),
+            "{version}"
+        );
+    }
+}
