@@ -2,7 +2,7 @@
 //! only the bytes of each value.
 
 use crate::bump::{BumpReport, BumpRequest, Mode, TargetSpec, bump};
-use crate::ci::{OutputArgs, Report, Session, summary};
+use crate::ci::{OutputArgs, Report, Session, plural, summary};
 use anyhow::Context;
 use clap::Parser;
 use std::path::{Path, PathBuf};
@@ -142,27 +142,31 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
     }
     let mut failure = None;
     match mode {
-        Mode::Write => session.progress(&format!(
-            "wrote {} of {} files",
-            report.files.len(),
-            files_named(&report)
-        )),
+        Mode::Write => {
+            let named = files_named(&report);
+            session.progress(&format!(
+                "wrote {} of {named} {}",
+                report.files.len(),
+                plural(named, "file")
+            ))
+        }
         Mode::DryRun => {
             // The diff is the product of a dry run; with --json stdout holds the outputs.
             session.print_product(&report.diff());
+            let named = files_named(&report);
             session.progress(&format!(
-                "dry run: {} of {} files would change; nothing written",
+                "dry run: {} of {named} {} would change; nothing written",
                 report.files.len(),
-                files_named(&report)
+                plural(named, "file")
             ));
         }
         Mode::Check => {
             let differing = report.differing();
             if differing.is_empty() {
-                session.progress(&format!(
-                    "check: all {} values are as expected",
-                    report.values.len()
-                ));
+                session.progress(&match report.values.len() {
+                    1 => "check: the 1 value is as expected".to_string(),
+                    n => format!("check: all {n} values are as expected"),
+                });
             } else {
                 let lines: Vec<String> = differing
                     .iter()
@@ -181,10 +185,12 @@ fn run(cli: &Cli, session: &Session) -> anyhow::Result<Report> {
                         )
                     })
                     .collect();
+                let (n, total) = (differing.len(), report.values.len());
                 failure = Some(format!(
-                    "{} of {} values differ from the expected ones:\n  {}",
-                    differing.len(),
-                    report.values.len(),
+                    "{n} of {total} {} {} from the expected {}:\n  {}",
+                    plural(total, "value"),
+                    if n == 1 { "differs" } else { "differ" },
+                    if n == 1 { "one" } else { "ones" },
                     lines.join("\n  ")
                 ));
             }

@@ -658,10 +658,11 @@ async fn run_status(
         .set("steps", serde_json::Value::Array(steps).to_string())
         .set("issue", tracked.issue.number.to_string());
     edge.session.progress(&format!(
-        "release {}: {} of {} steps finished{}",
+        "release {}: {} of {} {} finished{}",
         record.release,
         all.len() - left.len(),
         all.len(),
+        crate::ci::plural(all.len(), "step"),
         if record.abandoned.is_some() {
             " (abandoned)"
         } else {
@@ -923,11 +924,13 @@ async fn run_abandon(
     .with_context(|| format!("abandoning the release of #{}", tracked.issue.number))?;
     edge.session.outcome(
         &format!(
-            "{}release {} abandoned: {} pending or running steps and {} phases cancelled",
+            "{}release {} abandoned: {} pending or running {} and {} {} cancelled",
             if report.dry_run { "dry run: " } else { "" },
             tracked.record.release,
             report.cancelled_steps,
-            report.cancelled_phases.len()
+            crate::ci::plural(report.cancelled_steps, "step"),
+            report.cancelled_phases.len(),
+            crate::ci::plural(report.cancelled_phases.len(), "phase")
         ),
         report.dry_run,
     );

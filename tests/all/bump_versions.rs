@@ -913,3 +913,53 @@ fn a_template_of_version_parts_keeps_the_pre_release_separator() {
         );
     }
 }
+
+#[test]
+fn one_file_and_one_value_are_counted_in_the_singular() {
+    let sb = Sandbox::new();
+    sb.write("VERSION", "1.0.0\n");
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--dry-run"])
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .ends_with("dry run: 1 of 1 file would change; nothing written\n"),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--check"])
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr().starts_with(
+            "VERSION:1:1: 1.0.0 → 2.0.0\nerror: 1 of 1 value differs from the expected one:\n  VERSION:1: the content is `1.0.0`, expected `2.0.0`"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION"])
+        .run()
+        .success();
+    assert!(
+        run.stderr().ends_with("wrote 1 of 1 file\n"),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--check"])
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .ends_with("check: the 1 value is as expected\n"),
+        "{}",
+        run.stderr()
+    );
+}
