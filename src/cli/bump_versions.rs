@@ -66,6 +66,11 @@ extension: its whole content). TEMPLATE shapes the value: {version} (default), {
 
 Every target is found and every edit checked before any file is written.";
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let session = Session::start(&cli.output);

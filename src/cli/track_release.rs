@@ -245,6 +245,11 @@ impl Command {
     }
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let common = cli.command.common().clone();
