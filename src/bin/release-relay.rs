@@ -1,7 +1,8 @@
 //! release-relay: every tool in one executable. Called through a link named after a
 //! tool (`/usr/local/bin/read-tag-metadata` in the image), it is that tool; called as
 //! `release-relay`, the tool is the `tool` input of the root action (`INPUT_TOOL`) or
-//! the first argument. No shell is involved.
+//! the first argument. No shell is involved. `release-relay completions SHELL` and
+//! `release-relay man TOOL` print every tool's shell completions and a tool's man page.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -18,6 +19,22 @@ fn main() -> ExitCode {
         return code;
     }
     let tools = relay::cli::tool_names().join(", ");
+    if std::env::var_os("INPUT_TOOL").is_none() {
+        let rest: Vec<String> = args
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        if let Some(result) = relay::cli::docs::run(&rest) {
+            return match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+    }
     let tool = match std::env::var("INPUT_TOOL")
         .ok()
         .filter(|t| !t.trim().is_empty())
@@ -43,7 +60,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         "--help" | "-h" => {
-            println!("usage: release-relay TOOL [OPTIONS]\n\ntools: {tools}");
+            println!(
+                "usage: release-relay TOOL [OPTIONS]\n       release-relay completions SHELL\n       \
+                 release-relay man TOOL\n\ntools: {tools}"
+            );
             ExitCode::SUCCESS
         }
         "--version" | "-V" => {

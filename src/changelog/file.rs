@@ -64,12 +64,23 @@ pub enum FileAction {
 }
 
 impl FileAction {
+    /// What was done to the file, after the file's name (`CHANGELOG.md: …`).
     pub fn describe(self) -> &'static str {
         match self {
             FileAction::Created => "created with the section",
             FileAction::Inserted => "section inserted",
             FileAction::Replaced => "section replaced",
             FileAction::Unchanged => "section already up to date",
+        }
+    }
+
+    /// What a dry run would do to the file, after the file's name.
+    pub fn describe_planned(self) -> &'static str {
+        match self {
+            FileAction::Created => "would be created with the section",
+            FileAction::Inserted => "the section would be inserted",
+            FileAction::Replaced => "the section would be replaced",
+            FileAction::Unchanged => "the section is already up to date (nothing to write)",
         }
     }
 }

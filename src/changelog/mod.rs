@@ -18,6 +18,7 @@ pub mod context;
 pub mod file;
 pub mod links;
 pub mod local;
+pub mod next;
 pub mod previous;
 pub mod request;
 pub mod spec;
@@ -29,7 +30,8 @@ mod sections;
 
 pub use context::{Artifact, Commit, CommitGroup, CommitSource, RenderContext, RepoSection};
 pub use file::FileAction;
-pub use plan::{ChangelogRequest, Plan, prepare};
+pub use next::{Bump, NextVersion};
+pub use plan::{AUTO_VERSION, ChangelogRequest, Plan, prepare};
 pub use previous::PreviousSource;
 pub use spec::{ArtifactSpec, RepoSpec};
 
@@ -71,7 +73,8 @@ pub enum ChangelogError {
     #[error("{location}: the file is not UTF-8 text")]
     NotText { location: Location },
     #[error(
-        "{location}: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of `{fence}`"
+        "{location}: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of {}",
+        fence_line(fence)
     )]
     UnclosedFence { location: Location, fence: String },
     #[error("cannot write {}: {error}", path.display())]
@@ -88,6 +91,17 @@ pub enum ChangelogError {
         "no repository: the current folder is not a git repository and no --repo or --request names one"
     )]
     NoRepository,
+    #[error(
+        "--version auto reads the commits of the repository in the current folder ({}), which is not a git repository; give the version",
+        .0.display()
+    )]
+    AutoWithoutRepository(PathBuf),
+    #[error("{repo}: no commits since {tag}: nothing to release after {version} (--version auto)")]
+    NothingToRelease {
+        repo: String,
+        tag: String,
+        version: String,
+    },
     #[error("{repo}: tag {tag} not found{}; {hint}", remote.as_ref().map(|r| format!(" (also not on remote `{r}`)")).unwrap_or_default())]
     MissingTag {
         repo: String,
@@ -107,6 +121,16 @@ pub enum ChangelogError {
     },
 }
 
+/// The line that closes `fence`, in words: "3 backticks (```)", "4 tildes (~~~~)".
+fn fence_line(fence: &str) -> String {
+    let kind = if fence.starts_with('~') {
+        "tildes"
+    } else {
+        "backticks"
+    };
+    format!("{} {kind} ({fence})", fence.chars().count())
+}
+
 impl crate::Problem for ChangelogError {
     fn is_bad_input(&self) -> bool {
         matches!(
@@ -122,6 +146,7 @@ impl crate::Problem for ChangelogError {
                 | ChangelogError::UnclosedFence { .. }
                 | ChangelogError::NoPreviousVersion { .. }
                 | ChangelogError::NoRepository
+                | ChangelogError::AutoWithoutRepository(_)
         )
     }
 

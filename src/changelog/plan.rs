@@ -5,6 +5,7 @@ use super::ChangelogError;
 use super::context::{Artifact, RenderContext};
 use super::file::{self, FileAction};
 use super::local::{LocalRepo, Notes};
+use super::next::NextVersion;
 use super::previous::{PreviousSource, highest_before};
 use super::repos::{self, Repositories};
 use super::sections::{self, Versions};
@@ -54,6 +55,8 @@ pub struct Plan {
     /// What happened on the way (a deepened clone, a fetched tag).
     pub progress: Vec<String>,
     pub warnings: Vec<String>,
+    /// The version computed from the commits, with `--version auto`.
+    pub next: Option<NextVersion>,
 }
 
 impl Plan {
@@ -81,9 +84,15 @@ impl Plan {
         &self.changelog_text
     }
 
-    /// `notes`, `previous-version`, `commit-count`.
+    /// `notes`, `previous-version`, `commit-count`; with `--version auto`,
+    /// `next-version` and `bump`.
     pub fn outputs(&self) -> Outputs {
         let mut outputs = Outputs::new();
+        if let Some(next) = &self.next {
+            outputs
+                .set("next-version", next.version.to_string())
+                .set("bump", next.bump.as_str());
+        }
         outputs
             .set("notes", self.section.clone())
             .set(
@@ -101,14 +110,19 @@ pub async fn prepare(
     ci: &CiContext,
     settings: &ForgeSettings,
 ) -> Result<Plan> {
-    let (version, flagged_previous) = versions(request)?;
+    let mut notes: Notes = Vec::new();
+    let next = if request.version == AUTO_VERSION {
+        Some(auto_version(request, settings, &mut notes)?)
+    } else {
+        None
+    };
+    let (version, flagged_previous) = versions(request, next.as_ref().map(|n| &n.version))?;
     // The template is checked before the history is read.
     let template = match &request.template {
         Some(path) => SectionTemplate::from_file(path)?,
         None => SectionTemplate::builtin(),
     };
     let old_changelog = file::read(&request.changelog)?;
-    let mut notes: Notes = Vec::new();
     let mut warnings = Vec::new();
     let mut repos = repos::open(request, ci, settings, &version)?;
     let (previous, previous_source) = previous_version(
@@ -162,21 +176,58 @@ pub async fn prepare(
         notes_file: request.notes_file.clone(),
         progress: notes,
         warnings,
+        next,
     })
 }
 
+/// The `--version` that asks for the next version from the commits.
+pub const AUTO_VERSION: &str = "auto";
+
+/// The next version of the repository in the current folder (see [`super::next`]).
+pub fn auto_version(
+    request: &ChangelogRequest,
+    settings: &ForgeSettings,
+    notes: &mut Notes,
+) -> Result<NextVersion> {
+    let mut repo = LocalRepo::open(
+        &request.workdir,
+        &super::repos::folder_name(&request.workdir),
+        &request.remote,
+        settings.git_credentials(),
+    )?
+    .ok_or_else(|| ChangelogError::AutoWithoutRepository(request.workdir.clone()))?;
+    let next = super::next::next_version(&mut repo, request.tag_prefix.as_deref(), notes)?;
+    notes.push(format!(
+        "--version auto: {} ({} since {}: {} commit{})",
+        next.version,
+        next.bump.as_str(),
+        next.last
+            .as_ref()
+            .map_or("the first commit".to_string(), |(_, tag)| tag.clone()),
+        next.commits,
+        if next.commits == 1 { "" } else { "s" }
+    ));
+    Ok(next)
+}
+
 /// The new version and `--previous`, checked with `--date` before anything is read.
-fn versions(request: &ChangelogRequest) -> Result<(Version, Option<Version>)> {
+fn versions(
+    request: &ChangelogRequest,
+    auto: Option<&Version>,
+) -> Result<(Version, Option<Version>)> {
     // A tag name is accepted as the version when the tag prefix is known
     // (`--version v1.2.0 --tag-prefix v`, as `github.ref_name` gives it).
     let version_text = crate::version::strip_tag_prefix(
         &request.version,
         request.tag_prefix.as_deref().unwrap_or(""),
     );
-    let version = Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
-        flag: "--version",
-        invalid: source,
-    })?;
+    let version = match auto {
+        Some(version) => version.clone(),
+        None => Version::parse(version_text).map_err(|source| ChangelogError::BadVersion {
+            flag: "--version",
+            invalid: source,
+        })?,
+    };
     let flagged_previous = request
         .previous
         .as_deref()

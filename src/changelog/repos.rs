@@ -158,7 +158,7 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn folder_name(path: &Path) -> String {
+pub(super) fn folder_name(path: &Path) -> String {
     canonical(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

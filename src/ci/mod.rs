@@ -19,6 +19,15 @@ pub use session::{Report, Session};
 
 use std::path::PathBuf;
 
+/// `noun` as a count of `n` takes it in a message: `file` for 1, `files` otherwise.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        noun.to_string()
+    } else {
+        format!("{noun}s")
+    }
+}
+
 /// Errors of the CI layer.
 #[derive(Debug, thiserror::Error)]
 pub enum CiError {

@@ -107,6 +107,17 @@ impl Session {
         to_stderr(&self.printable(line));
     }
 
+    /// A line of what the run did or, in a dry run, would do: a dry run's plan is its
+    /// product ([`Session::print_product`]: stdout, or stderr beside `--json`), a real
+    /// run's report is progress (stderr). Every tool prints its dry run this way.
+    pub fn outcome(&self, line: &str, dry_run: bool) {
+        if dry_run {
+            self.print_product(&format!("{line}\n"));
+        } else {
+            self.progress(line);
+        }
+    }
+
     /// A product of the run meant for the reader (a dry run's diff): on stdout, or on
     /// stderr when stdout holds the `--json` outputs. Its bytes stay as they are (a
     /// diff of a CRLF file keeps its CRs), only made inert inside GitHub Actions.

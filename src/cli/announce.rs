@@ -100,6 +100,11 @@ struct Cli {
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);

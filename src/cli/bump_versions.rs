@@ -3,7 +3,7 @@
 
 use crate::Context;
 use crate::bump::{BumpReport, BumpRequest, Mode, TargetSpec, bump};
-use crate::ci::{OutputArgs, Report, Session, summary};
+use crate::ci::{OutputArgs, Report, Session, plural, summary};
 use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,7 +19,8 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// The new version; any non-empty one-line value (a commit id) when no template uses
-    /// {major}, {minor}, {patch} or {prerelease}
+    /// {major}, {minor}, {patch} or {prerelease}; `auto`: the next version from the
+    /// conventional commits since the last version tag
     #[arg(long, value_name = "VERSION")]
     version: String,
     /// The tag prefix, e.g. v: a tag name such as v1.4.0 (github.ref_name) is then read
@@ -65,6 +66,11 @@ extension: its whole content). TEMPLATE shapes the value: {version} (default), {
 
 Every target is found and every edit checked before any file is written.";
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let session = Session::start(&cli.output);
@@ -102,9 +108,18 @@ fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
     } else {
         Mode::Write
     };
+    let next = if cli.version == crate::changelog::AUTO_VERSION {
+        Some(next_version(cli, session, root)?)
+    } else {
+        None
+    };
+    let version = match &next {
+        Some(next) => next.version.to_string(),
+        None => crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
+    };
     let request = BumpRequest {
         root: root.to_path_buf(),
-        version: crate::version::strip_tag_prefix(&cli.version, &cli.tag_prefix).to_string(),
+        version,
         targets,
         mode,
     };
@@ -129,27 +144,31 @@ fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
     }
     let mut failure = None;
     match mode {
-        Mode::Write => session.progress(&format!(
-            "wrote {} of {} files",
-            report.files.len(),
-            files_named(&report)
-        )),
+        Mode::Write => {
+            let named = files_named(&report);
+            session.progress(&format!(
+                "wrote {} of {named} {}",
+                report.files.len(),
+                plural(named, "file")
+            ))
+        }
         Mode::DryRun => {
             // The diff is the product of a dry run; with --json stdout holds the outputs.
             session.print_product(&report.diff());
+            let named = files_named(&report);
             session.progress(&format!(
-                "dry run: {} of {} files would change; nothing written",
+                "dry run: {} of {named} {} would change; nothing written",
                 report.files.len(),
-                files_named(&report)
+                plural(named, "file")
             ));
         }
         Mode::Check => {
             let differing = report.differing();
             if differing.is_empty() {
-                session.progress(&format!(
-                    "check: all {} values are as expected",
-                    report.values.len()
-                ));
+                session.progress(&match report.values.len() {
+                    1 => "check: the 1 value is as expected".to_string(),
+                    n => format!("check: all {n} values are as expected"),
+                });
             } else {
                 let lines: Vec<String> = differing
                     .iter()
@@ -168,10 +187,12 @@ fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
                         )
                     })
                     .collect();
+                let (n, total) = (differing.len(), report.values.len());
                 failure = Some(format!(
-                    "{} of {} values differ from the expected ones:\n  {}",
-                    differing.len(),
-                    report.values.len(),
+                    "{n} of {total} {} {} from the expected {}:\n  {}",
+                    plural(total, "value"),
+                    if n == 1 { "differs" } else { "differ" },
+                    if n == 1 { "one" } else { "ones" },
                     lines.join("\n  ")
                 ));
             }
@@ -179,6 +200,11 @@ fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
     }
     let mut outputs = crate::ci::Outputs::new();
     outputs.set("version", serde_json::json!(report.version));
+    if let Some(next) = &next {
+        outputs
+            .set("next-version", next.version.to_string())
+            .set("bump", next.bump.as_str());
+    }
     outputs.set("changed-files", serde_json::json!(report.changed_files()));
     outputs.set(
         "previous-values",
@@ -190,6 +216,43 @@ fn run(cli: &Cli, session: &Session) -> crate::Result<Report> {
         warnings: Vec::new(),
         failure,
     })
+}
+
+/// `--version auto`: the next version from the commits of the repository in `root`
+/// since its last version tag (`--tag-prefix`, else `v` or none as its tags have it).
+fn next_version(
+    cli: &Cli,
+    session: &Session,
+    root: &Path,
+) -> crate::Result<crate::changelog::NextVersion> {
+    let label = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| ".".into());
+    let mut repo = crate::changelog::local::LocalRepo::open(root, &label, "origin", None)?
+        .ok_or_else(|| {
+            crate::Error::from(crate::changelog::ChangelogError::AutoWithoutRepository(
+                root.to_path_buf(),
+            ))
+        })?;
+    let prefix = (!cli.tag_prefix.is_empty()).then_some(cli.tag_prefix.as_str());
+    let mut notes = Vec::new();
+    let next = crate::changelog::next::next_version(&mut repo, prefix, &mut notes)
+        .context("computing the next version")?;
+    for note in &notes {
+        session.progress(note);
+    }
+    session.progress(&format!(
+        "--version auto: {} ({} since {}: {} commit{})",
+        next.version,
+        next.bump.as_str(),
+        next.last
+            .as_ref()
+            .map_or("the first commit".to_string(), |(_, tag)| tag.clone()),
+        next.commits,
+        if next.commits == 1 { "" } else { "s" }
+    ));
+    Ok(next)
 }
 
 fn files_named(report: &BumpReport) -> usize {

@@ -41,6 +41,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
@@ -71,7 +76,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             .context("commenting on the issue")
     })()
     .map(|report| {
-        session.progress(&describe(&report));
+        session.outcome(&describe(&report), report.dry_run);
         to_report(&report)
     });
     session.finish(result)

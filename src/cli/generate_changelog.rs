@@ -23,7 +23,8 @@ use std::process::ExitCode;
     max_term_width = 100
 )]
 struct Cli {
-    /// The version released, e.g. 1.2.0 (a tag name such as v1.2.0 with --tag-prefix v)
+    /// The version released, e.g. 1.2.0 (a tag name such as v1.2.0 with --tag-prefix v);
+    /// `auto`: the next version from the conventional commits since the last version tag
     #[arg(long, value_name = "V")]
     version: String,
     /// The version to compare with [default: from the changelog, else the tags]
@@ -71,6 +72,11 @@ struct Cli {
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
@@ -147,10 +153,10 @@ fn run(
         counts.join(", ")
     ));
     if cli.dry_run {
-        session.progress(&format!(
-            "dry run: {}: would be {}{}; the section:\n{}",
+        session.print_product(&format!(
+            "dry run: {}: {}{}; the section:\n{}\n",
             plan.changelog.display(),
-            plan.action.describe(),
+            plan.action.describe_planned(),
             plan.notes_file
                 .as_ref()
                 .map(|p| format!("; {} would hold the section", p.display()))

@@ -10,6 +10,7 @@ pub mod announce;
 pub mod bump_versions;
 pub mod comment_fixed_issues;
 pub mod comment_on_issue;
+pub mod docs;
 pub mod find_green_commit;
 pub mod generate_changelog;
 pub mod propose_change;
@@ -26,29 +27,69 @@ use std::process::ExitCode;
 /// A tool's entry point: the arguments (program name first) in, the exit code out.
 pub type ToolMain = fn(Vec<OsString>) -> ExitCode;
 
-/// Every tool of the toolkit, as its binary is named, with its entry point.
-pub const TOOLS: &[(&str, ToolMain)] = &[
-    ("read-tag-metadata", read_tag_metadata::main),
-    ("tag-from-request", tag_from_request::main),
-    ("update-links", update_links::main),
-    ("bump-versions", bump_versions::main),
-    ("verify-release", verify_release::main),
-    ("publish-release", publish_release::main),
-    ("generate-changelog", generate_changelog::main),
-    ("propose-change", propose_change::main),
-    ("find-green-commit", find_green_commit::main),
-    ("comment-on-issue", comment_on_issue::main),
-    ("announce", announce::main),
-    ("comment-fixed-issues", comment_fixed_issues::main),
-    ("track-release", track_release::main),
+/// A tool's command line (its options, help texts and version).
+pub type ToolCommand = fn() -> clap::Command;
+
+/// Every tool of the toolkit, as its binary is named, with its entry point and its
+/// command line.
+pub const TOOLS: &[(&str, ToolMain, ToolCommand)] = &[
+    (
+        "read-tag-metadata",
+        read_tag_metadata::main,
+        read_tag_metadata::command,
+    ),
+    (
+        "tag-from-request",
+        tag_from_request::main,
+        tag_from_request::command,
+    ),
+    ("update-links", update_links::main, update_links::command),
+    ("bump-versions", bump_versions::main, bump_versions::command),
+    (
+        "verify-release",
+        verify_release::main,
+        verify_release::command,
+    ),
+    (
+        "publish-release",
+        publish_release::main,
+        publish_release::command,
+    ),
+    (
+        "generate-changelog",
+        generate_changelog::main,
+        generate_changelog::command,
+    ),
+    (
+        "propose-change",
+        propose_change::main,
+        propose_change::command,
+    ),
+    (
+        "find-green-commit",
+        find_green_commit::main,
+        find_green_commit::command,
+    ),
+    (
+        "comment-on-issue",
+        comment_on_issue::main,
+        comment_on_issue::command,
+    ),
+    ("announce", announce::main, announce::command),
+    (
+        "comment-fixed-issues",
+        comment_fixed_issues::main,
+        comment_fixed_issues::command,
+    ),
+    ("track-release", track_release::main, track_release::command),
 ];
 
 /// Runs `tool` with `args` (the program name first), or `None` for an unknown tool.
 pub fn run(tool: &str, args: Vec<OsString>) -> Option<ExitCode> {
     TOOLS
         .iter()
-        .find(|(name, _)| *name == tool)
-        .map(|(_, main)| main(args))
+        .find(|(name, _, _)| *name == tool)
+        .map(|(_, main, _)| main(args))
 }
 
 /// Refuses plain git for a tool that only works through a forge API; `doing` says
@@ -90,5 +131,5 @@ pub fn repository(
 
 /// The names of every tool.
 pub fn tool_names() -> Vec<&'static str> {
-    TOOLS.iter().map(|(name, _)| *name).collect()
+    TOOLS.iter().map(|(name, _, _)| *name).collect()
 }

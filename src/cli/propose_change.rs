@@ -74,6 +74,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
@@ -88,7 +93,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             } else {
                 ""
             };
-            session.progress(&format!("{prefix}{step}"));
+            session.outcome(&format!("{prefix}{step}"), report.dry_run);
         }
         let mut warnings = report.warnings.clone();
         if github_token_used(&session, &settings, &report) {
@@ -99,7 +104,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
                     .into(),
             );
         }
-        session.progress(&headline(&report));
+        session.outcome(&headline(&report), report.dry_run);
         to_report(&report, warnings)
     });
     session.finish(result)

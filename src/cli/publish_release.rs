@@ -62,6 +62,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
@@ -84,7 +89,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         .context("publishing the release")
         .map(|report| {
             for line in progress(&report) {
-                session.progress(&line);
+                session.outcome(&line, report.dry_run);
             }
             let mut warnings = Vec::new();
             if report.platform == crate::ci::Platform::GitLab

@@ -38,6 +38,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);

@@ -70,6 +70,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let mut session = Session::start(&cli.output);
@@ -111,13 +116,15 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         let limits = crate::tagging::route::limits(&settings)?;
         let choice = crate::tagging::route::choose(&plan, request.route, &settings, &limits);
         if let Some(note) = &choice.note {
-            session.progress(note);
+            session.outcome(note, dry_run);
         }
         request.route = choice.route;
         Ok(plan)
     });
     let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
     let paced = pace.clone();
+    // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
+    let plan_on_stdout = (dry_run || cli.check) && !cli.output.json;
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
         let mut text = format!("[{n}] {}", progress_block(outcome, dry_run));
@@ -125,8 +132,13 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             text.push('\n');
             text.push_str(&line);
         }
-        // A closed stderr (piped into `head`) must not stop the tagging half-way.
-        let _ = writeln!(std::io::stderr(), "{}", redact(&text));
+        let block = redact(&text);
+        // A closed stream (piped into `head`) must not stop the tagging half-way.
+        let _ = if plan_on_stdout {
+            writeln!(std::io::stdout(), "{block}")
+        } else {
+            writeln!(std::io::stderr(), "{block}")
+        };
     });
     let result = match plan {
         Err(e) => Err(e),
@@ -146,10 +158,11 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         "tagging from the release request"
     })
     .map(|report| {
+        let plan = report.dry_run;
         for skipped in &report.skipped {
-            session.progress(&skipped_line(skipped));
+            session.outcome(&skipped_line(skipped), plan);
         }
-        session.progress(&closing_line(&report, cli.check));
+        session.outcome(&closing_line(&report, cli.check), plan);
         let took = (!cli.check).then(|| pace.took(report.outcomes.len()));
         if let Some(took) = &took {
             session.progress(took);

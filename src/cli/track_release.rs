@@ -245,6 +245,11 @@ impl Command {
     }
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let common = cli.command.common().clone();
@@ -409,7 +414,7 @@ async fn run_open(edge: &Edge<'_>, forge: &dyn Forge, args: &OpenArgs) -> crate:
         ),
         (false, None) => unreachable!("a run that writes has its issue"),
     };
-    edge.session.progress(&line);
+    edge.session.outcome(&line, report.dry_run);
     if let Some(dup) = report.closed_duplicate {
         edge.session.progress(&format!(
             "closed #{dup}: another job opened the same release at the same moment"
@@ -473,26 +478,29 @@ async fn run_record(
         .await
         .with_context(|| format!("recording step {} on #{}", args.step, tracked.issue.number))?;
     let status = &recorded.status;
-    edge.session.progress(&format!(
-        "{}{} {}: {}{}",
-        if recorded.dry_run {
-            "dry run: would record "
-        } else {
-            "recorded "
-        },
-        status.step,
-        if status.subject.is_empty() {
-            "(release)"
-        } else {
-            status.subject.as_str()
-        },
-        status.state.as_str(),
-        status
-            .resume_from
-            .as_ref()
-            .map(|c| format!(", furthest checkpoint {c}"))
-            .unwrap_or_default()
-    ));
+    edge.session.outcome(
+        &format!(
+            "{}{} {}: {}{}",
+            if recorded.dry_run {
+                "dry run: would record "
+            } else {
+                "recorded "
+            },
+            status.step,
+            if status.subject.is_empty() {
+                "(release)"
+            } else {
+                status.subject.as_str()
+            },
+            status.state.as_str(),
+            status
+                .resume_from
+                .as_ref()
+                .map(|c| format!(", furthest checkpoint {c}"))
+                .unwrap_or_default()
+        ),
+        recorded.dry_run,
+    );
     if let Some((action, comment)) = &recorded.failure {
         edge.session.progress(&format!(
             "failure comment {}: {}",
@@ -650,10 +658,11 @@ async fn run_status(
         .set("steps", serde_json::Value::Array(steps).to_string())
         .set("issue", tracked.issue.number.to_string());
     edge.session.progress(&format!(
-        "release {}: {} of {} steps finished{}",
+        "release {}: {} of {} {} finished{}",
         record.release,
         all.len() - left.len(),
         all.len(),
+        crate::ci::plural(all.len(), "step"),
         if record.abandoned.is_some() {
             " (abandoned)"
         } else {
@@ -856,8 +865,8 @@ async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> crat
     let report = start(forge, &tracked, &request)
         .await
         .with_context(|| format!("starting phase {} of #{}", args.phase, tracked.issue.number))?;
-    edge.session
-        .progress(&match (&report.waiting, report.dry_run) {
+    edge.session.outcome(
+        &match (&report.waiting, report.dry_run) {
             (Some(why), _) => format!("not started: {why}"),
             (None, true) => format!("dry run: phase {} would start", report.phase),
             (None, false) => format!(
@@ -869,7 +878,9 @@ async fn run_start(edge: &Edge<'_>, forge: &dyn Forge, args: &StartArgs) -> crat
                     format!("; skipped: {}", report.skipped.join(", "))
                 }
             ),
-        });
+        },
+        report.dry_run,
+    );
     let mut outputs = Outputs::new();
     outputs
         .set("phase", report.phase.as_str())
@@ -908,13 +919,18 @@ async fn run_abandon(
     )
     .await
     .with_context(|| format!("abandoning the release of #{}", tracked.issue.number))?;
-    edge.session.progress(&format!(
-        "{}release {} abandoned: {} pending or running steps and {} phases cancelled",
-        if report.dry_run { "dry run: " } else { "" },
-        tracked.record.release,
-        report.cancelled_steps,
-        report.cancelled_phases.len()
-    ));
+    edge.session.outcome(
+        &format!(
+            "{}release {} abandoned: {} pending or running {} and {} {} cancelled",
+            if report.dry_run { "dry run: " } else { "" },
+            tracked.record.release,
+            report.cancelled_steps,
+            crate::ci::plural(report.cancelled_steps, "step"),
+            report.cancelled_phases.len(),
+            crate::ci::plural(report.cancelled_phases.len(), "phase")
+        ),
+        report.dry_run,
+    );
     let mut outputs = Outputs::new();
     outputs
         .set("abandoned", !report.dry_run)

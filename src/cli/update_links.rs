@@ -53,6 +53,11 @@ struct Cli {
     output: OutputArgs,
 }
 
+/// The tool's command line, for its completions and man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
@@ -90,8 +95,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         ))
         .context("updating links")
         .map(|report| {
-            if report.dry_run {
-                session.progress("dry run: nothing is changed; the plan:");
+            let dry_run = report.dry_run;
+            if dry_run {
+                session.outcome("dry run: nothing is changed; the plan:", true);
             }
             for change in &report.changes {
                 // A document's "name" is its URL pattern; the URL as it was says more.
@@ -99,26 +105,32 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
                     Place::Document => change.previous.as_deref().unwrap_or(&change.name),
                     _ => &change.name,
                 };
-                session.progress(&format!(
-                    "  {:<9} {:<8} {}  {from} → {}",
-                    change.status.as_str(),
-                    change.place.as_str(),
-                    change.location,
-                    change.target
-                ));
+                session.outcome(
+                    &format!(
+                        "  {:<9} {:<8} {}  {from} → {}",
+                        change.status.as_str(),
+                        change.place.as_str(),
+                        change.location,
+                        change.target
+                    ),
+                    dry_run,
+                );
             }
-            session.progress(&format!(
-                "{} {}: {} created, {} updated, {} unchanged",
-                if report.dry_run {
-                    "would update links for"
-                } else {
-                    "links for"
-                },
-                report.version,
-                report.count(LinkStatus::Created),
-                report.count(LinkStatus::Updated),
-                report.count(LinkStatus::Unchanged)
-            ));
+            session.outcome(
+                &format!(
+                    "{} {}: {} created, {} updated, {} unchanged",
+                    if dry_run {
+                        "would update links for"
+                    } else {
+                        "links for"
+                    },
+                    report.version,
+                    report.count(LinkStatus::Created),
+                    report.count(LinkStatus::Updated),
+                    report.count(LinkStatus::Unchanged)
+                ),
+                dry_run,
+            );
             Report {
                 outputs: report.outputs(),
                 summary: Some(summary_markdown(&report)),

@@ -970,3 +970,109 @@ fn a_major_bump_of_a_workspace_moves_the_members_requirements_on_each_other() {
         .run()
         .success();
 }
+
+#[test]
+fn version_auto_writes_the_next_version_from_the_commits() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("VERSION", "1.4.0\n", "feat: first");
+    repo.tag_annotated("v1.4.0", "api 1.4.0");
+    repo.commit("a", "1", "fix: one");
+    repo.commit("b", "2", "feat: two");
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "auto", "--file", "VERSION", "--json"])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    let out = run.json();
+    assert_eq!(out["version"], "1.5.0");
+    assert_eq!(out["next-version"], "1.5.0");
+    assert_eq!(out["bump"], "minor");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("VERSION")).unwrap(),
+        "1.5.0\n"
+    );
+    assert!(
+        run.stderr()
+            .contains("--version auto: 1.5.0 (minor since v1.4.0: 2 commits)\n"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_template_of_version_parts_keeps_the_pre_release_separator() {
+    let sb = Sandbox::new();
+    for (version, written) in [
+        ("1.4.0-rc.1", "1.4.0-rc.1"),
+        ("1.4.0rc1", "1.4.0rc1"),
+        ("1.4.0.dev3", "1.4.0.dev3"),
+        ("1.4.0", "1.4.0"),
+    ] {
+        sb.write("Chart.yaml", "version: 1.0.0\n");
+        sb.relay("bump-versions")
+            .args(["--version", version])
+            .args([
+                "--file",
+                "Chart.yaml:version={major}.{minor}.{patch}{prerelease}",
+            ])
+            .run()
+            .success();
+        assert_eq!(
+            sb.read("Chart.yaml"),
+            format!("version: {written}\n"),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn one_file_and_one_value_are_counted_in_the_singular() {
+    let sb = Sandbox::new();
+    sb.write("VERSION", "1.0.0\n");
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--dry-run"])
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .ends_with("dry run: 1 of 1 file would change; nothing written\n"),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--check"])
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr().starts_with(
+            "VERSION:1:1: 1.0.0 → 2.0.0\nerror: 1 of 1 value differs from the expected one:\n  VERSION:1: the content is `1.0.0`, expected `2.0.0`"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION"])
+        .run()
+        .success();
+    assert!(
+        run.stderr().ends_with("wrote 1 of 1 file\n"),
+        "{}",
+        run.stderr()
+    );
+    let run = sb
+        .relay("bump-versions")
+        .args(["--version", "2.0.0", "--file", "VERSION", "--check"])
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .ends_with("check: the 1 value is as expected\n"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -97,6 +97,33 @@ fn a_marked_comment_is_made_once_and_updated_in_place() {
 }
 
 #[test]
+fn a_dry_run_prints_its_plan_on_stdout_without_json() {
+    let sb = Sandbox::new();
+    let api = MockApi::github();
+    IssueComments::github(&api, "acme/go");
+    let run = sb
+        .relay("comment-on-issue")
+        .args([
+            "--forge",
+            "github",
+            "--api-url",
+            &api.url(),
+            "--repo",
+            "acme/go",
+        ])
+        .args(["--issue", "42", "--body", "hello", "--dry-run"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .run()
+        .success();
+    assert_eq!(
+        run.stdout(),
+        "dry run: would have created a comment on #42\n"
+    );
+    assert!(!run.stderr().contains("dry run"), "{}", run.stderr());
+    assert!(api.requests().is_empty());
+}
+
+#[test]
 fn without_a_marker_every_run_comments_and_dry_run_writes_nothing() {
     let sb = Sandbox::new();
     let api = MockApi::github();

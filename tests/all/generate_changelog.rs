@@ -681,16 +681,42 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         .current_dir(repo.path())
         .run()
         .success();
+    // The plan is the dry run's product, on stdout like every tool's.
     assert!(
-        run.stderr().contains(
+        run.stdout().starts_with(
             "dry run: CHANGELOG.md: would be created with the section; notes.md would hold the section; the section:\n## [1.1.0] - 2026-01-15\n"
         ),
         "{}",
-        run.stderr()
+        run.stdout()
     );
+    assert!(!run.stderr().contains("dry run"), "{}", run.stderr());
     assert!(!repo.path().join("CHANGELOG.md").exists());
     assert!(!repo.path().join("notes.md").exists());
-    assert_eq!(run.stdout(), "");
+    // Into an existing changelog, the plan says so in words.
+    std::fs::write(
+        repo.path().join("CHANGELOG.md"),
+        "# Changelog\n\n## [1.0.0] - 2026-01-01\n\n- first\n",
+    )
+    .unwrap();
+    let run = github(sb.relay("generate-changelog"))
+        .args([
+            "--version",
+            "1.1.0",
+            "--repo",
+            "acme/api=.",
+            "--dry-run",
+            "--json",
+        ])
+        .current_dir(repo.path())
+        .run()
+        .success();
+    assert!(
+        run.stderr()
+            .contains("dry run: CHANGELOG.md: the section would be inserted; the section:\n"),
+        "beside --json the plan is on stderr: {}",
+        run.stderr()
+    );
+    assert_eq!(run.json()["previous-version"], "1.0.0");
 }
 
 #[test]
@@ -1414,4 +1440,116 @@ fn the_repository_and_its_links_come_from_the_whole_origin_url() {
             "{url} {flags:?}: {notes}"
         );
     }
+}
+
+/// `--version auto` on a repository whose history is built commit by commit: the section,
+/// its heading and the `next-version` and `bump` outputs follow the commits since the
+/// highest version tag.
+#[test]
+fn version_auto_takes_the_next_version_from_the_conventional_commits() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("api");
+    repo.commit("a", "1", "feat: first");
+    repo.tag_lightweight("v1.2.0");
+    let auto = |expected: &str, bump: &str| {
+        let run = github(sb.relay("generate-changelog"))
+            .env("GITHUB_REPOSITORY", "acme/api")
+            .args([
+                "--version",
+                "auto",
+                "--dry-run",
+                "--json",
+                "--date",
+                "2026-03-01",
+            ])
+            .current_dir(repo.path())
+            .run()
+            .success();
+        let out = run.json();
+        assert_eq!(out["next-version"], expected, "{}", run.stderr());
+        assert_eq!(out["bump"], bump);
+        assert!(
+            out["notes"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("## [{expected}] - 2026-03-01\n")),
+            "{}",
+            out["notes"]
+        );
+        run
+    };
+    repo.commit("b", "2", "fix: two");
+    let run = auto("1.2.1", "patch");
+    assert!(
+        run.stderr()
+            .starts_with("--version auto: 1.2.1 (patch since v1.2.0: 1 commit)\n"),
+        "{}",
+        run.stderr()
+    );
+    repo.commit("c", "3", "feat(api): three");
+    auto("1.3.0", "minor");
+    repo.commit(
+        "d",
+        "4",
+        "fix: four\n\nBREAKING CHANGE: the old flag is gone",
+    );
+    auto("2.0.0", "major");
+    // A release candidate counts on while the commits fit its step.
+    repo.tag_lightweight("v2.0.0-rc.1");
+    repo.commit("e", "5", "feat: five");
+    auto("2.0.0-rc.2", "minor");
+    // Nothing since the last tag: nothing to release.
+    repo.tag_lightweight("v2.0.0");
+    let run = github(sb.relay("generate-changelog"))
+        .args(["--version", "auto", "--dry-run"])
+        .current_dir(repo.path())
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: generating the changelog of auto: api: no commits since v2.0.0: nothing to \
+         release after 2.0.0 (--version auto)\n"
+    );
+}
+
+#[test]
+fn version_auto_before_1_0_moves_one_place_less_and_starts_at_0_1_0() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("tool");
+    repo.commit("a", "1", "feat: first");
+    let auto = |expected: &str| {
+        let run = github(sb.relay("generate-changelog"))
+            .env("GITHUB_REPOSITORY", "acme/tool")
+            .args(["--version", "auto", "--dry-run", "--json"])
+            .current_dir(repo.path())
+            .run()
+            .success();
+        assert_eq!(run.json()["next-version"], expected, "{}", run.stderr());
+    };
+    auto("0.1.0");
+    repo.tag_lightweight("0.4.2");
+    repo.commit("b", "2", "feat: two");
+    auto("0.4.3");
+    repo.commit("c", "3", "feat!: three");
+    auto("0.5.0");
+    // Outside a repository there are no commits to read.
+    std::fs::create_dir(sb.path().join("plain")).unwrap();
+    let run = github(sb.relay("generate-changelog"))
+        .args([
+            "--version",
+            "auto",
+            "--repo",
+            "acme/tool",
+            "--previous",
+            "0.4.2",
+        ])
+        .current_dir(sb.path().join("plain"))
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr(),
+        "error: generating the changelog of auto: --version auto reads the commits of the \
+         repository in the current folder (.), which is not a git repository; give the \
+         version\n"
+    );
 }

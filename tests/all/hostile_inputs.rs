@@ -5,7 +5,8 @@
 //! refuses exits 2 naming `file:line:col` where the input has a place. A request that
 //! parses is then checked against its remote; these cases point at a closed port, so
 //! an accepted request (BOM, CRLF, `1.0.0+build`) ends in the preflight's exit 1 with
-//! nothing tagged, which proves the reader took it.
+//! nothing tagged, which proves the reader took it (the dry run's plan is on stdout,
+//! the error naming the entry on stderr).
 
 use crate::common::Sandbox;
 use crate::common::archive::sha256_hex;
@@ -250,7 +251,7 @@ fn cases() -> Vec<Case> {
             "tag-from-request",
             tag_from_request(REQUEST),
             1,
-            "[1] acme/api 1.2.0 → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+            "error: the preflight found 1 problem, so nothing was tagged (--keep-going tags what is safe): acme/api 1.2.0: failed (cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
         ),
         case(
             "a UTF-8 BOM before a bumped file",
@@ -269,7 +270,7 @@ fn cases() -> Vec<Case> {
             "tag-from-request",
             tag_from_request(REQUEST),
             1,
-            "[1] acme/api 1.2.0 → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+            "error: the preflight found 1 problem, so nothing was tagged (--keep-going tags what is safe): acme/api 1.2.0: failed (cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
         ),
         case(
             "CRLF line ends in a bumped file",
@@ -376,7 +377,7 @@ fn cases() -> Vec<Case> {
             "tag-from-request",
             tag_from_request(REQUEST),
             1,
-            "[1] acme/api 1.0.0+build → 0123456789ab: failed: cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
+            "error: the preflight found 1 problem, so nothing was tagged (--keep-going tags what is safe): acme/api 1.0.0+build: failed (cannot read the tags of http://127.0.0.1:9/acme/api.git: ",
         ),
         case(
             "version v1 in a request",
@@ -468,7 +469,7 @@ fn cases() -> Vec<Case> {
                 .map(String::from)
                 .to_vec(),
             2,
-            "error: generating the changelog of 1.1.0: CHANGELOG.md:5:3: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of ```",
+            "error: generating the changelog of 1.1.0: CHANGELOG.md:5:3: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of 3 backticks (```)",
         ),
         case(
             "a release asset glob that escapes the working folder",

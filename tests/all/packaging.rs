@@ -457,3 +457,81 @@ fn template_inputs_are_typed_like_their_flags() {
         }
     }
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_tools_own_options() {
+    let sb = common::Sandbox::new();
+    let bash = sb
+        .relay("release-relay")
+        .args(["completions", "bash"])
+        .run()
+        .success()
+        .stdout();
+    for tool in relay::cli::tool_names() {
+        assert!(
+            bash.lines()
+                .any(|l| l.trim_start().starts_with("complete -F ")
+                    && l.ends_with(&format!(" {tool}"))),
+            "no bash completion registered for {tool}"
+        );
+        let flags = flags_of(tool);
+        let man = sb
+            .relay("release-relay")
+            .args(["man", tool])
+            .run()
+            .success()
+            .stdout();
+        assert!(
+            man.contains(&format!(".TH {tool} 1 ")),
+            "{tool}: no man page header"
+        );
+        // Every long flag of the tool's --help is in its man page (roff escapes `-`);
+        // a tool with subcommands lists them, their flags are in their own --help.
+        if flags.contains("command") {
+            assert!(man.contains("SUBCOMMANDS"), "{tool}: no subcommands listed");
+            continue;
+        }
+        for flag in &flags {
+            assert!(
+                man.contains(&format!("\\-\\-{}", flag.replace('-', "\\-"))),
+                "{tool}: --{flag} is missing from the man page"
+            );
+        }
+    }
+    let fish = sb
+        .relay("release-relay")
+        .args(["completions", "fish"])
+        .run()
+        .success()
+        .stdout();
+    assert!(
+        fish.contains("complete -c bump-versions -l tag-prefix"),
+        "{fish}"
+    );
+    for (args, message) in [
+        (
+            &["completions", "tcsh"][..],
+            "error: unknown shell `tcsh`: expected bash, zsh, fish, elvish or powershell\n",
+        ),
+        (
+            &["completions"][..],
+            "error: usage: release-relay completions bash|zsh|fish|elvish|powershell\n",
+        ),
+        (&["man"][..], "error: usage: release-relay man TOOL\n"),
+    ] {
+        let run = sb.relay("release-relay").args(args).run().expect_code(2);
+        assert_eq!(run.stderr(), message);
+        assert_eq!(run.stdout(), "");
+    }
+    let run = sb
+        .relay("release-relay")
+        .args(["man", "rm"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr()
+            .starts_with("error: unknown tool `rm`: expected one of read-tag-metadata, "),
+        "{}",
+        run.stderr()
+    );
+}
