@@ -163,7 +163,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             session.outcome(&skipped_line(skipped), plan);
         }
         session.outcome(&closing_line(&report, cli.check), plan);
-        let took = (!cli.check).then(|| pace.took(report.outcomes.len()));
+        let took = (!cli.check)
+            .then(|| pace.took(report.outcomes.len()))
+            .flatten();
         if let Some(took) = &took {
             session.progress(took);
         }
@@ -209,14 +211,18 @@ impl Pace {
         ))
     }
 
-    /// The closing figures: how long the run took and how much of it was waiting.
-    fn took(&self, done: usize) -> String {
-        format!(
+    /// The closing figures of a long run: how long it took and how much of it was
+    /// waiting.
+    fn took(&self, done: usize) -> Option<String> {
+        if self.total < 10 {
+            return None;
+        }
+        Some(format!(
             "took {}: {done} at {:.1} a second, {} of it waiting for the forge's rate limits",
             span(self.started.elapsed()),
             self.rate(done),
             span(crate::forge::budget::waited()),
-        )
+        ))
     }
 }
 

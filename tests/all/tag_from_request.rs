@@ -1431,19 +1431,20 @@ fn auto_takes_git_when_the_api_would_wait_and_the_plan_says_what_it_saves() {
         "{}",
         run.stderr()
     );
-    // The API route with the same limits goes ahead and says what git would save.
+    // The API route with the same limits goes ahead and says what git would save: in
+    // a dry run, as the first line of the plan on stdout.
     let f = GitRoute::new(4);
     let run = f
         .run(&["--dry-run"])
         .env("RELAY_RATE_LIMITS", "writes-per-minute=2")
         .run();
     assert!(
-        run.stderr().starts_with(
+        run.stdout().starts_with(
             "route api: 8 API writes take at least 4m within github's rate limits; --route git \
              (or auto) pushes them over git with the same token"
         ),
         "{}",
-        run.stderr()
+        run.stdout()
     );
 }
 
