@@ -290,6 +290,7 @@ impl GitLab {
         let q = request.query;
         match (method, segments.as_slice()) {
             ("GET", []) => self.project(&project, &bare),
+            ("GET", ["repository", "tags"]) => list_tags(&bare, q),
             ("GET", ["repository", "tags", name @ ..]) => tag(&bare, &name.join("/")),
             ("POST", ["repository", "tags"]) => self.create_tag(&bare, &body),
             ("DELETE", ["repository", "tags", name @ ..]) => delete_tag(&bare, &name.join("/")),
@@ -1115,6 +1116,36 @@ fn package_file(package_id: u64, id: u64, name: &str, bytes: &[u8]) -> Value {
 
 /// `GET /projects/:id/repository/tags/:tag_name`: a lightweight tag has a `null`
 /// message.
+/// `GET /projects/:id/repository/tags`: every tag, paged; `search` as GitLab reads it
+/// (`^name$` exact, `^name` a prefix, `name$` a suffix, otherwise a substring).
+fn list_tags(bare: &Path, query: &str) -> Reply {
+    let search = query_value(query, "search").unwrap_or_default();
+    let (exact_start, rest) = match search.strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, search.as_str()),
+    };
+    let (exact_end, needle) = match rest.strip_suffix('$') {
+        Some(needle) => (true, needle),
+        None => (false, rest),
+    };
+    let names = git(
+        bare,
+        &["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"],
+    )
+    .unwrap_or_default();
+    let listed = names
+        .lines()
+        .filter(|name| match (exact_start, exact_end) {
+            (true, true) => *name == needle,
+            (true, false) => name.starts_with(needle),
+            (false, true) => name.ends_with(needle),
+            (false, false) => name.contains(needle),
+        })
+        .filter_map(|name| serde_json::from_slice(&tag(bare, name).body).ok())
+        .collect();
+    paged(listed, query)
+}
+
 fn tag(bare: &Path, name: &str) -> Reply {
     let reference = format!("refs/tags/{name}");
     let Some(target) = git(bare, &["rev-parse", "--verify", "--quiet", &reference]) else {
