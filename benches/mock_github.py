@@ -2,19 +2,45 @@
 tag-from-request calls, answered with their documented shapes after a fixed latency
 (a remote API's round trip). Every repository has every commit and no tags.
 
-usage: mock_github.py PORT_FILE LATENCY_MS
+usage: mock_github.py PORT_FILE LATENCY_MS [DIVISOR]
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, serves until killed.
+
+With DIVISOR, it enforces GitHub's documented secondary rate limits for
+content-creating requests, with time divided by DIVISOR (as the tool's waits are with
+RELAY_HTTP_WAIT_DIVISOR): at most 80 a minute and 500 an hour. A write beyond them
+is answered as GitHub does (403, "You have exceeded a secondary rate limit",
+Retry-After: 60) and counted; `GET /__stats` answers the counts.
 """
 
 import json
 import re
 import socket
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LATENCY = int(sys.argv[2]) / 1000.0
+DIVISOR = float(sys.argv[3]) if len(sys.argv) > 3 else None
 TAG_SHA = "9" * 40
+WINDOWS = [(60.0, 80), (3600.0, 500)]  # (seconds, writes) of GitHub's secondary limits
+writes, violations = [], [0]
+lock = threading.Lock()
+
+
+def over_limit():
+    """Records a write now; True when it exceeds a limit (it is then not made)."""
+    if DIVISOR is None:
+        return False
+    now = time.monotonic()
+    with lock:
+        for seconds, most in WINDOWS:
+            recent = sum(1 for t in writes if now - t < seconds / DIVISOR)
+            if recent >= most:
+                violations[0] += 1
+                return True
+        writes.append(now)
+        return False
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -30,17 +56,28 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def answer(self, status, body):
+    def answer(self, status, body, headers=()):
         time.sleep(LATENCY)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
     def do_GET(self):
-        if re.match(r"^/repos/[^/]+/[^/]+/git/ref/tags/", self.path):
+        if self.path == "/__stats":
+            with lock:
+                stats = {"writes": len(writes), "violations": violations[0],
+                         "first": writes[0] if writes else 0, "last": writes[-1] if writes else 0}
+            self.send_response(200)
+            data = json.dumps(stats).encode()
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif re.match(r"^/repos/[^/]+/[^/]+/git/ref/tags/", self.path):
             self.answer(404, {"message": "Not Found", "status": "404"})
         elif m := re.match(r"^/repos/[^/]+/[^/]+/git/commits/([0-9a-f]{40})$", self.path):
             self.answer(200, {"sha": m.group(1), "message": "x", "parents": [],
@@ -51,7 +88,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
-        if re.match(r"^/repos/[^/]+/[^/]+/git/tags$", self.path):
+        if over_limit():
+            self.answer(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                                         "before you try again.",
+                              "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+                        headers=[("Retry-After", "60")])
+        elif re.match(r"^/repos/[^/]+/[^/]+/git/tags$", self.path):
             self.answer(201, {"sha": TAG_SHA, "tag": body.get("tag"), "message": body.get("message"),
                               "object": {"type": "commit", "sha": body.get("object"), "url": "x"}})
         elif re.match(r"^/repos/[^/]+/[^/]+/git/refs$", self.path):

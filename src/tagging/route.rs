@@ -75,7 +75,8 @@ pub fn choose(
         humantime::format_duration(Duration::from_secs(least.as_secs().max(1))),
         settings.platform
     );
-    let slow = least > AUTO_LIMIT;
+    // Both sides in the same time: the limits' windows scale with the wait divisor.
+    let slow = least > AUTO_LIMIT.div_f64(crate::forge::budget::divisor());
     match asked {
         Route::Git => RouteChoice {
             route: Route::Git,
