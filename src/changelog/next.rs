@@ -65,6 +65,22 @@ pub struct NextVersion {
     pub commits: usize,
 }
 
+impl NextVersion {
+    /// The progress line: `--version auto: 1.5.0 (minor since v1.4.0: 2 commits)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "--version auto: {} ({} since {}: {} commit{})",
+            self.version,
+            self.bump.as_str(),
+            self.last
+                .as_ref()
+                .map_or("the first commit", |(_, tag)| tag.as_str()),
+            self.commits,
+            if self.commits == 1 { "" } else { "s" }
+        )
+    }
+}
+
 /// `last` moved by `bump`: the rules of the module.
 pub fn bumped(last: Option<&Version>, stable_before: Option<&Version>, bump: Bump) -> Version {
     let Some(last) = last else {

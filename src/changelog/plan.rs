@@ -197,16 +197,7 @@ pub fn auto_version(
     )?
     .ok_or_else(|| ChangelogError::AutoWithoutRepository(request.workdir.clone()))?;
     let next = super::next::next_version(&mut repo, request.tag_prefix.as_deref(), notes)?;
-    notes.push(format!(
-        "--version auto: {} ({} since {}: {} commit{})",
-        next.version,
-        next.bump.as_str(),
-        next.last
-            .as_ref()
-            .map_or("the first commit".to_string(), |(_, tag)| tag.clone()),
-        next.commits,
-        if next.commits == 1 { "" } else { "s" }
-    ));
+    notes.push(next.describe());
     Ok(next)
 }
 

@@ -242,16 +242,7 @@ fn next_version(
     for note in &notes {
         session.progress(note);
     }
-    session.progress(&format!(
-        "--version auto: {} ({} since {}: {} commit{})",
-        next.version,
-        next.bump.as_str(),
-        next.last
-            .as_ref()
-            .map_or("the first commit".to_string(), |(_, tag)| tag.clone()),
-        next.commits,
-        if next.commits == 1 { "" } else { "s" }
-    ));
+    session.progress(&next.describe());
     Ok(next)
 }
 
