@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use relay::Problem;
 use relay::request::ReleaseRequest;
 use relay::tagging::tag_message;
 use std::path::Path;
