@@ -30,9 +30,10 @@ fuzz_target!(|data: &str| {
                 .any(|h| h.version.as_ref() == Some(&previous))
         );
     }
-    // A code fence that is never closed makes the rest of the file code, where an
-    // added section would land too (found by this target): the tool refuses such a
-    // file, so the property is about every other file, closed fences included.
+    // A code fence or HTML comment that is never closed makes the rest of the file
+    // code or a comment, where an added section would land too (both found by this
+    // target): the tool refuses such a file, so the property is about every other
+    // file, closed fences and comments included.
     if unclosed_fence(input.text).is_some() {
         return;
     }

@@ -3,7 +3,8 @@
 //! fences); a new section goes after the header and before the newest version
 //! section; a section of the same version is replaced, never duplicated; every other
 //! byte of the file stays as it was (line endings included). A file with a code fence
-//! that is never closed is refused ([`unclosed_fence`]): everything after it is code.
+//! or an HTML comment that is never closed is refused ([`unclosed_fence`]): everything
+//! after it is code or a comment.
 
 use super::ChangelogError;
 use crate::fsio::{SpanEdit, apply_edits};
@@ -28,6 +29,10 @@ pub(super) fn read(path: &Path) -> Result<Option<String>> {
     match String::from_utf8(bytes) {
         Ok(text) => match unclosed_fence(&text) {
             None => Ok(Some(text)),
+            Some(at) if text[at..].starts_with("<!--") => Err(ChangelogError::UnclosedComment {
+                location: Location::at_offset(path, &text, at),
+            }
+            .into()),
             Some(at) => {
                 let marker = text[at..].chars().next().unwrap_or('`');
                 let run = text[at..].chars().take_while(|&c| c == marker).count();
@@ -106,23 +111,24 @@ pub fn headings(text: &str) -> Vec<Heading> {
     scan(text).0
 }
 
-/// Where a code fence that is never closed starts (the byte offset of its first
-/// backtick or tilde). Markdown makes the rest of such a file code: a heading after it
-/// is no heading, and a section put there would render as code, so the tool refuses
-/// the file instead of guessing where the fence was meant to end.
+/// Where a code fence (or an HTML comment) that is never closed starts: the byte offset
+/// of its first backtick or tilde (or of `<!--`). Markdown makes the rest of such a file
+/// code (or a comment): a heading after it is no heading, and a section put there would
+/// not show as one, so the tool refuses the file instead of guessing where it was meant
+/// to end.
 pub fn unclosed_fence(text: &str) -> Option<usize> {
     scan(text).1
 }
 
-/// The headings outside code fences and HTML comments, and the start of a fence still
-/// open at the end.
+/// The headings outside code fences and HTML comments, and the start of a fence or
+/// comment still open at the end (CommonMark: either then runs to the end of the file).
 fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
     let mut found = Vec::new();
     // The open fence: its character, its length, and where it starts.
     let mut fence: Option<(u8, usize, usize)> = None;
     // Inside an HTML comment block (CommonMark: a line starting `<!--` up to the line
     // holding `-->`): a `## [1.2.0]` there is commented out, not a heading.
-    let mut in_comment = false;
+    let mut comment: Option<usize> = None;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
@@ -130,12 +136,16 @@ fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
         let line = raw.trim_end_matches(['\n', '\r']);
         let indent = line.len() - line.trim_start_matches(' ').len();
         let body = &line[indent..];
-        if in_comment {
-            in_comment = !line.contains("-->");
+        if comment.is_some() {
+            if line.contains("-->") {
+                comment = None;
+            }
             continue;
         }
         if fence.is_none() && indent <= 3 && body.starts_with("<!--") {
-            in_comment = !body["<!--".len()..].contains("-->");
+            if !body["<!--".len()..].contains("-->") {
+                comment = Some(start + indent);
+            }
             continue;
         }
         if indent <= 3 && (body.starts_with("```") || body.starts_with("~~~")) {
@@ -167,7 +177,7 @@ fn scan(text: &str) -> (Vec<Heading>, Option<usize>) {
             });
         }
     }
-    (found, fence.map(|(_, _, at)| at))
+    (found, fence.map(|(_, _, at)| at).or(comment))
 }
 
 /// The version a heading's title names: `[1.2.0] - date`, `1.2.0`, `v1.2.0 - date`,
@@ -362,6 +372,8 @@ mod tests {
         assert_eq!(unclosed_fence("# C\n\n~~~\nx\n~~~~\n"), None);
         // Indented by four, it is code, not a fence.
         assert_eq!(unclosed_fence("# C\n\n    ```\n"), None);
+        assert_eq!(unclosed_fence("# C\n\n<!-- x\n## 1.0.0\n"), Some(5));
+        assert_eq!(unclosed_fence("# C\n\n<!-- x\n-->\n## 1.0.0\n"), None);
     }
 
     proptest::proptest! {

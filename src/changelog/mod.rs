@@ -77,6 +77,10 @@ pub enum ChangelogError {
         fence_line(fence)
     )]
     UnclosedFence { location: Location, fence: String },
+    #[error(
+        "{location}: this HTML comment is never closed, so the rest of the file is a comment and a new section would land inside it; close it with a line holding -->"
+    )]
+    UnclosedComment { location: Location },
     #[error("cannot write {}: {error}", path.display())]
     Write {
         path: PathBuf,
@@ -144,6 +148,7 @@ impl crate::Problem for ChangelogError {
                 | ChangelogError::ReadInput { .. }
                 | ChangelogError::NotText { .. }
                 | ChangelogError::UnclosedFence { .. }
+                | ChangelogError::UnclosedComment { .. }
                 | ChangelogError::NoPreviousVersion { .. }
                 | ChangelogError::NoRepository
                 | ChangelogError::AutoWithoutRepository(_)
@@ -155,7 +160,8 @@ impl crate::Problem for ChangelogError {
             ChangelogError::Template { location, .. }
             | ChangelogError::Request { location, .. }
             | ChangelogError::NotText { location }
-            | ChangelogError::UnclosedFence { location, .. } => Some(location),
+            | ChangelogError::UnclosedFence { location, .. }
+            | ChangelogError::UnclosedComment { location } => Some(location),
             _ => None,
         }
     }

@@ -472,6 +472,19 @@ fn cases() -> Vec<Case> {
             "error: generating the changelog of 1.1.0: CHANGELOG.md:5:3: this code fence is never closed, so the rest of the file is code and a new section would land inside it; close it with a line of 3 backticks (```)",
         ),
         case(
+            "a changelog with an HTML comment that is never closed",
+            vec![(
+                "CHANGELOG.md",
+                b"# Changelog\n\n<!-- old notes\n## [1.0.0]\n".to_vec(),
+            )],
+            "generate-changelog",
+            ["--version", "1.1.0", "--previous", "1.0.0", "--dry-run"]
+                .map(String::from)
+                .to_vec(),
+            2,
+            "error: generating the changelog of 1.1.0: CHANGELOG.md:3:1: this HTML comment is never closed, so the rest of the file is a comment and a new section would land inside it; close it with a line holding -->",
+        ),
+        case(
             "a release asset glob that escapes the working folder",
             vec![
                 ("outside/x", b"secret\n".to_vec()),
