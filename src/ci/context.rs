@@ -46,6 +46,9 @@ pub struct GitLabEnv {
     /// The job's page, and who started its pipeline.
     pub ci_job_url: Option<String>,
     pub gitlab_user_login: Option<String>,
+    /// This job's place among the jobs of a `parallel: N` job (from 1), and N.
+    pub ci_node_index: Option<String>,
+    pub ci_node_total: Option<String>,
 }
 
 /// Everything a tool needs to know about the CI run it is part of.
@@ -185,6 +188,14 @@ impl CiContext {
                 ))
             }
         }
+    }
+
+    /// The shard GitLab's `parallel:` made this job (`--shard auto`).
+    pub fn parallel_shard(&self) -> Result<super::shard::Shard, String> {
+        super::shard::Shard::from_gitlab(
+            non_empty(&self.gitlab.ci_node_index),
+            non_empty(&self.gitlab.ci_node_total),
+        )
     }
 
     /// The repository the pipeline runs in (`owner/name`).

@@ -8,6 +8,7 @@ pub mod context;
 pub mod inputs;
 pub mod outputs;
 pub mod session;
+pub mod shard;
 pub mod summary;
 pub mod tuning;
 pub mod workflow;

@@ -2,7 +2,9 @@
 //! metadata in each annotated tag, and create the branches it asks for.
 
 use crate::Context;
+use crate::ci::shard::ShardArg;
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
+use crate::tagging::shard::ShardReport;
 use crate::tagging::{Route, TagOutcome, TagPlan, TagReport, TagRequest, TagStatus};
 use clap::Parser;
 use std::io::Write;
@@ -64,6 +66,18 @@ struct Cli {
     /// With --forge github or gitlab: write the tags through the API, push them over git with the same token, or auto: git when the API's writes would take over a minute within the rate limits
     #[arg(long, value_enum, default_value_t = Route::Api)]
     route: Route,
+    /// Split the release over at most N CI jobs: validate the requests like --check and output the `matrix` of shards (a GitHub Actions matrix; at most 256, never more than the repositories)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256), conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals", "check", "shard", "join"])]
+    plan_shards: Option<u32>,
+    /// Tag only this shard's part of the release: every Nth repository from the Kth, with 1/N of the token's rate limits; `auto`: GitLab's CI_NODE_INDEX/CI_NODE_TOTAL (a `parallel: N` job)
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["check", "join"])]
+    shard: Option<ShardArg>,
+    /// Write this shard's report to FILE, for the job that joins the shards (--join)
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    shard_report: Option<PathBuf>,
+    /// Join the shards' reports (files, or folders of .json files) into the report of the whole release, checked against the request files; write nothing
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals", "check"])]
+    join: Vec<PathBuf>,
     #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
@@ -108,8 +122,34 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let redact = session.redactor();
     let done = AtomicUsize::new(0);
     let dry_run = request.dry_run;
-    let plan = TagPlan::build(&request).and_then(|plan| {
-        if cli.check {
+    // Validating only: a check, a shard plan, or a join of what the shards did.
+    let validating = cli.check || cli.plan_shards.is_some() || !cli.join.is_empty();
+    let shard = match cli.shard {
+        None => Ok(None),
+        Some(ShardArg::Given(shard)) => Ok(Some(shard)),
+        Some(ShardArg::Auto) => session
+            .ctx
+            .parallel_shard()
+            .map(Some)
+            .map_err(crate::Error::Usage),
+    };
+    let resolved_shard = shard.as_ref().ok().copied().flatten();
+    let plan = shard.and_then(|shard| {
+        let plan = TagPlan::build(&request)?;
+        let Some(shard) = shard else {
+            return Ok(plan);
+        };
+        // Every shard runs at once with the same token: each keeps to its part of it.
+        crate::forge::budget::set_share(shard.total);
+        session.progress(&format!(
+            "shard {shard}: {} of the release's {} repositories",
+            plan.shard(shard).repositories().len(),
+            plan.repositories().len()
+        ));
+        Ok(plan.shard(shard))
+    });
+    let plan = plan.and_then(|plan| {
+        if validating {
             return Ok(plan);
         }
         // The route is chosen once, with the plan: the note says what the API would cost.
@@ -124,7 +164,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
     let paced = pace.clone();
     // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
-    let plan_on_stdout = (dry_run || cli.check) && !cli.output.json;
+    let plan_on_stdout = (dry_run || validating) && !cli.output.json;
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
         let mut text = format!("[{n}] {}", progress_block(outcome, dry_run));
@@ -140,20 +180,37 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             writeln!(std::io::stderr(), "{block}")
         };
     });
+    let checked = cli.check || cli.plan_shards.is_some();
     let result = match plan {
         Err(e) => Err(e),
-        Ok(plan) if cli.check => {
+        Ok(plan) if checked => {
             let report = TagReport::of_checked_plan(&plan);
             for outcome in &report.outcomes {
                 progress(outcome);
             }
             Ok(report)
         }
+        Ok(plan) if !cli.join.is_empty() => crate::tagging::shard::report_files(&cli.join)
+            .and_then(|files| crate::tagging::shard::join(&plan, &files))
+            .inspect(|report| {
+                for outcome in &report.outcomes {
+                    progress(outcome);
+                }
+            })
+            .map_err(crate::Error::from),
         Ok(plan) => crate::tagging::runtime()
-            .block_on(crate::tagging::run(&plan, &request, &settings, progress)),
+            .block_on(crate::tagging::run(&plan, &request, &settings, progress))
+            .and_then(|report| {
+                if let (Some(path), Some(shard)) = (&cli.shard_report, resolved_shard) {
+                    ShardReport::of(&report, shard).write(path)?;
+                }
+                Ok(report)
+            }),
     }
-    .context(if cli.check {
+    .context(if checked {
         "checking the release requests"
+    } else if !cli.join.is_empty() {
+        "joining the shards' reports"
     } else {
         "tagging from the release request"
     })
@@ -162,14 +219,36 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         for skipped in &report.skipped {
             session.outcome(&skipped_line(skipped), plan);
         }
-        session.outcome(&closing_line(&report, cli.check), plan);
-        let took = (!cli.check)
+        session.outcome(&closing_line(&report, checked), plan);
+        let took = (!validating)
             .then(|| pace.took(report.outcomes.len()))
             .flatten();
         if let Some(took) = &took {
             session.progress(took);
         }
-        to_report(&report, took.as_deref())
+        let mut out = to_report(&report, took.as_deref());
+        if let Some(shard) = resolved_shard {
+            out.outputs.set("shard", shard.to_string());
+        }
+        if let Some(asked) = cli.plan_shards {
+            let repositories: std::collections::HashSet<&str> = report
+                .outcomes
+                .iter()
+                .map(|o| o.item.repo.as_str())
+                .collect();
+            let count = crate::ci::shard::count_for(repositories.len(), asked);
+            session.outcome(
+                &format!(
+                    "{count} shard{} (the `matrix` output)",
+                    plural(count as usize)
+                ),
+                true,
+            );
+            out.outputs
+                .set("shards", count)
+                .set("matrix", crate::ci::shard::matrix(count));
+        }
+        out
     });
     session.finish(result)
 }

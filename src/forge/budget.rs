@@ -219,6 +219,11 @@ pub fn set_share(n: u32) {
     SHARES.store(u64::from(n.max(1)), Ordering::SeqCst);
 }
 
+/// How many shards share each token's budget ([`set_share`]).
+pub fn share() -> u32 {
+    SHARES.load(Ordering::SeqCst) as u32
+}
+
 /// Time every task of the process spent waiting for a budget, in microseconds.
 static WAITED: AtomicU64 = AtomicU64::new(0);
 /// Limit signals the forge sent.
@@ -257,7 +262,7 @@ pub fn for_token(
     Ok(all
         .entry(key)
         .or_insert_with(|| {
-            let shares = SHARES.load(Ordering::SeqCst) as u32;
+            let shares = share();
             Arc::new(TokenBudget::new(limits.share(shares), divisor()))
         })
         .clone())

@@ -21,6 +21,7 @@ pub mod git;
 mod message;
 mod plan;
 pub mod route;
+pub mod shard;
 
 pub use message::tag_message;
 pub use plan::{PlannedRef, RefKind, Skipped, TagPlan};
@@ -63,7 +64,7 @@ pub struct TagRequest {
 }
 
 /// What became of one tag or branch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagStatus {
     /// Made by this run.
@@ -245,6 +246,9 @@ pub enum TaggingError {
     /// The forge could not say who proposed and approved the request.
     #[error("{0}")]
     Approvals(String),
+    /// A shard report could not be read or written.
+    #[error("{0}")]
+    ShardReport(String),
 }
 
 /// One problem as it is; several as a count and one line each.

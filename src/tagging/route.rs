@@ -101,7 +101,8 @@ pub fn choose(
     }
 }
 
-/// The limits of the token of `settings`, as the transport will apply them.
+/// The limits of the token of `settings` as the transport will apply them: a
+/// shard's part of them when the run is one of several sharing the token.
 pub fn limits(settings: &ForgeSettings) -> Result<Limits, ForgeError> {
-    Limits::from_env(settings.platform)
+    Ok(Limits::from_env(settings.platform)?.share(crate::forge::budget::share()))
 }

@@ -1461,3 +1461,313 @@ fn signing_needs_the_git_route() {
     );
     assert!(f.api.requests().is_empty(), "refused before any call");
 }
+
+#[test]
+fn a_release_split_over_shards_joins_into_the_report_of_one_run() {
+    let sb = Sandbox::new();
+    let f = Fleet::new(&sb);
+    sb.write("deliverables/2026.1/acme.yaml", &two_releases(&f));
+    let request = ["--request", "deliverables", "--all"];
+
+    // The plan: never more shards than repositories, nothing asked of any remote.
+    let plan = f
+        .run()
+        .args(request)
+        .args(["--plan-shards", "8", "--json"])
+        .run()
+        .success();
+    let planned = plan.json();
+    assert_eq!(planned["shards"], 3);
+    assert_eq!(planned["matrix"], json!({"shard": ["1/3", "2/3", "3/3"]}));
+    assert_eq!(planned["planned"], 5);
+    assert!(
+        plan.stderr().contains("3 shards (the `matrix` output)"),
+        "{}",
+        plan.stderr()
+    );
+
+    // Dry runs first: the joined plan is the single run's plan, output for output.
+    let single = f
+        .run()
+        .args(request)
+        .args(["--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
+    for k in ["1/2", "2/2"] {
+        f.run()
+            .args(request)
+            .args(["--dry-run", "--shard", k, "--shard-report"])
+            .arg(format!("dry/{}.json", k.replace('/', "-of-")))
+            .run()
+            .success();
+    }
+    let joined = f
+        .run()
+        .args(request)
+        .args(["--join", "dry", "--json"])
+        .run()
+        .success();
+    assert_eq!(joined.json(), single);
+    for name in REPOS {
+        assert!(f.remote_tags(name).is_empty(), "a dry run writes nothing");
+    }
+
+    // The real run: each shard tags its own repositories, whole.
+    let first = f
+        .run()
+        .args(request)
+        .args([
+            "--shard",
+            "1/2",
+            "--shard-report",
+            "reports/1.json",
+            "--json",
+        ])
+        .run()
+        .success();
+    assert!(
+        first
+            .stderr()
+            .starts_with("shard 1/2: 2 of the release's 3 repositories\n"),
+        "{}",
+        first.stderr()
+    );
+    let first = first.json();
+    assert_eq!(first["shard"], "1/2");
+    assert_eq!(first["created"], 3, "acme/api twice and acme/homeport");
+    assert_eq!(f.remote_tags("api").len(), 2);
+    assert_eq!(f.remote_tags("homeport").len(), 1);
+    assert!(f.remote_tags("worker").is_empty(), "shard 2's repository");
+    let second = f
+        .run()
+        .args(request)
+        .args([
+            "--shard",
+            "2/2",
+            "--shard-report",
+            "reports/2.json",
+            "--json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(second["created"], 2);
+    assert_eq!(f.remote_tags("worker").len(), 2);
+
+    let joined = f
+        .run()
+        .args(request)
+        .args(["--join", "reports", "--json"])
+        .run()
+        .success();
+    let out = joined.json();
+    assert_eq!(out["created"], 5);
+    assert_eq!(out["failed"], 0);
+    assert_eq!(
+        brief(&out["tags"]),
+        json!([
+            {"repo": "acme/api", "tag": "1.0.0", "commit": f.sha("api", 0), "status": "created"},
+            {"repo": "acme/worker", "tag": "1.0.0", "commit": f.sha("worker", 0), "status": "created"},
+            {"repo": "acme/api", "tag": "1.1.0", "commit": f.sha("api", 1), "status": "created"},
+            {"repo": "acme/worker", "tag": "1.1.0", "commit": f.sha("worker", 1), "status": "created"},
+            {"repo": "acme/homeport", "tag": "homeport-1.1.0", "commit": f.sha("homeport", 1), "status": "created"},
+        ])
+    );
+    assert!(
+        joined
+            .stderr()
+            .contains("5 tags from 1 request file: 5 created, 0 existing, 0 not tagged"),
+        "{}",
+        joined.stderr()
+    );
+    // A re-run of the whole finds what the shards made: the same tags, existing.
+    let again = f
+        .run()
+        .args(request)
+        .args(["--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(again["existing"], 5);
+}
+
+#[test]
+fn a_join_names_what_no_shard_reported_and_refuses_reports_of_another_plan() {
+    let sb = Sandbox::new();
+    let f = Fleet::new(&sb);
+    sb.write("deliverables/2026.1/acme.yaml", &two_releases(&f));
+    let request = ["--request", "deliverables", "--all"];
+    f.run()
+        .args(request)
+        .args(["--shard", "2/2", "--shard-report", "reports/2.json"])
+        .run()
+        .success();
+
+    // Shard 1 never reported: its tags count as not made, and the job fails.
+    let run = f
+        .run()
+        .args(request)
+        .args(["--join", "reports", "--json"])
+        .run()
+        .expect_code(1);
+    let out = run.json();
+    assert_eq!(out["created"], 2);
+    assert_eq!(out["failed"], 3);
+    assert_eq!(out["tags"][0]["status"], "failed");
+    assert_eq!(out["tags"][0]["detail"], "shard 1/2 sent no report");
+    assert!(
+        run.stderr()
+            .contains("warning: no report from shard 1/2: their tags are counted as not made"),
+        "{}",
+        run.stderr()
+    );
+
+    // Bad input, each at its file and with nothing written: not JSON,
+    sb.write("bad/broken.json", "{\n  \"report\": ,\n}\n");
+    let run = f
+        .run()
+        .args(request)
+        .args(["--join", "bad/broken.json"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "bad/broken.json:2:13: not a tag-from-request shard report (--shard-report): expected value\n"
+        ),
+        "{}",
+        run.stderr()
+    );
+    // another JSON file,
+    sb.write("bad/outputs.json", "{\"created\": 2}\n");
+    let run = f
+        .run()
+        .args(request)
+        .args(["--join", "bad/outputs.json"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains("bad/outputs.json:1:"),
+        "{}",
+        run.stderr()
+    );
+    // one shard twice,
+    std::fs::copy(
+        sb.path().join("reports/2.json"),
+        sb.path().join("reports/2-again.json"),
+    )
+    .unwrap();
+    let run = f
+        .run()
+        .args(request)
+        .args(["--join", "reports"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "reports/2.json:1:1: shard 2/2 is reported twice: here and in reports/2-again.json"
+        ),
+        "{}",
+        run.stderr()
+    );
+    std::fs::remove_file(sb.path().join("reports/2-again.json")).unwrap();
+    // and a report of another plan (here: the newest entry only, not --all).
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--join", "reports"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(&format!(
+            "reports/2.json:1:1: shard 2/2 reports tag 1.0.0 of acme/worker at {}, which is not its part of this plan",
+            f.sha("worker", 0)
+        )),
+        "{}",
+        run.stderr()
+    );
+    let run = f
+        .run()
+        .args(request)
+        .args(["--join", "nowhere"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains("--join: cannot read nowhere: "),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_gitlab_parallel_job_names_its_shard_and_a_bad_shard_is_refused() {
+    let sb = Sandbox::new();
+    let f = Fleet::new(&sb);
+    sb.write("deliverables/2026.1/acme.yaml", &two_releases(&f));
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--shard", "auto", "--json"])
+        .env("CI_NODE_INDEX", "2")
+        .env("CI_NODE_TOTAL", "3")
+        .run()
+        .success();
+    assert_eq!(run.json()["shard"], "2/3");
+    assert_eq!(brief(&run.json()["tags"])[0]["repo"], "acme/worker");
+    assert_eq!(f.remote_tags("worker").len(), 1);
+    assert!(f.remote_tags("api").is_empty());
+
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--shard", "auto"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains(
+            "--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL, which GitLab sets only in a job with `parallel: N`: give --shard K/N"
+        ),
+        "{}",
+        run.stderr()
+    );
+    for (shard, message) in [
+        ("4/3", "`4/3`: the shard must be 1 to 3"),
+        (
+            "1/300",
+            "`1/300`: the count must be 1 to 256 (GitHub's matrix limit)",
+        ),
+    ] {
+        let run = f
+            .run()
+            .args(["--request", "deliverables", "--shard", shard])
+            .run()
+            .expect_code(2);
+        assert!(run.stderr().contains(message), "{}", run.stderr());
+    }
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--shard-report", "r.json"])
+        .run()
+        .expect_code(2);
+    assert!(run.stderr().contains("--shard <K/N>"), "{}", run.stderr());
+    for name in REPOS {
+        assert!(f.remote_tags(name).len() <= 1);
+    }
+}
+
+#[test]
+fn a_shard_keeps_to_its_part_of_the_tokens_rate_limits() {
+    // Within 2 writes a minute shared by 2 shards, one shard's 2 tags (4 writes) take
+    // four minutes, where the whole token would take two.
+    let f = GitRoute::new(4);
+    let run = f
+        .run(&["--route", "auto", "--shard", "1/2", "--json"])
+        .env("RELAY_RATE_LIMITS", "writes-per-minute=2")
+        .run()
+        .success();
+    assert_eq!(run.json()["created"], 2);
+    assert!(
+        run.stderr().contains(
+            "route git (auto): 4 API writes take at least 4m within github's rate limits"
+        ),
+        "{}",
+        run.stderr()
+    );
+}

@@ -1,0 +1,338 @@
+//! A release split over CI jobs: each shard tags its part of the plan (whole
+//! repositories, every `N`th from the `K`th in the plan's order) and writes a shard
+//! report; the join reads the reports back against the plan, and makes the one report
+//! a single run would have made.
+//!
+//! Every shard is all-or-nothing for its own repositories only: a problem in one
+//! shard's preflight does not stop another shard. The join says which shards stopped.
+
+use super::{TagOutcome, TagPlan, TagReport, TagStatus, TaggingError};
+use crate::Location;
+use crate::ci::shard::Shard;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// What the shard report file says it is, so that another JSON file is not read as one.
+const KIND: &str = "tag-from-request shard report";
+
+impl TagPlan {
+    /// The repositories of the plan, in the order of their first tag or branch.
+    pub fn repositories(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.refs
+            .iter()
+            .map(|r| r.repo.as_str())
+            .filter(|repo| seen.insert(*repo))
+            .collect()
+    }
+
+    /// The part of the plan `shard` makes: every ref of its repositories (a
+    /// repository is never split, so its tags and branches stay in one preflight).
+    pub fn shard(&self, shard: Shard) -> TagPlan {
+        let owned: std::collections::HashSet<&str> = self
+            .repositories()
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| shard.owns(*position))
+            .map(|(_, repo)| repo)
+            .collect();
+        TagPlan {
+            refs: self
+                .refs
+                .iter()
+                .filter(|r| owned.contains(r.repo.as_str()))
+                .cloned()
+                .collect(),
+            files: self.files.clone(),
+            skipped: self.skipped.clone(),
+        }
+    }
+}
+
+/// One shard's outcomes, as written for the join.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ShardReport {
+    pub report: String,
+    /// `K/N`.
+    pub shard: String,
+    pub dry_run: bool,
+    pub aborted: bool,
+    pub warnings: Vec<String>,
+    pub refs: Vec<ShardOutcome>,
+}
+
+/// What became of one ref in a shard.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardOutcome {
+    pub repo: String,
+    /// `tag` or `branch`.
+    pub kind: String,
+    pub name: String,
+    pub commit: String,
+    pub status: TagStatus,
+    pub detail: Option<String>,
+    /// A tag's message as the shard wrote it (with its approval trail, if asked).
+    pub message: Option<String>,
+}
+
+impl ShardReport {
+    pub fn of(report: &TagReport, shard: Shard) -> ShardReport {
+        ShardReport {
+            report: KIND.into(),
+            shard: shard.to_string(),
+            dry_run: report.dry_run,
+            aborted: report.aborted,
+            warnings: report.warnings.clone(),
+            refs: report
+                .outcomes
+                .iter()
+                .map(|o| ShardOutcome {
+                    repo: o.item.repo.clone(),
+                    kind: o.item.noun().into(),
+                    name: o.item.name.clone(),
+                    commit: o.item.commit.clone(),
+                    status: o.status,
+                    detail: o.detail.clone(),
+                    message: o.item.message().map(str::to_string),
+                })
+                .collect(),
+        }
+    }
+
+    /// Writes the report to `path` whole or not at all.
+    pub fn write(&self, path: &Path) -> Result<(), TaggingError> {
+        let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
+        text.push('\n');
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                TaggingError::ShardReport(format!("cannot write {}: {e}", path.display()))
+            })?;
+        }
+        crate::fsio::write_atomic(path, text.as_bytes())
+            .map_err(|e| TaggingError::ShardReport(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Reads a shard report; anything else is bad input at its position.
+    pub fn read(path: &Path) -> Result<(ShardReport, Shard), TaggingError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            TaggingError::Usage(format!("--join: cannot read {}: {e}", path.display()))
+        })?;
+        let invalid = |line: usize, column: usize, message: String| TaggingError::Invalid {
+            location: Location::new(path, line.max(1), column.max(1)),
+            message,
+        };
+        let report: ShardReport = serde_json::from_str(&text).map_err(|e| {
+            // The position is said once, in front.
+            let text = e.to_string();
+            let at = format!(" at line {} column {}", e.line(), e.column());
+            let cause = text.strip_suffix(&at).unwrap_or(&text);
+            invalid(
+                e.line(),
+                e.column(),
+                format!("not a tag-from-request shard report (--shard-report): {cause}"),
+            )
+        })?;
+        if report.report != KIND {
+            return Err(invalid(
+                1,
+                1,
+                format!(
+                    "`report` is `{}`, not `{KIND}`: give the files --shard-report wrote",
+                    report.report
+                ),
+            ));
+        }
+        let shard = match report.shard.parse() {
+            Ok(crate::ci::shard::ShardArg::Given(shard)) => shard,
+            _ => {
+                return Err(invalid(
+                    1,
+                    1,
+                    format!("`shard` is `{}`, not K/N", report.shard),
+                ));
+            }
+        };
+        Ok((report, shard))
+    }
+}
+
+/// The shard report files named: files as they are, folders for every `.json` in
+/// them (sorted, not recursive: a download of every shard's artifact into one folder).
+pub fn report_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TaggingError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let listed = std::fs::read_dir(path).map_err(|e| {
+                TaggingError::Usage(format!("--join: cannot read {}: {e}", path.display()))
+            })?;
+            let mut found: Vec<PathBuf> = listed
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(TaggingError::Usage(format!(
+                    "--join {}: the folder holds no .json shard report",
+                    path.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Makes the report of the whole run from the shards' reports, checked against the
+/// plan: a shard that sent no report, or left out a ref of its part, fails those refs;
+/// a report that names refs the plan does not have (another commit of the requests,
+/// other options) is bad input.
+pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError> {
+    let mut by_shard: BTreeMap<u32, (PathBuf, ShardReport)> = BTreeMap::new();
+    let mut total = None;
+    for file in files {
+        let (report, shard) = ShardReport::read(file)?;
+        let at = |message: String| TaggingError::Invalid {
+            location: Location::new(file, 1, 1),
+            message,
+        };
+        match total {
+            None => total = Some((shard.total, file.clone())),
+            Some((n, ref first)) if n != shard.total => {
+                return Err(at(format!(
+                    "shard {shard} is of a run split {} ways, {} of one split {n} ways",
+                    shard.total,
+                    first.display()
+                )));
+            }
+            Some(_) => {}
+        }
+        if let Some((other, _)) = by_shard.get(&shard.index) {
+            return Err(at(format!(
+                "shard {shard} is reported twice: here and in {}",
+                other.display()
+            )));
+        }
+        by_shard.insert(shard.index, (file.clone(), report));
+    }
+    let Some((total, _)) = total else {
+        return Err(TaggingError::Usage(
+            "--join needs the shard reports: give the files or folders --shard-report wrote".into(),
+        ));
+    };
+    let dry_runs: Vec<bool> = by_shard.values().map(|(_, r)| r.dry_run).collect();
+    if dry_runs.iter().any(|&d| d != dry_runs[0]) {
+        return Err(TaggingError::Usage(
+            "the shard reports mix dry runs and real runs: join the reports of one run".into(),
+        ));
+    }
+    let dry_run = dry_runs[0];
+    let index: HashMap<(&str, &str, &str), usize> = plan
+        .refs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.repo.as_str(), r.noun(), r.name.as_str()), i))
+        .collect();
+    let positions: HashMap<&str, usize> = plan
+        .repositories()
+        .into_iter()
+        .enumerate()
+        .map(|(position, repo)| (repo, position))
+        .collect();
+    let owns = |shard: &Shard, i: usize| shard.owns(positions[plan.refs[i].repo.as_str()]);
+    let mut outcomes: Vec<Option<TagOutcome>> = vec![None; plan.refs.len()];
+    let mut warnings = Vec::new();
+    for (shard_index, (file, report)) in &by_shard {
+        let shard = Shard {
+            index: *shard_index,
+            total,
+        };
+        for found in &report.refs {
+            let planned = index
+                .get(&(
+                    found.repo.as_str(),
+                    found.kind.as_str(),
+                    found.name.as_str(),
+                ))
+                .copied()
+                .filter(|&i| plan.refs[i].commit == found.commit && owns(&shard, i));
+            let Some(i) = planned else {
+                return Err(TaggingError::Invalid {
+                    location: Location::new(file, 1, 1),
+                    message: format!(
+                        "shard {shard} reports {} {} of {} at {}, which is not its part of this plan: were the shards run on another commit of the requests or with other options?",
+                        found.kind, found.name, found.repo, found.commit
+                    ),
+                });
+            };
+            let mut item = plan.refs[i].clone();
+            if let (super::RefKind::Tag { message, .. }, Some(written)) =
+                (&mut item.kind, &found.message)
+            {
+                message.clone_from(written);
+            }
+            outcomes[i] = Some(TagOutcome {
+                item,
+                status: found.status,
+                detail: found.detail.clone(),
+            });
+        }
+        if report.aborted && !dry_run {
+            warnings.push(format!(
+                "shard {shard}'s preflight found problems: nothing of its part was written"
+            ));
+        }
+        for warning in &report.warnings {
+            if !warnings.contains(warning) {
+                warnings.push(warning.clone());
+            }
+        }
+    }
+    let missing: Vec<Shard> = Shard::all(total)
+        .filter(|s| !by_shard.contains_key(&s.index))
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "no report from shard{} {}: their tags are counted as not made",
+            if missing.len() == 1 { "" } else { "s" },
+            missing
+                .iter()
+                .map(Shard::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let outcomes = outcomes
+        .into_iter()
+        .zip(&plan.refs)
+        .enumerate()
+        .map(|(i, (outcome, item))| {
+            outcome.unwrap_or_else(|| {
+                let owner = Shard::all(total)
+                    .find(|s| owns(s, i))
+                    .expect("some shard owns every ref");
+                let detail = if by_shard.contains_key(&owner.index) {
+                    format!("shard {owner}'s report does not name it")
+                } else {
+                    format!("shard {owner} sent no report")
+                };
+                TagOutcome {
+                    item: item.clone(),
+                    status: TagStatus::Failed,
+                    detail: Some(detail),
+                }
+            })
+        })
+        .collect();
+    Ok(TagReport {
+        outcomes,
+        dry_run,
+        aborted: missing.is_empty() && by_shard.values().all(|(_, r)| r.aborted),
+        files: plan.files.clone(),
+        skipped: plan.skipped.clone(),
+        warnings,
+    })
+}
