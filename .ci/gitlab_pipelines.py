@@ -239,7 +239,7 @@ class Scratch:
             f.write(output)
         jobs = {}
         for line in output.splitlines():
-            m = re.match(r"^\s*(PASS|FAIL|WARN)\s+(\S+)", line)
+            m = re.match(r"^\s*(PASS|FAIL|WARN)\s+(\S.*?)\s*$", line)
             if m:
                 jobs[m.group(2)] = m.group(1)
         return out.returncode, jobs, output
@@ -346,6 +346,32 @@ def release_request(s):
     # A re-run of the pipeline (a retried job) finds every tag in place.
     expect_jobs(s.run(work, variables), {"tag-release": "PASS", "report": "PASS"})
     check("created 0 tags, 2 already there" in job_log(work, "report"), job_log(work, "report"))
+
+
+def release_request_shards(s):
+    s.start_forge()
+    s.templates()
+    projects = ["api", "worker", "homeport", "ui", "docs"]
+    commits = {p: s.commit(f"acme/{p}", {"README.md": f"# {p}\n"}, "feat: first") for p in projects}
+    request = "releases:\n  - version: 2.0.0\n    projects:\n" + "".join(
+        f"      - repo: acme/{p}\n        hash: {commits[p]}\n" for p in projects)
+    before = s.commit("acme/releases", {"README.md": "# releases\n"}, "start")
+    s.commit("acme/releases", {"deliverables/2026.1/acme.yaml": request}, "release acme 2.0.0")
+    work = s.checkout("acme/releases", "release-request-shards")
+    variables = {"CI_COMMIT_BEFORE_SHA": before, "GITLAB_TOKEN": TOKEN}
+    shards = {f"tag-shard: [{k}/4]": "PASS" for k in range(1, 5)}
+    code, jobs, output = s.run(work, variables)
+    expect_jobs((code, jobs, output), dict(shards, join="PASS"))
+    for project, sha in commits.items():
+        check(s.remote_git(f"acme/{project}", "rev-parse", "2.0.0^{commit}") == sha, f"acme/{project} 2.0.0")
+    # Shard 1 of 4 took the first and the fifth repository; the join saw them all.
+    check("shard 1/4: 2 of the release's 5 repositories" in output, tail(output))
+    report = dotenv(work, "join", "tags.env")
+    check("CREATED=5\n" in report and "FAILED=0\n" in report, report)
+    # A retried pipeline finds every tag in place, shard by shard.
+    expect_jobs(s.run(work, variables), dict(shards, join="PASS"))
+    report = dotenv(work, "join", "tags.env")
+    check("EXISTING=5\n" in report and "CREATED=0\n" in report, report)
 
 
 def links_config():
@@ -720,6 +746,7 @@ SCENARIOS = {
     "release-links": release_links,
     "tag-pipeline": tag_pipeline,
     "release-request": release_request,
+    "release-request-shards": release_request_shards,
 }
 
 
