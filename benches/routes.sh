@@ -10,14 +10,19 @@
 #      wrote before it had a budget: its violations on the same mock.
 #   3. the git route: the same N repositories as remotes on a git daemon on
 #      127.0.0.1, tagged with one push each; the wall time and the API calls saved.
+#   4. the API route split over SHARDS processes at once (a CI matrix), one token
+#      between them, each with --shard K/SHARDS, then the join: the violations on
+#      the same enforcing mock, and whether the joined outputs equal run 1's.
 #
 # Knobs: RELAY_BENCH_REPOS (1000), RELAY_BENCH_DIVISOR (600: a minute is 0.1 s),
+# RELAY_BENCH_SHARDS (8),
 # RELAY_BENCH_TOOL (a tag-from-request binary to use instead of the release build).
 # Everything happens in a temporary folder and on 127.0.0.1; nothing is fetched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${RELAY_BENCH_REPOS:-1000}"
 divisor="${RELAY_BENCH_DIVISOR:-600}"
+shards="${RELAY_BENCH_SHARDS:-8}"
 
 tool="${RELAY_BENCH_TOOL:-}"
 if [ -z "$tool" ]; then
@@ -123,3 +128,36 @@ end="$(now)"
 made="$(python3 -c "import json,sys; print(json.load(open('$work/git.json'))['created'])")"
 tagged="$(for i in $(seq -f "%04g" 1 "$count"); do git -C "$work/srv/acme/r$i.git" rev-parse -q --verify refs/tags/1.0.0 >/dev/null && echo; done | wc -l)"
 echo "git route: $made created ($tagged remotes hold the tag), $(elapsed "$start" "$end") s wall on $(nproc) cores; API calls saved: $((count * 2)) writes and $((count * 2)) reads"
+
+echo "== 4. the API route over $shards shards at once, one token, then the join"
+mock "$divisor" sharded
+port="$(cat "$work/sharded.port")"
+start="$(now)"
+shard_pids=()
+for k in $(seq 1 "$shards"); do
+  (cd "$work" && RELAY_HTTP_WAIT_DIVISOR="$divisor" GITHUB_TOKEN=ghs_bench \
+    "$tool" --forge github --api-url "http://127.0.0.1:$port" --server-url https://github.example.org \
+    --request requests/acme.yaml --keep-going --concurrency 8 \
+    --shard "$k/$shards" --shard-report "shard-reports/$k.json" > /dev/null 2> "$work/shard-$k.log") &
+  shard_pids+=("$!")
+done
+for pid in "${shard_pids[@]}"; do wait "$pid" || true; done
+end="$(now)"
+(cd "$work" && "$tool" --forge github --api-url "http://127.0.0.1:$port" \
+  --request requests/acme.yaml --join shard-reports --json > "$work/joined.json" 2> "$work/join.log") || true
+python3 - "$work/joined.json" "$work/paced.json" "$(elapsed "$start" "$end")" "$port" "$divisor" "$shards" <<'PY'
+import json, sys, urllib.request
+joined_file, single_file, seconds, port, divisor, shards = sys.argv[1:]
+seconds, divisor = float(seconds), float(divisor)
+stats = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats"))
+joined = json.load(open(joined_file))
+single = json.load(open(single_file))
+w = stats["writes"]
+least = max(((w - 1) // 500) * 60, w / 80) if w else 0
+same = "equal to" if joined == single else "DIFFERENT from"
+print(f"{shards} shards: {joined.get('created', '?')} created, {joined.get('failed', '?')} not made, {w} writes, "
+      f"{stats['violations']} limit violations, {seconds:.1f} s wall ({seconds * divisor / 3600:.2f} h at GitHub's "
+      f"pace; the limits allow these writes in at least {least / 60:.2f} h: "
+      f"{100 * least * 60 / (seconds * divisor):.0f} % of the allowed rate); the joined outputs are {same} "
+      f"the single run's")
+PY
