@@ -361,7 +361,7 @@ def release_request_shards(s):
     variables = {"CI_COMMIT_BEFORE_SHA": before, "GITLAB_TOKEN": TOKEN}
     shards = {f"tag-shard: [{k}/4]": "PASS" for k in range(1, 5)}
     code, jobs, output = s.run(work, variables)
-    expect_jobs((code, jobs, output), dict(shards, join="PASS"))
+    expect_jobs((code, jobs, output), dict(shards, join="PASS", verify="PASS"))
     for project, sha in commits.items():
         check(s.remote_git(f"acme/{project}", "rev-parse", "2.0.0^{commit}") == sha, f"acme/{project} 2.0.0")
     # Shard 1 of 4 took the first and the fifth repository; the join saw them all.
@@ -369,7 +369,8 @@ def release_request_shards(s):
     report = dotenv(work, "join", "tags.env")
     check("CREATED=5\n" in report and "FAILED=0\n" in report, report)
     # A retried pipeline finds every tag in place, shard by shard.
-    expect_jobs(s.run(work, variables), dict(shards, join="PASS"))
+    expect_jobs(s.run(work, variables), dict(shards, join="PASS", verify="PASS"))
+    check("all 5 checks hold" in job_log(work, "verify"), job_log(work, "verify"))
     report = dotenv(work, "join", "tags.env")
     check("EXISTING=5\n" in report and "CREATED=0\n" in report, report)
 

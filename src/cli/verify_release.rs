@@ -31,6 +31,9 @@ struct Cli {
     /// A repository to check the tag in (repeatable): owner/name, or a git URL or path; @COMMIT: the tag must be on it
     #[arg(long, value_name = "SPEC")]
     repo: Vec<String>,
+    /// Check the tags a tag-from-request run made, each on its commit: its --json outputs or --shard-report files, or a JSON list of {repo, tag, commit} (files or folders of .json files; the version is not needed)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    tags: Vec<PathBuf>,
     /// Each repository must have a published release of the tag
     #[arg(long)]
     expect_release: bool,
@@ -65,6 +68,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         tag_prefix: cli.tag_prefix.clone(),
         request_file: cli.request.clone(),
         repos: cli.repo.clone(),
+        tag_lists: cli.tags.clone(),
         expect_release: cli.expect_release,
         expect_assets: cli.expect_asset.clone(),
         expect_urls: cli.expect_url.clone(),
@@ -155,8 +159,8 @@ fn failure(report: &VerifyReport) -> Option<String> {
         .map(|c| format!("{} {}: {}", c.kind.as_str(), c.subject, c.found))
         .collect();
     Some(format!(
-        "release {} is incomplete: {}: {}",
-        report.version,
+        "{} is incomplete: {}: {}",
+        release_name(report),
         tally(report.checks.len(), missing.len()),
         gaps.join("; ")
     ))
@@ -176,6 +180,22 @@ fn outputs(report: &VerifyReport) -> Outputs {
     outputs
 }
 
+/// `release 1.2.0`, or `the release` when only listed tags were checked.
+fn release_name(report: &VerifyReport) -> String {
+    match &report.version {
+        Some(version) => format!("release {version}"),
+        None => "the release".into(),
+    }
+}
+
+/// The summary's heading: `Release `1.2.0``, or `The release`.
+fn release_title(report: &VerifyReport) -> String {
+    match &report.version {
+        Some(version) => format!("Release {}", summary::code(version)),
+        None => "The release".into(),
+    }
+}
+
 fn summary_markdown(report: &VerifyReport) -> String {
     let row = |c: &&Check| {
         vec![
@@ -190,15 +210,15 @@ fn summary_markdown(report: &VerifyReport) -> String {
     if missing.is_empty() {
         let all: Vec<&Check> = report.checks.iter().collect();
         return format!(
-            "### Release {} is complete: {}\n\n{}",
-            summary::code(&report.version),
+            "### {} is complete: {}\n\n{}",
+            release_title(report),
             tally(report.checks.len(), 0),
             summary::table(&header, &all.iter().map(row).collect::<Vec<_>>())
         );
     }
     format!(
-        "### Release {} is incomplete: {}\n\n{}",
-        summary::code(&report.version),
+        "### {} is incomplete: {}\n\n{}",
+        release_title(report),
         tally(report.checks.len(), missing.len()),
         summary::table(&header, &missing.iter().map(row).collect::<Vec<_>>())
     )

@@ -9,6 +9,7 @@
 //! made (the forge answers 500, a host is unreachable) is a gap too.
 
 mod shared_readers;
+mod tag_list;
 pub mod url;
 
 pub use shared_readers::{RequestedRepo, TargetValue, read_version_target, repos_of_request};
@@ -18,6 +19,7 @@ use crate::forge::{Forge, ForgeSettings};
 use crate::git::{Git, strip_userinfo};
 use crate::version::{Version, VersionError};
 use crate::{Location, Result};
+use futures_util::StreamExt;
 use std::path::PathBuf;
 
 /// Errors of verify-release: all of them bad input; what the checks find is a report.
@@ -57,6 +59,10 @@ pub enum VerifyError {
         "nothing to verify: give --request, --repo, --expect-release, --expect-asset, --expect-url or --expect-file"
     )]
     NothingToVerify,
+    #[error("--tags: cannot read {}: {reason}", path.display())]
+    TagListUnreadable { path: PathBuf, reason: String },
+    #[error("{location}: {message}")]
+    BadTagList { location: Location, message: String },
 }
 
 impl crate::Problem for VerifyError {
@@ -66,7 +72,9 @@ impl crate::Problem for VerifyError {
 
     fn location(&self) -> Option<&Location> {
         match self {
-            VerifyError::BadRequest { location, .. } => Some(location),
+            VerifyError::BadRequest { location, .. } | VerifyError::BadTagList { location, .. } => {
+                Some(location)
+            }
             _ => None,
         }
     }
@@ -82,6 +90,8 @@ pub struct VerifyRequest {
     pub request_file: Option<PathBuf>,
     /// `REPO[@COMMIT]`
     pub repos: Vec<String>,
+    /// Files (or folders of them) listing tags to check, each on its commit.
+    pub tag_lists: Vec<PathBuf>,
     pub expect_release: bool,
     /// Asset names; templates with `{version}`, `{major}`, ….
     pub expect_assets: Vec<String>,
@@ -184,7 +194,8 @@ pub struct Check {
 /// Every check verify-release made.
 #[derive(Debug, Clone)]
 pub struct VerifyReport {
-    pub version: String,
+    /// `None` when only listed tags were checked.
+    pub version: Option<String>,
     pub checks: Vec<Check>,
 }
 
@@ -247,6 +258,9 @@ fn parse_file_target(spec: &str, version: &Version) -> Result<FileTarget, Verify
     })
 }
 
+/// Repositories looked up at once.
+const CONCURRENT_LOOKUPS: usize = 8;
+
 /// Runs every check.
 pub async fn verify_release(
     request: &VerifyRequest,
@@ -258,9 +272,14 @@ pub async fn verify_release(
         .as_deref()
         .filter(|v| !v.trim().is_empty())
         .or_else(|| ctx.pipeline_tag())
-        .map(|t| crate::version::strip_tag_prefix(t.trim(), &request.tag_prefix).to_string())
-        .ok_or(VerifyError::NoVersion)?;
-    let version = Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?;
+        .map(|t| crate::version::strip_tag_prefix(t.trim(), &request.tag_prefix).to_string());
+    let version = match text {
+        Some(text) => Some(Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?),
+        // Listed tags carry their names: only the other checks need the version.
+        None if !request.tag_lists.is_empty() => None,
+        None => return Err(VerifyError::NoVersion.into()),
+    };
+    let version = || version.as_ref().ok_or(VerifyError::NoVersion);
     let mut repos = Vec::new();
     if let Some(path) = &request.request_file {
         // Messages name the file as it was given.
@@ -269,7 +288,7 @@ pub async fn verify_release(
         } else {
             request.dir.join(path)
         };
-        for r in repos_of_request(&path, version.as_str())? {
+        for r in repos_of_request(&path, version()?.as_str())? {
             repos.push(RepoSpec {
                 repo: r.repo,
                 commit: r.commit.map(|c| c.to_ascii_lowercase()),
@@ -280,18 +299,19 @@ pub async fn verify_release(
     for spec in request.repos.iter().filter(|s| !s.trim().is_empty()) {
         repos.push(RepoSpec::parse(spec)?);
     }
+    repos.extend(tag_list::read_tag_lists(&request.tag_lists)?);
     let files = request
         .expect_files
         .iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| parse_file_target(s, &version))
+        .map(|s| parse_file_target(s, version()?))
         .collect::<Result<Vec<_>, _>>()?;
     let urls = request
         .expect_urls
         .iter()
         .filter(|s| !s.trim().is_empty())
         .map(|t| {
-            version
+            version()?
                 .render(t.trim())
                 .map_err(|reason| VerifyError::BadUrlTemplate { reason })
         })
@@ -301,7 +321,7 @@ pub async fn verify_release(
         .iter()
         .filter(|s| !s.trim().is_empty())
         .map(|t| {
-            version
+            version()?
                 .render(t.trim())
                 .map_err(|reason| VerifyError::BadAssetTemplate { reason })
         })
@@ -343,19 +363,31 @@ pub async fn verify_release(
     };
     let git = Git::new(&request.dir).with_credentials(settings.git_credentials());
 
-    let mut checks = Vec::new();
-    for spec in &repos {
-        let tag = spec
-            .tag
-            .clone()
-            .unwrap_or_else(|| format!("{}{}", request.tag_prefix, version.as_str()));
-        checks.push(check_tag(spec, &tag, forge.as_ref(), &git, settings).await);
-        if wants_release {
-            checks.extend(
-                check_release(spec, &tag, forge.as_ref(), request.expect_release, &assets).await,
-            );
-        }
-    }
+    let tags = repos
+        .iter()
+        .map(|spec| match &spec.tag {
+            Some(tag) => Ok(tag.clone()),
+            None => Ok(format!("{}{}", request.tag_prefix, version()?.as_str())),
+        })
+        .collect::<std::result::Result<Vec<String>, VerifyError>>()?;
+    // A release of many repositories is many look-ups: a few at once, in order.
+    let per_repo = futures_util::stream::iter(repos.iter().zip(&tags))
+        .map(|(spec, tag)| {
+            let (forge, git, assets) = (forge.as_ref(), &git, &assets);
+            async move {
+                let mut found = vec![check_tag(spec, tag, forge, git, settings).await];
+                if wants_release {
+                    found.extend(
+                        check_release(spec, tag, forge, request.expect_release, assets).await,
+                    );
+                }
+                found
+            }
+        })
+        .buffered(CONCURRENT_LOOKUPS)
+        .collect::<Vec<Vec<Check>>>()
+        .await;
+    let mut checks: Vec<Check> = per_repo.into_iter().flatten().collect();
     if !urls.is_empty() {
         let prober = url::Prober::new();
         for u in &urls {
@@ -385,7 +417,7 @@ pub async fn verify_release(
         });
     }
     Ok(VerifyReport {
-        version: version.as_str().to_string(),
+        version: version().map(|v| v.as_str().to_string()).ok(),
         checks,
     })
 }

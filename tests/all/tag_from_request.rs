@@ -1581,6 +1581,40 @@ fn a_release_split_over_shards_joins_into_the_report_of_one_run() {
         "{}",
         joined.stderr()
     );
+    // verify-release checks the whole from what the shards wrote: each tag on the
+    // forge, on its commit; the joined outputs say the same.
+    let server = format!("git://127.0.0.1:{}", f.server.port());
+    let verified = sb
+        .relay("verify-release")
+        .args([
+            "--forge",
+            "git",
+            "--server-url",
+            &server,
+            "--tags",
+            "reports",
+            "--json",
+        ])
+        .run()
+        .success();
+    assert_eq!(verified.json()["checks"].as_array().unwrap().len(), 5);
+    assert!(
+        verified.stderr().contains("all 5 checks hold"),
+        "{}",
+        verified.stderr()
+    );
+    std::fs::write(sb.path().join("joined.json"), joined.stdout()).unwrap();
+    sb.relay("verify-release")
+        .args([
+            "--forge",
+            "git",
+            "--server-url",
+            &server,
+            "--tags",
+            "joined.json",
+        ])
+        .run()
+        .success();
     // A re-run of the whole finds what the shards made: the same tags, existing.
     let again = f
         .run()

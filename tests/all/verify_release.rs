@@ -796,3 +796,115 @@ fn bad_input_exits_2_with_its_reason() {
         "{stderr}"
     );
 }
+
+#[test]
+fn checks_the_tags_a_tagging_run_listed_each_on_its_commit() {
+    let sb = Sandbox::new();
+    let (server, api_sha, worker_sha, first) = served_repos(&sb);
+    let server_url = format!("git://127.0.0.1:{}", server.port());
+    let verify = |args: &[&str]| {
+        sb.relay("verify-release")
+            .args(["--forge", "git", "--server-url", &server_url])
+            .args(args)
+    };
+    // tag-from-request's outputs: no --version needed, each tag by its own name.
+    sb.write(
+        "tags.json",
+        &json!({"tags": [
+            {"repo": "acme/api", "tag": "1.0.0", "commit": api_sha, "status": "created"},
+            {"repo": "acme/worker", "tag": "1.0.0", "commit": worker_sha, "status": "exists"},
+        ]})
+        .to_string(),
+    );
+    let out = verify(&["--tags", "tags.json", "--json"]).run().success();
+    assert_eq!(
+        out.json()["checks"],
+        json!([
+            check(
+                "tag",
+                "acme/api 1.0.0",
+                &format!("on {api_sha}"),
+                &format!("on {api_sha}")
+            ),
+            check(
+                "tag",
+                "acme/worker 1.0.0",
+                &format!("on {worker_sha}"),
+                &format!("on {worker_sha}")
+            ),
+        ])
+    );
+    // A list naming a commit the tag is not on, and a tag that is not there: gaps.
+    sb.write(
+        "lists/wrong.json",
+        &json!([
+            {"repo": "acme/api", "tag": "1.0.0", "commit": first},
+            {"repo": "acme/worker", "tag": "2.0.0", "commit": worker_sha},
+        ])
+        .to_string(),
+    );
+    let run = verify(&["--tags", "lists"]).run().expect_code(1);
+    assert!(
+        run.stderr()
+            .contains("error: the release is incomplete: 2 of 2 checks do not hold"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("MISSING  tag    acme/worker 2.0.0"),
+        "{}",
+        run.stderr()
+    );
+
+    // Bad input: at its position, nothing checked.
+    for (text, message) in [
+        (
+            "[\n  {\"repo\": }\n]",
+            "bad.json:2:12: not JSON: expected value",
+        ),
+        (
+            "{\"created\": 1}",
+            "bad.json:1:1: expected tag-from-request's --json outputs or --shard-report, or a list of {repo, tag, commit}",
+        ),
+        (
+            "[{\"repo\": \"acme/api\", \"tag\": \"1.0.0\"}]",
+            "bad.json:1:1: entry 1 has no `commit`",
+        ),
+        (
+            "[{\"repo\": \"acme/api\", \"tag\": \"1.0.0\", \"commit\": \"main\"}]",
+            "bad.json:1:1: entry 1: `commit` `main` is not a commit id",
+        ),
+        (
+            &format!(
+                "[{{\"repo\": \"https://evil.example/x.git\", \"tag\": \"1.0.0\", \"commit\": \"{api_sha}\"}}]"
+            ),
+            "bad.json:1:1: entry 1: `repo` `https://evil.example/x.git` is not owner/name on the forge",
+        ),
+    ] {
+        sb.write("bad.json", text);
+        let run = verify(&["--tags", "bad.json"]).run().expect_code(2);
+        assert!(run.stderr().contains(message), "{text}: {}", run.stderr());
+    }
+    std::fs::create_dir_all(sb.path().join("empty")).unwrap();
+    let run = verify(&["--tags", "empty"]).run().expect_code(2);
+    assert!(
+        run.stderr()
+            .contains("--tags: cannot read empty: the folder holds no .json file"),
+        "{}",
+        run.stderr()
+    );
+    // Other checks still need the version.
+    let run = verify(&[
+        "--tags",
+        "tags.json",
+        "--expect-url",
+        "https://example.org/{version}",
+    ])
+    .run()
+    .expect_code(2);
+    assert!(
+        run.stderr().contains("no version given"),
+        "{}",
+        run.stderr()
+    );
+}
