@@ -165,10 +165,13 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let paced = pace.clone();
     // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
     let plan_on_stdout = (dry_run || validating) && !cli.output.json;
+    // On a terminal, a status line below the outcomes says how far the run is; logs
+    // get the periodic progress lines instead.
+    let live = !plan_on_stdout && live_view();
     let progress = Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
         let mut text = format!("[{n}] {}", progress_block(outcome, dry_run));
-        if let Some(line) = paced.line(n) {
+        if let Some(line) = paced.line(n).filter(|_| !live) {
             text.push('\n');
             text.push_str(&line);
         }
@@ -176,11 +179,15 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         // A closed stream (piped into `head`) must not stop the tagging half-way.
         let _ = if plan_on_stdout {
             writeln!(std::io::stdout(), "{block}")
+        } else if live {
+            let status = redact(&paced.status(n));
+            write!(std::io::stderr().lock(), "{CLEAR_LINE}{block}\n{status}")
         } else {
             writeln!(std::io::stderr(), "{block}")
         };
     });
     let checked = cli.check || cli.plan_shards.is_some();
+    let route = request.route;
     let result = match plan {
         Err(e) => Err(e),
         Ok(plan) if checked => {
@@ -214,6 +221,11 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     } else {
         "tagging from the release request"
     })
+    .inspect(|_| {
+        if live {
+            let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+        }
+    })
     .map(|report| {
         let plan = report.dry_run;
         for skipped in &report.skipped {
@@ -229,6 +241,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         let mut out = to_report(&report, took.as_deref());
         if let Some(shard) = resolved_shard {
             out.outputs.set("shard", shard.to_string());
+        }
+        if !validating {
+            out.outputs.set("route", route.to_string());
         }
         if let Some(asked) = cli.plan_shards {
             let repositories: std::collections::HashSet<&str> = report
@@ -251,6 +266,15 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         out
     });
     session.finish(result)
+}
+
+/// Back to the line's start, and the line cleared: where the status line was.
+const CLEAR_LINE: &str = "\r\x1b[K";
+
+/// Whether stderr is a terminal that can rewrite its last line.
+fn live_view() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |term| term != "dumb")
 }
 
 /// How far a long run is: every tenth of it (at least every five outcomes, from ten
@@ -288,6 +312,19 @@ impl Pace {
             span(left),
             span(crate::forge::budget::waited()),
         ))
+    }
+
+    /// The terminal's status line after `done` outcomes: always, however short the run.
+    fn status(&self, done: usize) -> String {
+        let rate = self.rate(done);
+        let left = Duration::from_secs_f64(self.total.saturating_sub(done) as f64 / rate);
+        format!(
+            "[{done}/{}] {} % · {rate:.1} a second · about {} left · {} waited for the forge's rate limits",
+            self.total,
+            done * 100 / self.total.max(1),
+            span(left),
+            span(crate::forge::budget::waited()),
+        )
     }
 
     /// The closing figures of a long run: how long it took and how much of it was

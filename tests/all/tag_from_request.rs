@@ -1422,6 +1422,7 @@ fn auto_takes_git_when_the_api_would_wait_and_the_plan_says_what_it_saves() {
         .run()
         .success();
     assert_eq!(run.json()["created"], 4);
+    assert_eq!(run.json()["route"], "git", "the route auto took");
     assert!(f.api.requests().is_empty());
     assert!(
         run.stderr().starts_with(
@@ -1804,4 +1805,42 @@ fn a_shard_keeps_to_its_part_of_the_tokens_rate_limits() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn a_terminal_gets_a_status_line_and_a_log_gets_none() {
+    let sb = Sandbox::new();
+    let f = Fleet::new(&sb);
+    sb.write("deliverables/2026.1/acme.yaml", &two_releases(&f));
+    // `script` gives the tool a terminal for stderr, as a developer's shell does.
+    let tool = common::bin_path("tag-from-request");
+    let command = format!(
+        "{} --request deliverables --all --forge git --remote-url-template '{}' --dry-run --json",
+        tool.display(),
+        f.server.url_template()
+    );
+    let out = sb
+        .command("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("\n[5/5] 100 % · "),
+        "a status line below the outcomes: {screen:?}"
+    );
+    assert!(
+        screen.contains("\r\x1b[K[2] acme/api 1.1.0"),
+        "each outcome clears the status line first: {screen:?}"
+    );
+    // Piped (a CI log): plain lines only.
+    let run = f
+        .run()
+        .args(["--request", "deliverables", "--all", "--dry-run", "--json"])
+        .run()
+        .success();
+    assert!(!run.stderr().contains('\x1b'), "{:?}", run.stderr());
+    assert!(!run.stderr().contains(" · "), "{:?}", run.stderr());
 }
