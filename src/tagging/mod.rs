@@ -324,6 +324,12 @@ pub async fn run(
         ))
         .into());
     }
+    if route == Route::Git && job_token_on_gitlab(settings) {
+        return Err(TaggingError::Usage(
+            "--route git pushes the tags with the token, and GitLab does not let CI_JOB_TOKEN push to other projects: set GITLAB_TOKEN to a project or group access token with `write_repository` (or `api`)".into(),
+        )
+        .into());
+    }
     let mut plan = plan.clone();
     let warnings = if request.approvals {
         with_approvals(&mut plan, request, settings).await?
@@ -342,6 +348,12 @@ pub async fn run(
     };
     report.warnings = warnings;
     Ok(report)
+}
+
+/// Whether the token is a GitLab job's own, which may read but not push.
+pub(crate) fn job_token_on_gitlab(settings: &ForgeSettings) -> bool {
+    settings.platform == Platform::GitLab
+        && settings.token_kind == crate::forge::TokenKind::JobToken
 }
 
 /// Adds the approval trail to the plan's tags, read through the forge's API.

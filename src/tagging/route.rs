@@ -84,6 +84,13 @@ pub fn choose(
                 "route git: the tags are pushed over git with the token ({cost} on the API route)"
             )),
         },
+        // A job token cannot push: the API (which names the token to use) it is.
+        Route::Auto if slow && super::job_token_on_gitlab(settings) => RouteChoice {
+            route: Route::Api,
+            note: Some(format!(
+                "route api (auto): {cost}; git would not be metered, but CI_JOB_TOKEN cannot push: set GITLAB_TOKEN to take it"
+            )),
+        },
         Route::Auto if slow => RouteChoice {
             route: Route::Git,
             note: Some(format!(

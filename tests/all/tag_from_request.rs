@@ -1844,3 +1844,56 @@ fn a_terminal_gets_a_status_line_and_a_log_gets_none() {
     assert!(!run.stderr().contains('\x1b'), "{:?}", run.stderr());
     assert!(!run.stderr().contains(" · "), "{:?}", run.stderr());
 }
+
+#[test]
+fn a_gitlab_job_token_never_takes_the_git_route() {
+    let sb = Sandbox::new();
+    sb.write(
+        "deliverables/2026.1/api.yaml",
+        &format!("releases:\n  - version: 1.2.0\n    projects:\n      - repo: acme/api\n        hash: {SHA_API}\n"),
+    );
+    let api = MockApi::gitlab();
+    let run = |route: &str| {
+        sb.relay("tag-from-request")
+            .args([
+                "--forge",
+                "gitlab",
+                "--api-url",
+                &format!("{}/api/v4", api.url()),
+            ])
+            .args([
+                "--server-url",
+                "http://127.0.0.1:9",
+                "--route",
+                route,
+                "--dry-run",
+            ])
+            .args(["--request", "deliverables/2026.1/api.yaml"])
+            .env("GITLAB_CI", "true")
+            .env("CI_JOB_TOKEN", "job-token-value")
+            .env("RELAY_RATE_LIMITS", "points-per-minute=1")
+            // The limits' windows and the waits alike a thousand times shorter.
+            .env("RELAY_HTTP_WAIT_DIVISOR", "1000")
+    };
+    let refused = run("git").run().expect_code(2);
+    assert!(
+        refused.stderr().contains(
+            "--route git pushes the tags with the token, and GitLab does not let CI_JOB_TOKEN push to other projects: set GITLAB_TOKEN"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    refused.assert_hides("job-token-value");
+    assert!(api.requests().is_empty(), "refused before any call");
+    // auto keeps to the API and says why git was not taken.
+    let auto = run("auto").run();
+    assert!(
+        auto.stdout().contains("route api (auto): ")
+            && auto
+                .stdout()
+                .contains("but CI_JOB_TOKEN cannot push: set GITLAB_TOKEN to take it"),
+        "{}\n{}",
+        auto.stdout(),
+        auto.stderr()
+    );
+}
