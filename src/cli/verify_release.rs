@@ -1,6 +1,7 @@
 //! verify-release: check that a release is complete and report every gap at once.
 
 use crate::Context;
+use crate::ci::shard::{Shard, ShardArg};
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Report, Session, summary};
 use crate::verify::{Check, VerifyReport, VerifyRequest, verify_release};
 use clap::Parser;
@@ -46,6 +47,9 @@ struct Cli {
     /// A version file that must say the version: PATH, PATH:KEY or PATH:KEY=TEMPLATE (repeatable)
     #[arg(long, value_name = "PATH:KEY")]
     expect_file: Vec<String>,
+    /// Make only this shard's part of the checks: every Nth subject from the Kth, with 1/N of the token's rate limits; `auto`: GitLab's CI_NODE_INDEX/CI_NODE_TOTAL (a `parallel: N` job)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<ShardArg>,
     /// Print the tool's version (`--version` is the release's version here)
     #[arg(short = 'V', action = clap::ArgAction::Version)]
     tool_version: Option<bool>,
@@ -63,6 +67,17 @@ pub fn command() -> clap::Command {
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let shard = match cli.shard {
+        None => Ok(Shard::WHOLE),
+        Some(ShardArg::Given(shard)) => Ok(shard),
+        Some(ShardArg::Auto) => session.ctx.parallel_shard().map_err(crate::Error::Usage),
+    };
+    let shard = match shard {
+        Ok(shard) => shard,
+        Err(e) => return session.finish(Err(e)),
+    };
+    // Every shard runs at once with the same token: each keeps to its part of it.
+    crate::forge::budget::set_share(shard.total);
     let request = VerifyRequest {
         version: cli.version.clone(),
         tag_prefix: cli.tag_prefix.clone(),
@@ -74,6 +89,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         expect_urls: cli.expect_url.clone(),
         expect_files: cli.expect_file.clone(),
         dir: PathBuf::from("."),
+        shard,
     };
     let result = crate::forge::runtime()
         .block_on(verify_release(&request, &session.ctx, &settings))
@@ -82,8 +98,12 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             for line in text_table(&report.checks) {
                 session.progress(&line);
             }
+            let mut outputs = outputs(&report);
+            if shard != Shard::WHOLE {
+                outputs.set("shard", shard.to_string());
+            }
             Report {
-                outputs: outputs(&report),
+                outputs,
                 summary: Some(summary_markdown(&report)),
                 warnings: Vec::new(),
                 failure: failure(&report),

@@ -14,6 +14,7 @@ pub mod url;
 
 pub use shared_readers::{RequestedRepo, TargetValue, read_version_target, repos_of_request};
 
+use crate::ci::shard::Shard;
 use crate::ci::{CiContext, Platform};
 use crate::forge::{Forge, ForgeSettings};
 use crate::git::{Git, strip_userinfo};
@@ -101,6 +102,8 @@ pub struct VerifyRequest {
     pub expect_files: Vec<String>,
     /// Where version files are read.
     pub dir: PathBuf,
+    /// The part of the checks this run makes (a CI job of several).
+    pub shard: Shard,
 }
 
 /// A repository to check: `owner/name` on the forge, or a git URL or path.
@@ -258,6 +261,16 @@ fn parse_file_target(spec: &str, version: &Version) -> Result<FileTarget, Verify
     })
 }
 
+/// The items of `items` that `shard` checks, the first being the `first`th subject.
+fn share_of<T>(items: Vec<T>, shard: Shard, first: usize) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| shard.owns(first + n))
+        .map(|(_, item)| item)
+        .collect()
+}
+
 /// Repositories looked up at once.
 const CONCURRENT_LOOKUPS: usize = 8;
 
@@ -349,6 +362,16 @@ pub async fn verify_release(
             return Err(e.into());
         }
     }
+    // A shard checks every Nth subject: the repositories, then the URLs, then the files.
+    let (repos, urls, files) = {
+        let shard = request.shard;
+        let (before_urls, before_files) = (repos.len(), repos.len() + urls.len());
+        (
+            share_of(repos, shard, 0),
+            share_of(urls, shard, before_urls),
+            share_of(files, shard, before_files),
+        )
+    };
 
     let needs_api = settings.platform != Platform::Git
         && (wants_release || repos.iter().any(RepoSpec::is_forge_path));

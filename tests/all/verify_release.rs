@@ -908,3 +908,61 @@ fn checks_the_tags_a_tagging_run_listed_each_on_its_commit() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_shard_checks_every_nth_subject() {
+    let sb = Sandbox::new();
+    let (server, api_sha, worker_sha, _) = served_repos(&sb);
+    let server_url = format!("git://127.0.0.1:{}", server.port());
+    let verify = |shard: &str| {
+        sb.relay("verify-release")
+            .args([
+                "--forge",
+                "git",
+                "--server-url",
+                &server_url,
+                "--version",
+                "1.0.0",
+            ])
+            .args(["--repo", &format!("acme/api@{api_sha}")])
+            .args(["--repo", &format!("acme/worker@{worker_sha}")])
+            .args(["--expect-url", "http://127.0.0.1:9/{version}"])
+            .args(["--shard", shard, "--json"])
+            // The unreachable URL's retries, a thousand times shorter.
+            .env("RELAY_HTTP_WAIT_DIVISOR", "1000")
+    };
+    // Subjects in turn: acme/api, acme/worker, the URL.
+    let second = verify("2/3").run().success().json();
+    assert_eq!(second["shard"], "2/3");
+    assert_eq!(
+        second["checks"],
+        json!([check(
+            "tag",
+            "acme/worker 1.0.0",
+            &format!("on {worker_sha}"),
+            &format!("on {worker_sha}")
+        )])
+    );
+    let first = verify("1/2").run().expect_code(1).json();
+    let subjects: Vec<&str> = first["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["acme/api 1.0.0", "http://127.0.0.1:9/1.0.0"]);
+    let run = verify("auto").run().expect_code(2);
+    assert!(
+        run.stderr()
+            .contains("--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL"),
+        "{}",
+        run.stderr()
+    );
+    let gitlab = verify("auto")
+        .env("CI_NODE_INDEX", "3")
+        .env("CI_NODE_TOTAL", "3")
+        .run()
+        .expect_code(1)
+        .json();
+    assert_eq!(gitlab["checks"][0]["subject"], "http://127.0.0.1:9/1.0.0");
+}
