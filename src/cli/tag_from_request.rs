@@ -187,7 +187,6 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         };
     });
     let checked = cli.check || cli.plan_shards.is_some();
-    let route = request.route;
     let result = match plan {
         Err(e) => Err(e),
         Ok(plan) if checked => {
@@ -242,8 +241,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         if let Some(shard) = resolved_shard {
             out.outputs.set("shard", shard.to_string());
         }
-        if !validating {
-            out.outputs.set("route", route.to_string());
+        if !report.routes.is_empty() {
+            let routes: Vec<String> = report.routes.iter().map(Route::to_string).collect();
+            out.outputs.set("route", routes.join(","));
         }
         if let Some(asked) = cli.plan_shards {
             let repositories: std::collections::HashSet<&str> = report

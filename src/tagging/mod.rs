@@ -138,6 +138,8 @@ pub struct TagReport {
     pub skipped: Vec<Skipped>,
     /// What the reader should know that did not stop the run.
     pub warnings: Vec<String>,
+    /// How the refs were written (a join: each way its shards took); none in a check.
+    pub routes: Vec<Route>,
 }
 
 impl TagReport {
@@ -158,6 +160,7 @@ impl TagReport {
             files: plan.files.clone(),
             skipped: plan.skipped.clone(),
             warnings: Vec::new(),
+            routes: Vec::new(),
         }
     }
 
@@ -347,6 +350,7 @@ pub async fn run(
         }
     };
     report.warnings = warnings;
+    report.routes = vec![route];
     Ok(report)
 }
 
@@ -534,6 +538,7 @@ pub(crate) async fn orchestrate<G: Group>(
         files: plan.files.clone(),
         skipped: plan.skipped.clone(),
         warnings: Vec::new(),
+        routes: Vec::new(),
     }
 }
 

@@ -9,7 +9,17 @@ use crate::forge::{ForgeError, ForgeSettings, Platform};
 use std::time::Duration;
 
 /// How the tags are written (`--route`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Route {
     /// The forge's REST API (tag objects and refs), within its rate limits.

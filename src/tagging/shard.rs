@@ -58,6 +58,8 @@ pub struct ShardReport {
     pub shard: String,
     pub dry_run: bool,
     pub aborted: bool,
+    /// How the shard wrote its refs.
+    pub routes: Vec<super::Route>,
     pub warnings: Vec<String>,
     pub refs: Vec<ShardOutcome>,
 }
@@ -84,6 +86,7 @@ impl ShardReport {
             shard: shard.to_string(),
             dry_run: report.dry_run,
             aborted: report.aborted,
+            routes: report.routes.clone(),
             warnings: report.warnings.clone(),
             refs: report
                 .outcomes
@@ -245,7 +248,13 @@ pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError
     let owns = |shard: &Shard, i: usize| shard.owns(positions[plan.refs[i].repo.as_str()]);
     let mut outcomes: Vec<Option<TagOutcome>> = vec![None; plan.refs.len()];
     let mut warnings = Vec::new();
+    let mut routes = Vec::new();
     for (shard_index, (file, report)) in &by_shard {
+        for route in &report.routes {
+            if !routes.contains(route) {
+                routes.push(*route);
+            }
+        }
         let shard = Shard {
             index: *shard_index,
             total,
@@ -334,5 +343,6 @@ pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError
         files: plan.files.clone(),
         skipped: plan.skipped.clone(),
         warnings,
+        routes,
     })
 }

@@ -1481,11 +1481,7 @@ fn a_release_split_over_shards_joins_into_the_report_of_one_run() {
     assert_eq!(planned["shards"], 3);
     assert_eq!(planned["matrix"], json!({"shard": ["1/3", "2/3", "3/3"]}));
     assert_eq!(planned["planned"], 5);
-    assert!(
-        plan.stderr().contains("3 shards (the `matrix` output)"),
-        "{}",
-        plan.stderr()
-    );
+    plan.assert_stderr_has("3 shards (the `matrix` output)");
 
     // Dry runs first: the joined plan is the single run's plan, output for output.
     let single = f
@@ -1575,13 +1571,7 @@ fn a_release_split_over_shards_joins_into_the_report_of_one_run() {
             {"repo": "acme/homeport", "tag": "homeport-1.1.0", "commit": f.sha("homeport", 1), "status": "created"},
         ])
     );
-    assert!(
-        joined
-            .stderr()
-            .contains("5 tags from 1 request file: 5 created, 0 existing, 0 not tagged"),
-        "{}",
-        joined.stderr()
-    );
+    joined.assert_stderr_has("5 tags from 1 request file: 5 created, 0 existing, 0 not tagged");
     // verify-release checks the whole from what the shards wrote: each tag on the
     // forge, on its commit; the joined outputs say the same.
     let server = format!("git://127.0.0.1:{}", f.server.port());
@@ -1599,11 +1589,7 @@ fn a_release_split_over_shards_joins_into_the_report_of_one_run() {
         .run()
         .success();
     assert_eq!(verified.json()["checks"].as_array().unwrap().len(), 5);
-    assert!(
-        verified.stderr().contains("all 5 checks hold"),
-        "{}",
-        verified.stderr()
-    );
+    verified.assert_stderr_has("all 5 checks hold");
     std::fs::write(sb.path().join("joined.json"), joined.stdout()).unwrap();
     sb.relay("verify-release")
         .args([
@@ -1651,40 +1637,24 @@ fn a_join_names_what_no_shard_reported_and_refuses_reports_of_another_plan() {
     assert_eq!(out["failed"], 3);
     assert_eq!(out["tags"][0]["status"], "failed");
     assert_eq!(out["tags"][0]["detail"], "shard 1/2 sent no report");
-    assert!(
-        run.stderr()
-            .contains("warning: no report from shard 1/2: their tags are counted as not made"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("warning: no report from shard 1/2: their tags are counted as not made");
 
-    // Bad input, each at its file and with nothing written: not JSON,
+    // Bad input, each at its file and with nothing written.
+    let refused = |args: &[&str], message: &str| {
+        let run = f.run().args(args).run().expect_code(2);
+        assert!(run.stderr().contains(message), "{args:?}: {}", run.stderr());
+    };
+    // Not JSON,
     sb.write("bad/broken.json", "{\n  \"report\": ,\n}\n");
-    let run = f
-        .run()
-        .args(request)
-        .args(["--join", "bad/broken.json"])
-        .run()
-        .expect_code(2);
-    assert!(
-        run.stderr().contains(
-            "bad/broken.json:2:13: not a tag-from-request shard report (--shard-report): expected value\n"
-        ),
-        "{}",
-        run.stderr()
+    refused(
+        &[&request[..], &["--join", "bad/broken.json"]].concat(),
+        "bad/broken.json:2:13: not a tag-from-request shard report (--shard-report): expected value\n",
     );
     // another JSON file,
     sb.write("bad/outputs.json", "{\"created\": 2}\n");
-    let run = f
-        .run()
-        .args(request)
-        .args(["--join", "bad/outputs.json"])
-        .run()
-        .expect_code(2);
-    assert!(
-        run.stderr().contains("bad/outputs.json:1:"),
-        "{}",
-        run.stderr()
+    refused(
+        &[&request[..], &["--join", "bad/outputs.json"]].concat(),
+        "bad/outputs.json:1:",
     );
     // one shard twice,
     std::fs::copy(
@@ -1692,44 +1662,23 @@ fn a_join_names_what_no_shard_reported_and_refuses_reports_of_another_plan() {
         sb.path().join("reports/2-again.json"),
     )
     .unwrap();
-    let run = f
-        .run()
-        .args(request)
-        .args(["--join", "reports"])
-        .run()
-        .expect_code(2);
-    assert!(
-        run.stderr().contains(
-            "reports/2.json:1:1: shard 2/2 is reported twice: here and in reports/2-again.json"
-        ),
-        "{}",
-        run.stderr()
+    refused(
+        &[&request[..], &["--join", "reports"]].concat(),
+        "reports/2.json:1:1: shard 2/2 is reported twice: here and in reports/2-again.json",
     );
     std::fs::remove_file(sb.path().join("reports/2-again.json")).unwrap();
-    // and a report of another plan (here: the newest entry only, not --all).
-    let run = f
-        .run()
-        .args(["--request", "deliverables", "--join", "reports"])
-        .run()
-        .expect_code(2);
-    assert!(
-        run.stderr().contains(&format!(
+    // a report of another plan (here: the newest entry only, not --all),
+    refused(
+        &["--request", "deliverables", "--join", "reports"],
+        &format!(
             "reports/2.json:1:1: shard 2/2 reports tag 1.0.0 of acme/worker at {}, which is not its part of this plan",
             f.sha("worker", 0)
-        )),
-        "{}",
-        run.stderr()
+        ),
     );
-    let run = f
-        .run()
-        .args(request)
-        .args(["--join", "nowhere"])
-        .run()
-        .expect_code(2);
-    assert!(
-        run.stderr().contains("--join: cannot read nowhere: "),
-        "{}",
-        run.stderr()
+    // and nothing there.
+    refused(
+        &[&request[..], &["--join", "nowhere"]].concat(),
+        "--join: cannot read nowhere: ",
     );
 }
 
@@ -1755,13 +1704,7 @@ fn a_gitlab_parallel_job_names_its_shard_and_a_bad_shard_is_refused() {
         .args(["--request", "deliverables", "--shard", "auto"])
         .run()
         .expect_code(2);
-    assert!(
-        run.stderr().contains(
-            "--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL, which GitLab sets only in a job with `parallel: N`: give --shard K/N"
-        ),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL, which GitLab sets only in a job with `parallel: N`: give --shard K/N");
     for (shard, message) in [
         ("4/3", "`4/3`: the shard must be 1 to 3"),
         (
@@ -1798,12 +1741,8 @@ fn a_shard_keeps_to_its_part_of_the_tokens_rate_limits() {
         .run()
         .success();
     assert_eq!(run.json()["created"], 2);
-    assert!(
-        run.stderr().contains(
-            "route git (auto): 4 API writes take at least 4m within github's rate limits"
-        ),
-        "{}",
-        run.stderr()
+    run.assert_stderr_has(
+        "route git (auto): 4 API writes take at least 4m within github's rate limits",
     );
 }
 
@@ -1876,13 +1815,7 @@ fn a_gitlab_job_token_never_takes_the_git_route() {
             .env("RELAY_HTTP_WAIT_DIVISOR", "1000")
     };
     let refused = run("git").run().expect_code(2);
-    assert!(
-        refused.stderr().contains(
-            "--route git pushes the tags with the token, and GitLab does not let CI_JOB_TOKEN push to other projects: set GITLAB_TOKEN"
-        ),
-        "{}",
-        refused.stderr()
-    );
+    refused.assert_stderr_has("--route git pushes the tags with the token, and GitLab does not let CI_JOB_TOKEN push to other projects: set GITLAB_TOKEN");
     refused.assert_hides("job-token-value");
     assert!(api.requests().is_empty(), "refused before any call");
     // auto keeps to the API and says why git was not taken.

@@ -844,17 +844,8 @@ fn checks_the_tags_a_tagging_run_listed_each_on_its_commit() {
         .to_string(),
     );
     let run = verify(&["--tags", "lists"]).run().expect_code(1);
-    assert!(
-        run.stderr()
-            .contains("error: the release is incomplete: 2 of 2 checks do not hold"),
-        "{}",
-        run.stderr()
-    );
-    assert!(
-        run.stderr().contains("MISSING  tag    acme/worker 2.0.0"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("error: the release is incomplete: 2 of 2 checks do not hold");
+    run.assert_stderr_has("MISSING  tag    acme/worker 2.0.0");
 
     // Bad input: at its position, nothing checked.
     for (text, message) in [
@@ -887,12 +878,7 @@ fn checks_the_tags_a_tagging_run_listed_each_on_its_commit() {
     }
     std::fs::create_dir_all(sb.path().join("empty")).unwrap();
     let run = verify(&["--tags", "empty"]).run().expect_code(2);
-    assert!(
-        run.stderr()
-            .contains("--tags: cannot read empty: the folder holds no .json file"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("--tags: cannot read empty: the folder holds no .json file");
     // Other checks still need the version.
     let run = verify(&[
         "--tags",
@@ -902,11 +888,7 @@ fn checks_the_tags_a_tagging_run_listed_each_on_its_commit() {
     ])
     .run()
     .expect_code(2);
-    assert!(
-        run.stderr().contains("no version given"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("no version given");
 }
 
 #[test]
@@ -952,12 +934,7 @@ fn a_shard_checks_every_nth_subject() {
         .collect();
     assert_eq!(subjects, ["acme/api 1.0.0", "http://127.0.0.1:9/1.0.0"]);
     let run = verify("auto").run().expect_code(2);
-    assert!(
-        run.stderr()
-            .contains("--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has("--shard auto reads CI_NODE_INDEX and CI_NODE_TOTAL");
     let gitlab = verify("auto")
         .env("CI_NODE_INDEX", "3")
         .env("CI_NODE_TOTAL", "3")

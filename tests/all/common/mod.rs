@@ -382,6 +382,12 @@ impl Run {
         self.expect_code(0)
     }
 
+    /// Asserts that stderr holds `text`, showing both streams when it does not.
+    pub fn assert_stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr().contains(text), "{}", self.describe());
+        self
+    }
+
     /// stdout parsed as the `--json` object.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout())
