@@ -23,6 +23,11 @@
 #    tag has for older tags (the format then had fewer, and `meta:announce` from a key
 #    the job no longer reads).
 #
+# 3. The whole history split into shards as a CI matrix would: `--plan-shards 256
+#    --check --all`, then each of 8 shards' `--shard K/8 --check --all`: every ref in
+#    exactly one shard, each repository whole in one, the union equal to the single
+#    plan; the shards' sizes.
+#
 # Needs PyYAML (to find each version's file). Exit 1 when a file is refused or a
 # compared tag differs.
 set -euo pipefail
@@ -87,6 +92,30 @@ for label, args in [
     if out.returncode == 2 or refused:
         failed = True
         print("   " + "\n   ".join(out.stderr.splitlines()[:20]))
+
+# 3. Shards of the whole history (before the replay, which takes long).
+plan, _ = run(["--check", "--all", "--request", "deliverables", "--plan-shards", "256", "--json"], checkout)
+whole = json.loads(plan.stdout)
+key = lambda r, kind: (r["repo"], kind, r.get("tag") or r.get("branch"), r["commit"])
+single = [key(t, "tag") for t in whole["tags"]] + [key(b, "branch") for b in whole["branches"]]
+seen, owner, sizes = [], {}, []
+for k in range(1, 9):
+    out, _ = run(["--check", "--all", "--request", "deliverables", "--shard", f"{k}/8", "--json"], checkout)
+    part = json.loads(out.stdout)
+    refs = [key(t, "tag") for t in part["tags"]] + [key(b, "branch") for b in part["branches"]]
+    sizes.append(len(refs))
+    seen.extend(refs)
+    for ref in refs:
+        if owner.setdefault(ref[0], k) != k:
+            failed = True
+            print(f"shards: {ref[0]} is split between shards {owner[ref[0]]} and {k}")
+repos_count = len({r[0] for r in single})
+same = sorted(seen) == sorted(single) and len(seen) == len(set(seen))
+failed |= not same
+print()
+print(f"shards of the whole history (--all): {len(single)} refs over {repos_count} repositories; "
+      f"--plan-shards 256 plans {whole['shards']} shards; 8 shards hold {min(sizes)} to {max(sizes)} refs each; "
+      f"every ref in exactly one shard, the union {'equal to' if same else 'DIFFERENT from'} the single plan")
 
 # 2. History replayed.
 TEAM_SINCE = 1726704000  # 2024-09-19, when release.sh began writing meta:team

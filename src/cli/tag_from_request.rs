@@ -67,10 +67,10 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Route::Api)]
     route: Route,
     /// Split the release over at most N CI jobs: validate the requests like --check and output the `matrix` of shards (a GitHub Actions matrix; at most 256, never more than the repositories)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256), conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals", "check", "shard", "join"])]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256), conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals", "shard", "join"])]
     plan_shards: Option<u32>,
-    /// Tag only this shard's part of the release: every Nth repository from the Kth, with 1/N of the token's rate limits; `auto`: GitLab's CI_NODE_INDEX/CI_NODE_TOTAL (a `parallel: N` job)
-    #[arg(long, value_name = "K/N", conflicts_with_all = ["check", "join"])]
+    /// Tag only this shard's part of the release: whole repositories, about 1/N of the tags and branches, with 1/N of the token's rate limits; `auto`: GitLab's CI_NODE_INDEX/CI_NODE_TOTAL (a `parallel: N` job)
+    #[arg(long, value_name = "K/N", conflicts_with = "join")]
     shard: Option<ShardArg>,
     /// Write this shard's report to FILE, for the job that joins the shards (--join)
     #[arg(long, value_name = "FILE", requires = "shard")]

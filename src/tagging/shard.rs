@@ -1,6 +1,6 @@
 //! A release split over CI jobs: each shard tags its part of the plan (whole
-//! repositories, every `N`th from the `K`th in the plan's order) and writes a shard
-//! report; the join reads the reports back against the plan, and makes the one report
+//! repositories, shared out so that the shards hold about as many refs each) and
+//! writes a shard report; the join reads the reports back against the plan, and makes the one report
 //! a single run would have made.
 //!
 //! Every shard is all-or-nothing for its own repositories only: a problem in one
@@ -29,23 +29,45 @@ impl TagPlan {
     /// The part of the plan `shard` makes: every ref of its repositories (a
     /// repository is never split, so its tags and branches stay in one preflight).
     pub fn shard(&self, shard: Shard) -> TagPlan {
-        let owned: std::collections::HashSet<&str> = self
-            .repositories()
-            .into_iter()
-            .enumerate()
-            .filter(|(position, _)| shard.owns(*position))
-            .map(|(_, repo)| repo)
-            .collect();
+        let owners = self.owners(shard.total);
         TagPlan {
             refs: self
                 .refs
                 .iter()
-                .filter(|r| owned.contains(r.repo.as_str()))
+                .filter(|r| owners[r.repo.as_str()] == shard.index)
                 .cloned()
                 .collect(),
             files: self.files.clone(),
             skipped: self.skipped.clone(),
         }
+    }
+
+    /// Which shard of `total` makes each repository: the repositories with the most
+    /// refs first, each to the shard with the fewest refs so far (ties: the earlier
+    /// repository, the lower shard), so that shards are about the same size. Every
+    /// shard computes it from the same plan and gets the same answer.
+    pub fn owners(&self, total: u32) -> HashMap<&str, u32> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for r in &self.refs {
+            let at = *position.entry(r.repo.as_str()).or_insert_with(|| {
+                counts.push((r.repo.as_str(), 0));
+                counts.len() - 1
+            });
+            counts[at].1 += 1;
+        }
+        // A stable sort keeps the plan's order among repositories of one size.
+        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        let mut load = vec![0usize; total.max(1) as usize];
+        let mut owners = HashMap::new();
+        for (repo, count) in counts {
+            let lightest = (0..load.len())
+                .min_by_key(|&i| (load[i], i))
+                .expect("at least one shard");
+            load[lightest] += count;
+            owners.insert(repo, lightest as u32 + 1);
+        }
+        owners
     }
 }
 
@@ -239,13 +261,8 @@ pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError
         .enumerate()
         .map(|(i, r)| ((r.repo.as_str(), r.noun(), r.name.as_str()), i))
         .collect();
-    let positions: HashMap<&str, usize> = plan
-        .repositories()
-        .into_iter()
-        .enumerate()
-        .map(|(position, repo)| (repo, position))
-        .collect();
-    let owns = |shard: &Shard, i: usize| shard.owns(positions[plan.refs[i].repo.as_str()]);
+    let owners = plan.owners(total);
+    let owns = |shard: &Shard, i: usize| owners[plan.refs[i].repo.as_str()] == shard.index;
     let mut outcomes: Vec<Option<TagOutcome>> = vec![None; plan.refs.len()];
     let mut warnings = Vec::new();
     let mut routes = Vec::new();
