@@ -57,7 +57,7 @@ impl TagPlan {
             counts[at].1 += 1;
         }
         // A stable sort keeps the plan's order among repositories of one size.
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
         let mut load = vec![0usize; total.max(1) as usize];
         let mut owners = HashMap::new();
         for (repo, count) in counts {
