@@ -4,6 +4,7 @@
 //! result into printed output and an exit code ([`session`]).
 
 pub mod args;
+pub mod colour;
 pub mod context;
 pub mod inputs;
 pub mod outputs;

@@ -7,6 +7,7 @@ mod common;
 mod announce;
 mod bump_properties;
 mod bump_versions;
+mod colour;
 mod comment_fixed_issues;
 mod comment_on_issue;
 mod faults;
