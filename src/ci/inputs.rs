@@ -29,7 +29,10 @@ pub fn parse<C: CommandFactory + FromArgMatches>(args: Vec<OsString>) -> C {
         .collect();
     // clap's help and usage errors are coloured by the same variables as the tool.
     let mut cmd = C::command().color(super::colour::Choice::from_env().for_clap());
-    let argv = with_inputs(&cmd, args, &vars).unwrap_or_else(|e| e.format(&mut cmd).exit());
+    // The command line wins over the inputs, and both over the configuration file.
+    let argv = with_inputs(&cmd, args, &vars)
+        .and_then(|argv| super::file_flags::with_file_flags(&cmd, argv))
+        .unwrap_or_else(|e| e.format(&mut cmd).exit());
     let matches = cmd
         .try_get_matches_from_mut(argv)
         .unwrap_or_else(|e| e.exit());

@@ -23,6 +23,7 @@ mod propose_change;
 mod publish_release;
 mod rate_limits;
 mod read_tag_metadata;
+mod relay_toml;
 mod secrets;
 mod tag_from_request;
 mod track_release;
