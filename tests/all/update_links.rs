@@ -1787,7 +1787,7 @@ fn without_any_configuration_update_links_says_what_it_needs() {
     let run = sb.relay("update-links").run().expect_code(2);
     assert!(
         run.stderr()
-            .contains("the following required arguments were not provided:\n  --version <V>"),
+            .contains("the following required arguments were not provided:\n  --version <VERSION>"),
         "{}",
         run.stderr()
     );
