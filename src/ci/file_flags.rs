@@ -19,15 +19,15 @@
 //! that are flags of the subcommand run, and the keys of the subcommand's own table
 //! (`[track-release.open]`) first.
 
-use crate::config::{self, SectionEntry, SectionValue};
+use crate::config::{self, ConfigError, SectionEntry, SectionValue};
 use clap::{Arg, ArgAction, Command};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The command line extended with the flags of the tool's section of the configuration
-/// file; an error (clap's, exit code 2) naming the file, line and column of a key that
-/// is not one of the tool's flags or a value the flag does not take.
-pub fn with_file_flags(cmd: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> {
+/// file; an error naming the file, line and column of a key that is not one of the
+/// tool's flags or a value the flag does not take (see [`refuse`]).
+pub fn with_file_flags(cmd: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, ConfigError> {
     let words: Vec<String> = args
         .iter()
         .skip(1)
@@ -58,14 +58,12 @@ pub fn with_file_flags(cmd: &Command, args: Vec<OsString>) -> Result<Vec<OsStrin
         // A file named with --config that cannot be read is the tool's to report, as
         // it reads the file itself.
         Err(_) if named => return Ok(args),
-        Err(source) => return Err(usage(&config::ConfigError::Read { path, source })),
+        Err(source) => return Err(ConfigError::Read { path, source }),
     };
     // The whole file is checked on every run, so that a misspelt section is found by
     // the first tool that meets it.
-    config::parse(&text, &path).map_err(|e| usage(&e))?;
-    let Some(section) =
-        config::tool_section(&text, &path, cmd.get_name()).map_err(|e| usage(&e))?
-    else {
+    config::parse(&text, &path)?;
+    let Some(section) = config::tool_section(&text, &path, cmd.get_name())? else {
         return Ok(args);
     };
     let mut plan = Plan {
@@ -123,7 +121,7 @@ impl<'a> Plan<'a> {
         owner: &'c Command,
         entry: &SectionEntry,
         table: &str,
-    ) -> Result<&'c Arg, clap::Error> {
+    ) -> Result<&'c Arg, ConfigError> {
         self.check_not_secret(entry, None)?;
         let arg = owner
             .get_arguments()
@@ -158,7 +156,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Refuses a key named like a token, or a flag whose value is hidden from help.
-    fn check_not_secret(&self, entry: &SectionEntry, arg: Option<&Arg>) -> Result<(), clap::Error> {
+    fn check_not_secret(&self, entry: &SectionEntry, arg: Option<&Arg>) -> Result<(), ConfigError> {
         let key = entry.key.as_str();
         let secret = key == "token"
             || key.ends_with("-token")
@@ -179,7 +177,7 @@ impl<'a> Plan<'a> {
     /// Appends the flags `entry` stands for, unless the command line or an input
     /// already gives the flag or one it conflicts with. The value is checked either
     /// way: a mistake in the file is one even while a flag overrides it.
-    fn apply(&mut self, arg: &Arg, entry: &SectionEntry) -> Result<(), clap::Error> {
+    fn apply(&mut self, arg: &Arg, entry: &SectionEntry) -> Result<(), ConfigError> {
         let long = arg.get_long().unwrap_or_default().to_string();
         let flags = self.flags_of(arg, &long, entry)?;
         let conflicting = self
@@ -202,7 +200,7 @@ impl<'a> Plan<'a> {
         arg: &Arg,
         long: &str,
         entry: &SectionEntry,
-    ) -> Result<Vec<OsString>, clap::Error> {
+    ) -> Result<Vec<OsString>, ConfigError> {
         if !arg.get_action().takes_values() {
             return match (&entry.value, arg.get_action()) {
                 (SectionValue::Boolean(true), ArgAction::SetTrue) => {
@@ -366,16 +364,37 @@ fn config_path(target: &Command, words: &[String]) -> Option<(PathBuf, bool)> {
     path.exists().then_some((path, false))
 }
 
-fn usage(problem: &dyn std::fmt::Display) -> clap::Error {
-    clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{problem}\n"))
-}
-
 /// An error at the key of `entry`.
-fn refused(entry: &SectionEntry, message: String) -> clap::Error {
-    usage(&format!("{}: {message}", entry.key_at))
+fn refused(entry: &SectionEntry, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        location: entry.key_at.clone(),
+        message,
+    }
 }
 
 /// An error at the value of `entry`.
-fn at_value(entry: &SectionEntry, message: String) -> clap::Error {
-    usage(&format!("{}: {message}", entry.value_at))
+fn at_value(entry: &SectionEntry, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        location: entry.value_at.clone(),
+        message,
+    }
+}
+
+/// Stops the tool over a problem of its configuration file: `error: file:line:col: …`
+/// on stderr (and, inside GitHub Actions, an annotation at that position), exit 2.
+pub fn refuse(problem: &ConfigError) -> ! {
+    use crate::Problem;
+    let message = super::workflow::visible_controls(&problem.to_string());
+    let line = super::colour::Paint::stderr().error(&message);
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    if in_actions {
+        eprintln!("{}", super::workflow::inert(&line));
+        eprintln!(
+            "{}",
+            super::workflow::error_command(&message, problem.location())
+        );
+    } else {
+        eprintln!("{line}");
+    }
+    std::process::exit(2)
 }

@@ -124,17 +124,39 @@ fn an_unknown_key_or_a_wrong_type_is_refused_at_its_line_and_column() {
         ),
         (
             "[verify-relase]\nrepo = \"x\"\n",
-            "error: relay.toml:1:2: unknown field `verify-relase`",
+            "error: relay.toml:1:2: unknown field `verify-relase`, expected one of `bump`, \
+             `fixed-issues`, `links`, `track`\n",
         ),
         (
             "read-tag-metadata = \"1.0.0\"\n",
-            "error: relay.toml:1:21: `read-tag-metadata` is the section of the tool",
+            "error: relay.toml:1:21: `read-tag-metadata` is the section of the tool \
+             read-tag-metadata: a table of its flags ([read-tag-metadata]), not a string\n",
         ),
     ];
     for (toml, expected) in cases {
-        let stderr = refused(toml);
-        assert!(stderr.starts_with(expected), "{toml}:\n{stderr}");
+        assert_eq!(refused(toml), expected, "{toml}");
     }
+}
+
+#[test]
+fn inside_github_actions_the_refusal_is_an_annotation_at_the_key() {
+    let sb = Sandbox::new();
+    let repo = tagged(&sb);
+    std::fs::write(
+        repo.path().join("relay.toml"),
+        "[read-tag-metadata]\n\ntga = 1\n",
+    )
+    .unwrap();
+    let run = read_tag(&sb, &repo)
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .expect_code(2);
+    let message = "relay.toml:3:1: unknown key `tga` in [read-tag-metadata]: \
+                   read-tag-metadata has no flag --tga";
+    assert_eq!(
+        run.stderr(),
+        format!("error: {message}\n::error file=relay.toml,line=3,col=1::{message}\n")
+    );
 }
 
 #[test]

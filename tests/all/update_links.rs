@@ -1621,7 +1621,7 @@ fn other_bad_input_is_refused_with_what_to_do() {
     refused(
         "[other]\n",
         &["--version", "1.0.0"],
-        "error: updating links: repo/relay.toml:1:2: unknown field `other`, expected one of `bump`, `fixed-issues`, `links`, `track`",
+        "error: repo/relay.toml:1:2: unknown field `other`, expected one of `bump`, `fixed-issues`, `links`, `track`",
     );
     refused(
         "# nothing\n",
