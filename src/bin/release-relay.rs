@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         return code;
     }
     let tools = relay::cli::tool_names().join(", ");
+    let paint = relay::ci::colour::Paint::stderr();
     if std::env::var_os("INPUT_TOOL").is_none() {
         let rest: Vec<String> = args
             .iter()
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
             return match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("{}", paint.error(&e.to_string()));
                     ExitCode::from(2)
                 }
             };
@@ -43,7 +44,10 @@ fn main() -> ExitCode {
         None if args.len() > 1 => args.remove(1).to_string_lossy().into_owned(),
         None => {
             eprintln!(
-                "error: no tool given: set the `tool` input or pass the tool name first ({tools})"
+                "{}",
+                paint.error(&format!(
+                    "no tool given: set the `tool` input or pass the tool name first ({tools})"
+                ))
             );
             return ExitCode::from(2);
         }
@@ -53,9 +57,12 @@ fn main() -> ExitCode {
         // with exit 0 would pass the pipeline's step.
         "--help" | "-h" | "--version" | "-V" if args.len() > 1 => {
             eprintln!(
-                "error: no tool given before `{tool} {}`: pass the tool name first \
-                 (release-relay TOOL [OPTIONS]; tools: {tools})",
-                args[1].to_string_lossy()
+                "{}",
+                paint.error(&format!(
+                    "no tool given before `{tool} {}`: pass the tool name first \
+                     (release-relay TOOL [OPTIONS]; tools: {tools})",
+                    args[1].to_string_lossy()
+                ))
             );
             ExitCode::from(2)
         }
@@ -74,7 +81,10 @@ fn main() -> ExitCode {
             // The tool sees its own name as the program name.
             args[0] = OsString::from(&tool);
             relay::cli::run(&tool, args).unwrap_or_else(|| {
-                eprintln!("error: unknown tool `{tool}`: expected one of {tools}");
+                eprintln!(
+                    "{}",
+                    paint.error(&format!("unknown tool `{tool}`: expected one of {tools}"))
+                );
                 ExitCode::from(2)
             })
         }

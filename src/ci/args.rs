@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Where the forge is and who the tool is there.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Forge")]
 pub struct ForgeArgs {
     /// Platform to talk to [default: github in GitHub Actions, gitlab in GitLab CI, else git]
     #[arg(long, value_enum, value_name = "FORGE")]
@@ -58,6 +59,7 @@ impl ForgeArgs {
 
 /// Where the outputs go besides `$GITHUB_OUTPUT`.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Also write the outputs as a dotenv file (GitLab `artifacts:reports:dotenv`)
     #[arg(long, value_name = "FILE")]

@@ -27,8 +27,12 @@ pub fn parse<C: CommandFactory + FromArgMatches>(args: Vec<OsString>) -> C {
     let vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let mut cmd = C::command();
+    // clap's help and usage errors are coloured by the same variables as the tool.
+    let mut cmd = C::command().color(super::colour::Choice::from_env().for_clap());
+    // The command line wins over the inputs, and both over the configuration file.
     let argv = with_inputs(&cmd, args, &vars).unwrap_or_else(|e| e.format(&mut cmd).exit());
+    let argv = super::file_flags::with_file_flags(&cmd, argv)
+        .unwrap_or_else(|e| super::file_flags::refuse(&e));
     let matches = cmd
         .try_get_matches_from_mut(argv)
         .unwrap_or_else(|e| e.exit());

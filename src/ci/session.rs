@@ -2,6 +2,7 @@
 //! hide, and [`Session::finish`] is the one place that prints the result, writes the
 //! outputs and maps an error to its exit code (ripgrep's and cargo-release's pattern).
 
+use super::colour::Paint;
 use super::{CiContext, OutputArgs, Outputs, summary, workflow};
 use crate::Location;
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ pub struct Session {
     pub ctx: CiContext,
     output: OutputArgs,
     secrets: Vec<String>,
+    /// How the lines on stderr are coloured (plain unless it is a terminal or forced).
+    paint: Paint,
 }
 
 impl Session {
@@ -30,13 +33,14 @@ impl Session {
         let ctx = CiContext::from_env()
             .and_then(|ctx| super::tuning::check(|name| std::env::var(name).ok()).map(|()| ctx))
             .unwrap_or_else(|e| {
-                eprintln!("error: {e}");
+                eprintln!("{}", Paint::stderr().error(&e.to_string()));
                 std::process::exit(2)
             });
         Session {
             ctx,
             output: output.clone(),
             secrets: Vec::new(),
+            paint: Paint::stderr(),
         }
     }
 
@@ -60,6 +64,7 @@ impl Session {
             ctx,
             output: output.clone(),
             secrets: Vec::new(),
+            paint: Paint::plain(),
         }
     }
 
@@ -140,7 +145,10 @@ impl Session {
 
     pub fn warn(&self, message: &str) {
         let message = workflow::visible_controls(&self.redact(message));
-        to_stderr(&self.guard(&format!("warning: {message}")));
+        // Coloured after redaction, so that no colour code can split a secret and
+        // keep it from being found; made inert after colouring, so that the lines
+        // that stop the runner's commands start the line.
+        to_stderr(&self.guard(&self.paint.warning(&message)));
         if self.ctx.in_github_actions() {
             to_stderr(&workflow::warning_command(&message));
         }
@@ -148,7 +156,7 @@ impl Session {
 
     fn error(&self, message: &str, location: Option<&Location>) {
         let message = workflow::visible_controls(&self.redact(message));
-        to_stderr(&self.guard(&format!("error: {message}")));
+        to_stderr(&self.guard(&self.paint.error(&message)));
         if self.ctx.in_github_actions() {
             to_stderr(&workflow::error_command(&message, location));
         }

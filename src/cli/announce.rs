@@ -15,13 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Announce a release: render the announcement from the tag's metadata, its notes and
-/// the changes since the previous release, and send it by e-mail (SMTP) and/or to a
-/// Slack-compatible chat webhook.
+/// Announce a release by e-mail (SMTP) and/or to a Slack-compatible chat webhook.
 ///
-/// The SMTP login comes from SMTP_USERNAME and SMTP_PASSWORD, the webhook's URL from
-/// ANNOUNCE_WEBHOOK_URL; none is ever printed. With --state, a re-run finds what it
-/// sent and sends nothing twice.
+/// The announcement is rendered from the tag's metadata, its notes and the changes since
+/// the previous release. The SMTP login comes from SMTP_USERNAME and SMTP_PASSWORD, the
+/// webhook's URL from ANNOUNCE_WEBHOOK_URL; none is ever printed. With --state, a re-run
+/// finds what it sent and sends nothing twice.
 #[derive(Parser, Debug)]
 #[command(name = "announce", version, max_term_width = 100)]
 struct Cli {
@@ -73,7 +72,7 @@ struct Cli {
     /// The Message-ID the e-mail replies to [default: the release series' thread]
     #[arg(long, value_name = "ID")]
     in_reply_to: Option<String>,
-    /// SMTP server [port default: 587 starttls, 465 tls, 25 plain]
+    /// SMTP server; its port [default: 587 with starttls, 465 with tls, 25 plain]
     #[arg(long, value_name = "HOST[:PORT]")]
     smtp_server: Option<String>,
     /// How the SMTP connection is protected

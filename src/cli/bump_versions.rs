@@ -51,9 +51,11 @@ struct Cli {
 }
 
 const LONG_ABOUT: &str = "\
-Write a version into Chart.yaml, values.yaml, package.json, package-lock.json, \
-pyproject.toml, Cargo.toml, .env files, plain version files or any file by regex, changing \
-only the bytes of each value: comments, quoting, key order and line endings stay as they are.
+Write a version into the files that carry it, changing only the bytes of each value.
+
+It writes Chart.yaml, values.yaml, package.json, package-lock.json, pyproject.toml, \
+Cargo.toml, .env files, plain version files and any file by regex; comments, quoting, key \
+order and line endings stay as they are.
 
 SPEC is PATH[:KEY][=TEMPLATE] or PATH:/REGEX/[=TEMPLATE]. PATH may be a glob \
 (charts/*/Chart.yaml). KEY is a path such as image.tag, packages.\"\".version or \

@@ -18,10 +18,12 @@ use std::time::Duration;
 /// The comment when neither --message nor the configuration gives one.
 const DEFAULT_MESSAGE: &str = "This issue was fixed in [{repo} {version}]({url}).";
 
-/// Comment once on every issue a release closes: the closing keywords of the commits
-/// between the previous release and this tag, the issues their merged pull or merge
-/// requests close, and the trailers of configured trackers (`Closes-Bug: N`). A re-run
-/// finds its comments and writes nothing twice.
+/// Comment once on every issue a release closes.
+///
+/// The issues are those the closing keywords of the commits between the previous release
+/// and this tag name, those their merged pull or merge requests close, and the trailers of
+/// configured trackers (`Closes-Bug: N`). A re-run finds its comments and writes nothing
+/// twice.
 #[derive(Parser, Debug)]
 #[command(name = "comment-fixed-issues", version, max_term_width = 100)]
 struct Cli {

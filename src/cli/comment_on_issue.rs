@@ -7,8 +7,10 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Comment on an issue (a release's tracking issue). With --marker, a re-run finds the
-/// comment it made and updates it instead of adding another.
+/// Comment on an issue (a release's tracking issue), once.
+///
+/// With --marker, a re-run finds the comment it made and updates it instead of adding
+/// another.
 #[derive(Parser, Debug)]
 #[command(name = "comment-on-issue", version, max_term_width = 100)]
 struct Cli {

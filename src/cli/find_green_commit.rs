@@ -6,12 +6,12 @@ use crate::green::{GreenReport, GreenRequest, find_green_commit};
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Find the newest commit of a branch whose CI passed: GitHub check runs and commit
-/// statuses, or the commit's GitLab pipeline.
+/// Find the newest commit of a branch whose CI passed.
 ///
-/// Looks at the newest --limit commits of --ref, newest first, and stops at the first
-/// green one (or at --min-commit). Exit 1 when none is green, listing every commit
-/// looked at and why it was rejected (failed, pending, a required job missing).
+/// CI is GitHub's check runs and commit statuses, or the commit's GitLab pipeline. Looks
+/// at the newest --limit commits of --ref, newest first, and stops at the first green one
+/// (or at --min-commit). Exit 1 when none is green, listing every commit looked at and
+/// why it was rejected (failed, pending, a required job missing).
 #[derive(Parser, Debug)]
 #[command(name = "find-green-commit", version, max_term_width = 100)]
 struct Cli {

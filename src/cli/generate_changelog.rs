@@ -7,14 +7,14 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Write one changelog section for a release: a compare link for every repository,
-/// its commits grouped by conventional-commit type, and artifact links.
+/// Write one changelog section for a release.
 ///
-/// The previous version is --previous, else the newest version heading of the
-/// changelog below this version, else the highest earlier version tag of the local
-/// repository. The section goes after the changelog's header, before the newest
-/// section; re-running for the same version replaces its section. A shallow clone is
-/// deepened from its remote when the range needs it.
+/// The section holds a compare link for every repository, its commits grouped by
+/// conventional-commit type, and artifact links. The previous version is --previous, else
+/// the newest version heading of the changelog below this version, else the highest
+/// earlier version tag of the local repository. The section goes after the changelog's
+/// header, before the newest section; re-running for the same version replaces its
+/// section. A shallow clone is deepened from its remote when the range needs it.
 #[derive(Parser, Debug)]
 #[command(
     name = "generate-changelog",
@@ -25,10 +25,10 @@ use std::process::ExitCode;
 struct Cli {
     /// The version released, e.g. 1.2.0 (a tag name such as v1.2.0 with --tag-prefix v);
     /// `auto`: the next version from the conventional commits since the last version tag
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_name = "VERSION")]
     version: String,
     /// The version to compare with [default: from the changelog, else the tags]
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "PREFIX")]
     previous: Option<String>,
     /// The changelog file to update (created with a header when missing)
     #[arg(long, value_name = "FILE", default_value = "CHANGELOG.md")]

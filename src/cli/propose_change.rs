@@ -12,12 +12,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Propose the working-tree changes of a checkout as one pull request (GitHub) or
-/// merge request (GitLab): created the first time, updated after, left alone when it
-/// already holds them.
+/// Propose the working-tree changes of a checkout as one pull or merge request.
 ///
-/// The bot's --branch always holds the base branch plus one commit, pushed with
-/// --force-with-lease. Only --path changes (default: every tracked change) are taken.
+/// The pull request (GitHub) or merge request (GitLab) is created the first time, updated
+/// after, and left alone when it already holds the changes. The bot's --branch always
+/// holds the base branch plus one commit, pushed with --force-with-lease. Only --path
+/// changes (default: every tracked change) are taken.
 #[derive(Parser, Debug)]
 #[command(name = "propose-change", version, max_term_width = 100)]
 struct Cli {

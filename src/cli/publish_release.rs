@@ -11,15 +11,16 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Publish the release of a tag with its files: created as a draft (GitHub), every
-/// file uploaded with its checksum, then published; a failure deletes the draft.
+/// Publish the release of a tag with its files.
 ///
-/// A re-run for a published release updates its notes and uploads only the files it
-/// lacks; a file of the same name with other content is an error. A re-run that would
-/// change nothing (a retried job) writes nothing and reports the release unchanged. On
-/// GitLab the files go to the generic package registry and the release links them
-/// (permalinks /-/releases/permalink/latest/downloads/NAME work). With --from-ci-run the
-/// files are the artifacts of the CI run that built and tested the tagged commit.
+/// The release is created as a draft (GitHub), every file uploaded with its checksum, then
+/// published; a failure deletes the draft. A re-run for a published release updates its
+/// notes and uploads only the files it lacks; a file of the same name with other content
+/// is an error. A re-run that would change nothing (a retried job) writes nothing and
+/// reports the release unchanged. On GitLab the files go to the generic package registry
+/// and the release links them (permalinks /-/releases/permalink/latest/downloads/NAME
+/// work). With --from-ci-run the files are the artifacts of the CI run that built and
+/// tested the tagged commit.
 #[derive(Parser, Debug)]
 #[command(name = "publish-release", version, max_term_width = 100)]
 struct Cli {

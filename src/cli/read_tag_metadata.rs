@@ -8,12 +8,12 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Read the release metadata of an annotated tag (meta: lines and git trailers) and
-/// hand it to the pipeline as outputs.
+/// Read the release metadata of an annotated tag and hand it to the pipeline as outputs.
 ///
-/// The tag is looked for in the local repository, then re-fetched from the remote
-/// (actions/checkout leaves a lightweight tag in place of an annotated one), then
-/// GitLab's CI_COMMIT_TAG_MESSAGE, then the forge API when a token is available.
+/// The metadata is the tag message's meta: lines and git trailers. The tag is looked for
+/// in the local repository, then re-fetched from the remote (actions/checkout leaves a
+/// lightweight tag in place of an annotated one), then GitLab's CI_COMMIT_TAG_MESSAGE,
+/// then the forge API when a token is available.
 #[derive(Parser, Debug)]
 #[command(name = "read-tag-metadata", version, max_term_width = 100)]
 struct Cli {

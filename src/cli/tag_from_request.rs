@@ -14,16 +14,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Tag every repository a release request lists at its commit, with the request's
-/// metadata in the annotated tag (read back by read-tag-metadata), and create the
-/// branches its `branches` section asks for.
+/// Tag every repository a release request lists, at the commit it names.
 ///
-/// Every request file is validated first (--check stops there: every problem of every
-/// file, no remote asked). Before any write, every remote is checked: the commit
-/// exists, and the tag or branch is absent or already on that commit. A problem
-/// anywhere stops the run with nothing written, unless --keep-going. An existing tag
-/// or branch is never moved or deleted; one on the right commit is reported `exists`,
-/// so a re-run completes a partial release.
+/// The request's metadata goes into the annotated tag (read back by read-tag-metadata),
+/// and the branches its `branches` section asks for are created. Every request file is
+/// validated first (--check stops there: every problem of every file, no remote asked).
+/// Before any write, every remote is checked: the commit exists, and the tag or branch is
+/// absent or already on that commit. A problem anywhere stops the run with nothing
+/// written, unless --keep-going. An existing tag or branch is never moved or deleted; one
+/// on the right commit is reported `exists`, so a re-run completes a partial release.
 #[derive(Parser, Debug)]
 #[command(name = "tag-from-request", version, max_term_width = 100)]
 struct Cli {
@@ -37,7 +36,7 @@ struct Cli {
     #[arg(long)]
     all: bool,
     /// Put before the version to make the tag name, e.g. `v` (an entry's `tag` wins)
-    #[arg(long, value_name = "P", default_value = "")]
+    #[arg(long, value_name = "PREFIX", default_value = "")]
     tag_prefix: String,
     /// URL of an owner/name repo for --forge git; `{repo}` is replaced [default: SERVER/{repo}.git]
     #[arg(long, value_name = "TEMPLATE")]

@@ -13,10 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Track a release that runs as a chain of pipelines: a tracking issue whose body
-/// shows every step of every version, rendered from a record that concurrent jobs add
-/// to; steps that resume from the furthest checkpoint reached; waits that hold no
-/// runner; phases that start once their sign-offs are in.
+/// Track a release that runs as a chain of pipelines, in one tracking issue.
+///
+/// The issue's body shows every step of every version, rendered from a record that
+/// concurrent jobs add to; steps resume from the furthest checkpoint reached; waits hold
+/// no runner; phases start once their sign-offs are in.
 #[derive(Parser, Debug)]
 #[command(name = "track-release", version, max_term_width = 100)]
 struct Cli {
@@ -33,6 +34,10 @@ enum Command {
     /// Where the release stands: each step's furthest checkpoint, what is left
     Status(StatusArgs),
     /// Wait for a change request to merge, CI to pass, a tag, a release, a URL or sign-offs
+    #[command(
+        override_usage = "track-release wait-for [OPTIONS] <--check|--poll>\n       \
+        <--merged <N>|--green <SHA>|--tag <NAME>|--release-of <TAG>|--url <URL>|--signoffs <PHASE>>"
+    )]
     WaitFor(WaitArgs),
     /// Start a phase once its sign-offs are in
     Start(StartArgs),

@@ -7,12 +7,13 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Compute the release's link set from the `links` section of relay.toml (and a
-/// manifest of its assets) and upsert it everywhere it lives: redirect map files,
-/// versioned URLs in documents, floating git tags, a link service.
+/// Move every "latest" and short link of a release to it, wherever the link lives.
 ///
-/// A link that already points right is left alone; each is reported as created,
-/// updated or unchanged. Everything is planned before anything is written.
+/// The link set is computed from the `links` section of relay.toml (and a manifest of the
+/// release's assets) and upserted in redirect map files, versioned URLs in documents,
+/// floating git tags and a link service. A link that already points right is left alone;
+/// each is reported as created, updated or unchanged. Everything is planned before
+/// anything is written.
 #[derive(Parser, Debug)]
 // `--version` is the release's version; `-V` prints the tool's.
 #[command(
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// The release's version (1.4.2, 1.22.3-fips)
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_name = "VERSION")]
     version: String,
     /// The tag prefix, e.g. v: a tag name such as v1.4.2 (github.ref_name) is then read
     /// as the version 1.4.2

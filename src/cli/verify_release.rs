@@ -8,10 +8,12 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Check that a release is really complete: every repository has the tag on the
-/// expected commit, the release exists with its assets, every expected URL answers 200
-/// (redirects followed), every version file says the version. All checks run; exit 1
-/// with a table of everything missing, exit 0 only when all hold.
+/// Check that a release is complete and report every gap at once.
+///
+/// Every repository must have the tag on the expected commit, the release must exist with
+/// its assets, every expected URL must answer 200 (redirects followed), every version file
+/// must say the version. All checks run; exit 1 with a table of everything missing, exit 0
+/// only when all hold.
 #[derive(Parser, Debug)]
 #[command(
     name = "verify-release",
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// The version released [default: the pipeline's tag without --tag-prefix]
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_name = "VERSION")]
     version: Option<String>,
     /// Put before the version to make the tag name, e.g. v
     #[arg(long, value_name = "PREFIX", default_value = "")]

@@ -622,7 +622,7 @@ fn invalid_config_entries_name_their_position_in_the_config_file() {
         ),
         (
             "[[bump.files]]\npath = \"Chart.yaml\"\nkeys = \"version\"\n",
-            "error: reading the configuration: relay.toml:3:1: unknown field `keys`, expected one of `path`, `key`, `regex`, `template`\n",
+            "error: relay.toml:3:1: unknown field `keys`, expected one of `path`, `key`, `regex`, `template`\n",
         ),
     ];
     for (config, message) in cases {

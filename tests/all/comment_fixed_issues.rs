@@ -512,11 +512,7 @@ fn bad_inputs_exit_2_before_anything_is_written() {
          must be an http(s) URL with `{id}` where the issue's id goes\n"
     );
     sb.write("api/relay.toml", "[fixed-issues]\nlabels = \"x\"\n");
-    assert!(
-        stderr(&[]).starts_with(
-            "error: reading the configuration: relay.toml:2:1: unknown field `labels`"
-        ),
-    );
+    assert!(stderr(&[]).starts_with("error: relay.toml:2:1: unknown field `labels`"),);
     std::fs::remove_file(repo.path().join("relay.toml")).unwrap();
     let run = sb
         .relay("comment-fixed-issues")

@@ -535,3 +535,165 @@ fn completions_and_man_pages_come_from_the_tools_own_options() {
         run.stderr()
     );
 }
+
+/// The section headings of a help text (`Options:`, `Forge:`), in order.
+fn headings(help: &str) -> Vec<&str> {
+    help.lines()
+        .filter_map(|l| l.strip_suffix(':'))
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()))
+        .collect()
+}
+
+/// `-h` and `--help` of one command in the layout every tool shares: a one-line
+/// summary without a full stop (clap's and cargo's style), then `Usage:`; `--help` the
+/// same summary and, for a tool, a full stop and a paragraph before `Usage:`; the tool's
+/// own options with `-h`/`-V`, then `Forge:` when it talks to a forge, then `Output:`;
+/// no line wider than the 100 columns the tools wrap at.
+fn assert_help_layout(name: &str, short: &str, long: &str, paragraph: bool) {
+    for (form, help) in [("-h", short), ("--help", long)] {
+        for line in help.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{name} {form}: a line over 100 columns: {line:?}"
+            );
+        }
+    }
+    let lines: Vec<&str> = short.lines().collect();
+    let summary = lines[0];
+    assert!(
+        !summary.is_empty() && !summary.ends_with('.') && summary.len() < 90,
+        "{name} -h: the summary is one line without a full stop: {summary:?}"
+    );
+    assert_eq!(lines[1], "", "{name} -h: a blank line after the summary");
+    assert!(lines[2].starts_with("Usage: "), "{name} -h: {short}");
+    let long_lines: Vec<&str> = long.lines().collect();
+    // With a paragraph after it, the summary is a sentence of its own.
+    let sentence = if paragraph {
+        format!("{summary}.")
+    } else {
+        summary.to_string()
+    };
+    assert_eq!(long_lines[0], sentence, "{name} --help: the summary first");
+    assert_eq!(long_lines[1], "", "{name} --help: a blank line after it");
+    let usage = long_lines
+        .iter()
+        .position(|l| l.starts_with("Usage: "))
+        .unwrap_or_else(|| panic!("{name} --help: no usage"));
+    if paragraph {
+        assert!(usage > 3, "{name} --help: no paragraph after the summary");
+        assert!(
+            long_lines[usage - 2].ends_with('.'),
+            "{name} --help: the paragraph ends a sentence: {:?}",
+            long_lines[usage - 2]
+        );
+    }
+    for help in [short, long] {
+        let found = headings(help);
+        let mut expected = Vec::new();
+        if help.contains("\nCommands:\n") {
+            expected.push("Commands");
+        }
+        expected.push("Options");
+        if help.contains("--forge <FORGE>") {
+            expected.push("Forge");
+        }
+        if help.contains("--json") {
+            expected.push("Output");
+        }
+        assert_eq!(found, expected, "{name}: the sections of its help");
+        let own = help
+            .split("\nOptions:\n")
+            .nth(1)
+            .unwrap()
+            .split("\nForge:\n")
+            .next()
+            .unwrap()
+            .split("\nOutput:\n")
+            .next()
+            .unwrap();
+        assert!(
+            own.contains("-h, --help"),
+            "{name}: -h is one of its options"
+        );
+    }
+}
+
+#[test]
+fn every_tool_s_help_has_one_layout() {
+    let sb = common::Sandbox::new();
+    for tool in relay::cli::tool_names() {
+        let short = sb.relay(tool).arg("-h").run().success().stdout();
+        let long = sb.relay(tool).arg("--help").run().success().stdout();
+        assert_help_layout(tool, &short, &long, true);
+        let Some(commands) = short.split("Commands:\n").nth(1) else {
+            continue;
+        };
+        for sub in commands
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|s| *s != "help")
+        {
+            let short = sb.relay(tool).args([sub, "-h"]).run().success().stdout();
+            let long = sb
+                .relay(tool)
+                .args([sub, "--help"])
+                .run()
+                .success()
+                .stdout();
+            assert_help_layout(&format!("{tool} {sub}"), &short, &long, false);
+        }
+    }
+}
+
+/// The arguments of `cmd` and of its subcommands, with the name to report them by.
+fn arguments_of(name: &str, cmd: &clap::Command) -> Vec<(String, clap::Arg)> {
+    let mut args: Vec<(String, clap::Arg)> = cmd
+        .get_arguments()
+        .map(|a| (name.to_string(), a.clone()))
+        .collect();
+    for sub in cmd.get_subcommands() {
+        args.extend(arguments_of(&format!("{name} {}", sub.get_name()), sub));
+    }
+    args
+}
+
+#[test]
+fn every_option_has_help_text_and_its_value_names_share_one_style() {
+    for (tool, _, command) in relay::cli::TOOLS {
+        for (owner, arg) in arguments_of(tool, &command()) {
+            let flag = arg
+                .get_long()
+                .map(|l| format!("--{l}"))
+                .or_else(|| arg.get_short().map(|s| format!("-{s}")))
+                .unwrap_or_else(|| arg.get_id().to_string());
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(!help.trim().is_empty(), "{owner} {flag}: no help text");
+            assert!(
+                !help.ends_with('.'),
+                "{owner} {flag}: an option's help is a phrase without a full stop: {help:?}"
+            );
+            for part in ["(default", "default:"] {
+                if let Some(at) = help.find(part) {
+                    assert!(
+                        help[..at].ends_with('[') && part == "default:",
+                        "{owner} {flag}: a default is written [default: …]: {help:?}"
+                    );
+                }
+            }
+            for value in arg.get_value_names().unwrap_or_default() {
+                let value = value.as_str();
+                assert!(
+                    value == "N" || value.len() > 1,
+                    "{owner} {flag}: the value name {value} is a word (VERSION, PREFIX, FILE)"
+                );
+                assert!(
+                    value.chars().all(|c| c.is_ascii_uppercase()
+                        || c.is_ascii_digit()
+                        || "_/,.:=[]".contains(c)),
+                    "{owner} {flag}: the value name {value} is upper case"
+                );
+            }
+        }
+    }
+}

@@ -1621,7 +1621,7 @@ fn other_bad_input_is_refused_with_what_to_do() {
     refused(
         "[other]\n",
         &["--version", "1.0.0"],
-        "error: updating links: repo/relay.toml:1:2: unknown field `other`, expected one of `bump`, `fixed-issues`, `links`, `track`",
+        "error: repo/relay.toml:1:2: unknown field `other`, expected one of `bump`, `fixed-issues`, `links`, `track`",
     );
     refused(
         "# nothing\n",
@@ -1787,7 +1787,7 @@ fn without_any_configuration_update_links_says_what_it_needs() {
     let run = sb.relay("update-links").run().expect_code(2);
     assert!(
         run.stderr()
-            .contains("the following required arguments were not provided:\n  --version <V>"),
+            .contains("the following required arguments were not provided:\n  --version <VERSION>"),
         "{}",
         run.stderr()
     );
