@@ -5,6 +5,15 @@ use super::context::{CiContext, Platform, TokenKind};
 use crate::forge::{ForgeSettings, Secret};
 use std::path::PathBuf;
 
+/// The configuration file, for a tool whose section of it holds only defaults for its
+/// flags (`[tool-name]`; read before the tool starts, README "Configuration file").
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: relay.toml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 /// Where the forge is and who the tool is there.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Forge")]

@@ -15,7 +15,7 @@ pub mod summary;
 pub mod tuning;
 pub mod workflow;
 
-pub use args::{ForgeArgs, OutputArgs};
+pub use args::{ConfigArgs, ForgeArgs, OutputArgs};
 pub use context::{CiContext, Platform};
 pub use outputs::Outputs;
 pub use session::{Report, Session};

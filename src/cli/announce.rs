@@ -91,6 +91,8 @@ struct Cli {
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

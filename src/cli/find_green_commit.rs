@@ -32,6 +32,8 @@ struct Cli {
     #[arg(long, value_name = "SHA")]
     min_commit: Option<String>,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

@@ -69,6 +69,8 @@ struct Cli {
     #[arg(short = 'V', action = clap::ArgAction::Version)]
     tool_version: Option<bool>,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

@@ -69,6 +69,8 @@ struct Cli {
     #[arg(long, value_name = "NAME", default_value = "origin")]
     remote: String,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

@@ -33,6 +33,8 @@ struct Cli {
     #[arg(long)]
     allow_lightweight: bool,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

@@ -78,6 +78,8 @@ struct Cli {
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["dry_run", "keep_going", "sign", "approvals", "check"])]
     join: Vec<PathBuf>,
     #[command(flatten)]
+    config: crate::ci::ConfigArgs,
+    #[command(flatten)]
     forge: ForgeArgs,
     #[command(flatten)]
     output: OutputArgs,

@@ -301,3 +301,44 @@ fn a_subcommand_takes_its_own_table_and_the_shared_keys_it_knows() {
         run.stderr()
     );
 }
+
+#[test]
+fn every_tool_takes_config_to_name_its_file() {
+    let sb = Sandbox::new();
+    let repo = tagged(&sb);
+    std::fs::create_dir_all(repo.path().join("ci")).unwrap();
+    std::fs::write(
+        repo.path().join("ci/release.toml"),
+        "[read-tag-metadata]\ntag = \"2.0.0\"\n",
+    )
+    .unwrap();
+    // The folder's relay.toml is not read when --config names another file.
+    std::fs::write(
+        repo.path().join("relay.toml"),
+        "[read-tag-metadata]\ntag = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let out = read_tag(&sb, &repo)
+        .args(["--config", "ci/release.toml"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["series"], "2026.2");
+    // The same for the action's input.
+    let out = read_tag(&sb, &repo)
+        .env("INPUT_CONFIG", "ci/release.toml")
+        .run()
+        .success()
+        .json();
+    assert_eq!(out["tag"], "2.0.0");
+    // Every tool (every subcommand of track-release) has the flag.
+    let has_config =
+        |cmd: &clap::Command| cmd.get_arguments().any(|a| a.get_long() == Some("config"));
+    for (tool, _, command) in relay::cli::TOOLS {
+        let cmd = command();
+        assert!(
+            has_config(&cmd) || cmd.get_subcommands().all(has_config),
+            "{tool} has no --config"
+        );
+    }
+}
