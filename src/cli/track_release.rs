@@ -3,9 +3,10 @@
 use crate::Context;
 use crate::ci::{ForgeArgs, OutputArgs, Outputs, Platform, Report, Session, summary};
 use crate::forge::{Forge, ForgeSettings};
+use crate::track::open::{OpenRequest, open};
 use crate::track::phase_start::{StartRequest, abandon, start};
 use crate::track::step_report::{StepReport, record};
-use crate::track::tracking::{self, OpenRequest, Tracked};
+use crate::track::tracking::{self, Tracked};
 use crate::track::wait::{Backoff, Condition, Look, look, poll};
 use crate::track::{StepState, TrackConfig, TrackError};
 use clap::{Args, Parser, Subcommand};
@@ -396,7 +397,7 @@ async fn run_open(edge: &Edge<'_>, forge: &dyn Forge, args: &OpenArgs) -> crate:
         writers: edge.writers.clone(),
         dry_run: args.dry_run,
     };
-    let report = tracking::open(forge, &request)
+    let report = open(forge, &request)
         .await
         .with_context(|| format!("opening release {} in {}", args.release, edge.repo))?;
     let number = report.issue.as_ref().map(|i| i.number);

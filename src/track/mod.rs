@@ -15,6 +15,7 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod names;
+pub mod open;
 pub mod phase;
 pub mod phase_start;
 pub mod record;
