@@ -21,6 +21,7 @@ pub mod phase_start;
 pub mod record;
 pub mod render;
 pub mod signoff;
+pub mod status;
 pub mod step_report;
 pub mod tracking;
 pub mod wait;
