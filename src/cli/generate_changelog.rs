@@ -1,7 +1,7 @@
 //! generate-changelog: one changelog section for a release across many repositories.
 
 use crate::Context;
-use crate::changelog::{ArtifactSpec, ChangelogRequest, RepoSpec, prepare};
+use crate::changelog::{ArtifactSpec, ChangelogRepo, ChangelogRequest, prepare};
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
 use clap::Parser;
 use std::path::PathBuf;
@@ -98,7 +98,7 @@ fn run(
         repos: cli
             .repos
             .iter()
-            .map(|s| RepoSpec::parse(s))
+            .map(|s| ChangelogRepo::parse(s))
             .collect::<Result<_, _>>()?,
         request_file: cli.request.clone(),
         artifacts: cli

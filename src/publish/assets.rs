@@ -14,7 +14,7 @@ pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
 
 /// One file to ship.
 #[derive(Debug, Clone)]
-pub struct Asset {
+pub struct AssetFile {
     /// The name it gets in the release (its file name).
     pub name: String,
     pub bytes: Bytes,
@@ -26,9 +26,9 @@ pub struct Asset {
     pub source: String,
 }
 
-impl Asset {
-    pub fn new(name: String, bytes: Bytes, path: String, source: String) -> Asset {
-        Asset {
+impl AssetFile {
+    pub fn new(name: String, bytes: Bytes, path: String, source: String) -> AssetFile {
+        AssetFile {
             sha256: sha256_hex(&bytes),
             name,
             bytes,
@@ -86,7 +86,7 @@ fn has_glob_syntax(text: &str) -> bool {
 /// is refused before anything is read, and so is a file that is (or sits under) a
 /// symbolic link leading out of `dir` — an asset input must not ship a file of the
 /// runner that the release never built.
-pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, PublishError> {
+pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<AssetFile>, PublishError> {
     let base = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let patterns: Vec<&str> = patterns
         .iter()
@@ -158,14 +158,14 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, Publis
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            assets.push(Asset::new(name, bytes.into(), shown.clone(), shown));
+            assets.push(AssetFile::new(name, bytes.into(), shown.clone(), shown));
         }
     }
     Ok(assets)
 }
 
 /// The files inside a zip archive (directories left out), named by their file name.
-pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<Asset>, PublishError> {
+pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<AssetFile>, PublishError> {
     let bad = |reason: String| PublishError::BadArchive {
         origin: origin.to_string(),
         reason,
@@ -188,14 +188,14 @@ pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<Asset>, Publis
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("{path}: {e}")))?;
         let source = format!("{origin}: {path}");
-        assets.push(Asset::new(name, bytes.into(), path, source));
+        assets.push(AssetFile::new(name, bytes.into(), path, source));
     }
     Ok(assets)
 }
 
 /// The files one of `patterns` matches (by path or by name); every pattern must match
 /// one. No patterns: all files.
-pub fn select(files: Vec<Asset>, patterns: &[String]) -> Result<Vec<Asset>, PublishError> {
+pub fn select(files: Vec<AssetFile>, patterns: &[String]) -> Result<Vec<AssetFile>, PublishError> {
     let mut compiled = Vec::new();
     for text in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let pattern = glob::Pattern::new(text).map_err(|e| PublishError::BadGlob {
@@ -207,7 +207,7 @@ pub fn select(files: Vec<Asset>, patterns: &[String]) -> Result<Vec<Asset>, Publ
     if compiled.is_empty() {
         return Ok(files);
     }
-    let hits = |p: &glob::Pattern, a: &Asset| p.matches(&a.path) || p.matches(&a.name);
+    let hits = |p: &glob::Pattern, a: &AssetFile| p.matches(&a.path) || p.matches(&a.name);
     if let Some(unmatched) = compiled.iter().find(|p| !files.iter().any(|a| hits(p, a))) {
         return Err(PublishError::NoArtifactMatch {
             pattern: unmatched.as_str().to_string(),
@@ -220,7 +220,7 @@ pub fn select(files: Vec<Asset>, patterns: &[String]) -> Result<Vec<Asset>, Publ
 }
 
 /// The `SHA256SUMS` file for `assets`: `<sha256>  <name>` lines sorted by name.
-pub fn checksums(assets: &[Asset]) -> Asset {
+pub fn checksums(assets: &[AssetFile]) -> AssetFile {
     let mut lines: Vec<(&str, &str)> = assets
         .iter()
         .map(|a| (a.name.as_str(), a.sha256.as_str()))
@@ -230,7 +230,7 @@ pub fn checksums(assets: &[Asset]) -> Asset {
         .iter()
         .map(|(name, sha)| format!("{sha}  {name}\n"))
         .collect();
-    Asset::new(
+    AssetFile::new(
         CHECKSUMS_FILE.to_string(),
         text.into_bytes().into(),
         CHECKSUMS_FILE.to_string(),
@@ -239,7 +239,7 @@ pub fn checksums(assets: &[Asset]) -> Asset {
 }
 
 /// Refuses two assets of one name: a release holds one file per name.
-pub fn check_unique(assets: &[Asset]) -> Result<(), PublishError> {
+pub fn check_unique(assets: &[AssetFile]) -> Result<(), PublishError> {
     for (i, a) in assets.iter().enumerate() {
         if let Some(b) = assets[..i].iter().find(|b| b.name == a.name) {
             return Err(PublishError::DuplicateName {
@@ -284,13 +284,13 @@ mod tests {
 
     #[test]
     fn checksums_list_every_asset_by_name() {
-        let a = Asset::new(
+        let a = AssetFile::new(
             "b.txt".into(),
             Bytes::from_static(b"abc"),
             "b".into(),
             "b".into(),
         );
-        let b = Asset::new(
+        let b = AssetFile::new(
             "a.txt".into(),
             Bytes::from_static(b""),
             "a".into(),

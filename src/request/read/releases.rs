@@ -4,12 +4,12 @@ use super::Reader;
 use super::keys::{PROJECT_KEYS, RELEASE_KEYS};
 use crate::request::names::{check_repo, check_tag_name};
 use crate::request::yaml::Node;
-use crate::request::{Project, Release, ReleaseFlag, RequestVersion};
+use crate::request::{Project, ReleaseFlag, RequestVersion, RequestedRelease};
 
 impl Reader<'_> {
-    pub(super) fn releases(&mut self, node: &Node) -> Option<Vec<Release>> {
+    pub(super) fn releases(&mut self, node: &Node) -> Option<Vec<RequestedRelease>> {
         let items = self.list(node, "`releases`")?;
-        let mut releases: Vec<Release> = Vec::with_capacity(items.len());
+        let mut releases: Vec<RequestedRelease> = Vec::with_capacity(items.len());
         self.versions.reserve(items.len());
         let mut complete = true;
         for item in items {
@@ -21,7 +21,7 @@ impl Reader<'_> {
         complete.then_some(releases)
     }
 
-    pub(super) fn release(&mut self, item: &Node) -> Option<Release> {
+    pub(super) fn release(&mut self, item: &Node) -> Option<RequestedRelease> {
         let entries = self.mapping(item, "a release", &[RELEASE_KEYS])?;
         let mut version = None;
         let mut diff_start = None;
@@ -50,7 +50,7 @@ impl Reader<'_> {
         if !has_projects {
             return self.fail(item, "the release has no `projects`");
         }
-        Some(Release {
+        Some(RequestedRelease {
             version: version?,
             diff_start,
             flags: flags?,
