@@ -3,6 +3,7 @@
 //! `SHA256SUMS` file that lists them.
 
 use super::PublishError;
+use crate::pattern::PathPattern;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -106,19 +107,15 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<AssetFile>, Pu
     let mut assets = Vec::new();
     for pattern in patterns {
         let paths: Vec<PathBuf> = if has_glob_syntax(pattern) {
-            let full = format!(
-                "{}/{pattern}",
-                glob::Pattern::escape(&dir.display().to_string())
-            );
-            let matches = glob::glob(&full).map_err(|e| PublishError::BadGlob {
+            let compiled = PathPattern::new(pattern).map_err(|reason| PublishError::BadGlob {
                 pattern: pattern.to_string(),
-                reason: e.msg.to_string(),
+                reason,
             })?;
-            let mut files: Vec<PathBuf> = matches
-                .filter_map(Result::ok)
+            let files: Vec<PathBuf> = compiled
+                .find_under(dir)
+                .into_iter()
                 .filter(|p| p.is_file())
                 .collect();
-            files.sort();
             if files.is_empty() {
                 return Err(PublishError::NoMatch {
                     pattern: pattern.to_string(),
@@ -198,16 +195,16 @@ pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<AssetFile>, Pu
 pub fn select(files: Vec<AssetFile>, patterns: &[String]) -> Result<Vec<AssetFile>, PublishError> {
     let mut compiled = Vec::new();
     for text in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let pattern = glob::Pattern::new(text).map_err(|e| PublishError::BadGlob {
+        let pattern = PathPattern::new(text).map_err(|reason| PublishError::BadGlob {
             pattern: text.to_string(),
-            reason: e.msg.to_string(),
+            reason,
         })?;
         compiled.push(pattern);
     }
     if compiled.is_empty() {
         return Ok(files);
     }
-    let hits = |p: &glob::Pattern, a: &AssetFile| p.matches(&a.path) || p.matches(&a.name);
+    let hits = |p: &PathPattern, a: &AssetFile| p.matches(&a.path) || p.matches(&a.name);
     if let Some(unmatched) = compiled.iter().find(|p| !files.iter().any(|a| hits(p, a))) {
         return Err(PublishError::NoArtifactMatch {
             pattern: unmatched.as_str().to_string(),

@@ -215,9 +215,11 @@ fn local_files(request: &PublishRequest) -> Result<Vec<AssetFile>> {
     assets::check_unique(&files)?;
     if request.from_ci_run {
         for pattern in &request.assets {
-            glob::Pattern::new(pattern.trim()).map_err(|e| PublishError::BadGlob {
-                pattern: pattern.clone(),
-                reason: e.msg.to_string(),
+            crate::pattern::PathPattern::new(pattern.trim()).map_err(|reason| {
+                PublishError::BadGlob {
+                    pattern: pattern.clone(),
+                    reason,
+                }
             })?;
         }
     }
