@@ -256,7 +256,8 @@ pub fn command() -> clap::Command {
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
     let common = cli.command.common().clone();
-    let (session, settings) = Session::start_with_forge(&common.output, &common.forge);
+    let (session, settings) =
+        super::started!(Session::start_with_forge(&common.output, &common.forge));
     let result = run(&cli.command, &common, &session, &settings);
     session.finish(result)
 }
