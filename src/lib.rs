@@ -28,6 +28,7 @@ pub mod green;
 pub mod links;
 pub mod location;
 pub mod metadata;
+pub mod pattern;
 pub mod propose;
 pub mod publish;
 pub mod request;

@@ -7,8 +7,10 @@
 use super::BumpError;
 use super::node::{CharOffsets, Node, NodeKind, ScalarKind, Style, parse_error};
 use super::target::{KeyPath, Segment};
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -35,173 +37,229 @@ const COMPLEX_KEY: &str = "\u{0}complex key";
 
 pub fn nodes(text: &str, file: &Path) -> Result<Vec<Node>, BumpError> {
     let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
-    let mut nodes = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
-    let mut doc: Option<usize> = None;
-    // Inside a complex key: how many collections deep.
-    let mut skipping = 0usize;
-    for next in parser.by_ref() {
+    let mut walk = Walk {
+        text,
+        nodes: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        doc: None,
+        skipping: 0,
+    };
+    for next in Parser::new_from_str(text) {
         let (event, span) = next.map_err(|e| {
             let at = chars.byte(e.marker().index());
             parse_error(file, text, at, NAME, e.info().to_string())
         })?;
         let start = chars.byte(span.start.index());
         let end = chars.byte(span.end.index()).max(start);
-        if skipping > 0 {
-            match event {
-                Event::MappingStart(..) | Event::SequenceStart(..) => skipping += 1,
-                Event::MappingEnd | Event::SequenceEnd => {
-                    skipping -= 1;
-                    if skipping == 0
-                        && let Some(Frame::Map { key, .. }) = stack.last_mut()
-                    {
-                        *key = Some(Segment::Key(COMPLEX_KEY.into()));
-                    }
-                }
-                _ => {}
-            }
-            continue;
+        walk.event(event, start..end);
+    }
+    Ok(walk.nodes)
+}
+
+/// The walk over the event stream: the nodes so far and where the next event goes.
+struct Walk<'t> {
+    text: &'t str,
+    nodes: Vec<Node>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Range<usize>>,
+    doc: Option<usize>,
+    /// Inside a complex key: how many collections deep.
+    skipping: usize,
+}
+
+impl Walk<'_> {
+    fn event(&mut self, event: Event<'_>, span: Range<usize>) {
+        if self.skipping > 0 {
+            self.skip_in_complex_key(&event);
+            return;
         }
-        let flow = stack.last().is_some_and(|f| match f {
+        let flow = self.stack.last().is_some_and(|f| match f {
             Frame::Map { flow, .. } | Frame::Seq { flow, .. } => *flow,
         });
         // A scalar, alias or collection in key position names the next value.
-        let in_key_position = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
+        let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
         match event {
             Event::DocumentStart(_) => {
-                doc = Some(doc.map_or(0, |d| d + 1));
-                stack.clear();
+                self.doc = Some(self.doc.map_or(0, |d| d + 1));
+                self.stack.clear();
             }
             Event::Scalar(value, ..) if in_key_position => {
-                if let Some(Frame::Map { key, key_at, .. }) = stack.last_mut() {
+                if let Some(Frame::Map { key, key_at, .. }) = self.stack.last_mut() {
                     *key = Some(Segment::Key(value.into_owned()));
-                    *key_at = start;
+                    *key_at = span.start;
                 }
             }
-            Event::Alias(_) if in_key_position => {
-                if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                    *key = Some(Segment::Key(COMPLEX_KEY.into()));
-                }
-            }
+            Event::Alias(_) if in_key_position => self.name_complex_key(),
             Event::MappingStart(..) | Event::SequenceStart(..) if in_key_position => {
-                skipping = 1;
+                self.skipping = 1;
             }
             Event::Scalar(value, style, anchor, tag) => {
-                let path = value_path(&mut stack);
-                let mut token_start = skip_properties(text, start, end);
-                // A quoted scalar's span runs on over the blanks and comment after its
-                // closing quote; the token ends at that quote.
-                let mut end = match style {
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                        quoted_end(text, token_start).min(end)
-                    }
-                    _ => end,
-                };
-                if value.is_empty() && style == ScalarStyle::Plain && token_start == end {
-                    // An empty value (`key:`) is reported before its `:`; the place to
-                    // write a value is after it.
-                    let rest = &text[end..];
-                    let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                    if rest[blanks..].starts_with(':') {
-                        token_start = end + blanks + 1;
-                        end = token_start;
-                    }
-                }
-                let (style, kind) = match style {
-                    ScalarStyle::Plain => {
-                        let kind = match tag.as_ref() {
-                            Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => {
-                                ScalarKind::String
-                            }
-                            Some(t) if t.handle == "!" && t.suffix.is_empty() => ScalarKind::String,
-                            Some(_) => ScalarKind::Other,
-                            None => plain_kind(&value),
-                        };
-                        (Style::Plain, kind)
-                    }
-                    ScalarStyle::SingleQuoted => (Style::SingleQuoted, tagged_kind(&tag)),
-                    ScalarStyle::DoubleQuoted => (Style::DoubleQuoted, tagged_kind(&tag)),
-                    ScalarStyle::Literal | ScalarStyle::Folded => (Style::Block, tagged_kind(&tag)),
-                };
-                if anchor > 0 {
-                    anchors.insert(anchor, token_start..end);
-                }
-                nodes.push(Node {
-                    doc: doc.unwrap_or(0),
-                    path,
-                    kind: NodeKind::Scalar {
-                        value: value.into_owned(),
-                        kind,
-                        style,
-                    },
-                    span: token_start..end,
-                    at: token_start,
-                    flow,
-                });
+                self.scalar(&value, style, anchor, &tag, span, flow)
             }
-            Event::Alias(id) => {
-                let path = value_path(&mut stack);
-                nodes.push(Node {
-                    doc: doc.unwrap_or(0),
-                    path,
-                    kind: NodeKind::Alias {
-                        anchor: anchors.get(&id).cloned(),
-                    },
-                    span: start..end,
-                    at: start,
-                    flow,
-                });
-            }
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                let is_map = matches!(event, Event::MappingStart(..));
-                let key_at = match stack.last() {
-                    Some(Frame::Map { key_at, .. }) => Some(*key_at),
-                    _ => None,
-                };
-                let path = value_path(&mut stack);
-                // A flow collection's span starts at its bracket.
-                let token_start = skip_properties(text, start, end.max(start));
-                let opens_flow = text[token_start..].starts_with(['{', '[']);
-                if anchor > 0 {
-                    anchors.insert(anchor, token_start..end);
-                }
-                nodes.push(Node {
-                    doc: doc.unwrap_or(0),
-                    path: path.clone(),
-                    kind: if is_map {
-                        NodeKind::Map
-                    } else {
-                        NodeKind::List
-                    },
-                    span: token_start..end,
-                    at: key_at.unwrap_or(token_start),
-                    flow,
-                });
-                let flow = flow || opens_flow;
-                stack.push(if is_map {
-                    Frame::Map {
-                        path,
-                        key: None,
-                        key_at: token_start,
-                        flow,
-                    }
-                } else {
-                    Frame::Seq {
-                        path,
-                        next: 0,
-                        flow,
-                    }
-                });
-            }
+            Event::Alias(id) => self.alias(id, span, flow),
+            Event::MappingStart(anchor, _) => self.collection(true, anchor, span, flow),
+            Event::SequenceStart(anchor, _) => self.collection(false, anchor, span, flow),
             Event::MappingEnd | Event::SequenceEnd => {
-                stack.pop();
+                self.stack.pop();
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
     }
-    Ok(nodes)
+
+    /// Collections inside a complex key are passed over; the key gets a name of its own.
+    fn skip_in_complex_key(&mut self, event: &Event<'_>) {
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => self.skipping += 1,
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.skipping -= 1;
+                if self.skipping == 0 {
+                    self.name_complex_key();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn name_complex_key(&mut self) {
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+            *key = Some(Segment::Key(COMPLEX_KEY.into()));
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        value: &str,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: &Option<Cow<'_, Tag>>,
+        span: Range<usize>,
+        flow: bool,
+    ) {
+        let path = value_path(&mut self.stack);
+        let token = scalar_token(self.text, value, style, span);
+        let (style, kind) = scalar_style(value, style, tag);
+        if anchor > 0 {
+            self.anchors.insert(anchor, token.clone());
+        }
+        self.nodes.push(Node {
+            doc: self.doc.unwrap_or(0),
+            path,
+            kind: NodeKind::Scalar {
+                value: value.to_string(),
+                kind,
+                style,
+            },
+            at: token.start,
+            span: token,
+            flow,
+        });
+    }
+
+    fn alias(&mut self, id: usize, span: Range<usize>, flow: bool) {
+        let path = value_path(&mut self.stack);
+        self.nodes.push(Node {
+            doc: self.doc.unwrap_or(0),
+            path,
+            kind: NodeKind::Alias {
+                anchor: self.anchors.get(&id).cloned(),
+            },
+            at: span.start,
+            span,
+            flow,
+        });
+    }
+
+    /// A map or list starts: its node, and the frame its entries go in.
+    fn collection(&mut self, is_map: bool, anchor: usize, span: Range<usize>, flow: bool) {
+        let key_at = match self.stack.last() {
+            Some(Frame::Map { key_at, .. }) => Some(*key_at),
+            _ => None,
+        };
+        let path = value_path(&mut self.stack);
+        // A flow collection's span starts at its bracket.
+        let token_start = skip_properties(self.text, span.start, span.end.max(span.start));
+        let opens_flow = self.text[token_start..].starts_with(['{', '[']);
+        if anchor > 0 {
+            self.anchors.insert(anchor, token_start..span.end);
+        }
+        self.nodes.push(Node {
+            doc: self.doc.unwrap_or(0),
+            path: path.clone(),
+            kind: if is_map {
+                NodeKind::Map
+            } else {
+                NodeKind::List
+            },
+            span: token_start..span.end,
+            at: key_at.unwrap_or(token_start),
+            flow,
+        });
+        let flow = flow || opens_flow;
+        self.stack.push(if is_map {
+            Frame::Map {
+                path,
+                key: None,
+                key_at: token_start,
+                flow,
+            }
+        } else {
+            Frame::Seq {
+                path,
+                next: 0,
+                flow,
+            }
+        });
+    }
+}
+
+/// Where a scalar's token is in the text: after its anchor and tag, up to its closing
+/// quote; an empty value's is the place after its `:`.
+fn scalar_token(text: &str, value: &str, style: ScalarStyle, span: Range<usize>) -> Range<usize> {
+    let mut token_start = skip_properties(text, span.start, span.end);
+    // A quoted scalar's span runs on over the blanks and comment after its closing
+    // quote; the token ends at that quote.
+    let mut end = match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+            quoted_end(text, token_start).min(span.end)
+        }
+        _ => span.end,
+    };
+    if value.is_empty() && style == ScalarStyle::Plain && token_start == end {
+        // An empty value (`key:`) is reported before its `:`; the place to write a value
+        // is after it.
+        let rest = &text[end..];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if rest[blanks..].starts_with(':') {
+            token_start = end + blanks + 1;
+            end = token_start;
+        }
+    }
+    token_start..end
+}
+
+/// A scalar's quoting style, and what its value reads as.
+fn scalar_style(
+    value: &str,
+    style: ScalarStyle,
+    tag: &Option<Cow<'_, Tag>>,
+) -> (Style, ScalarKind) {
+    match style {
+        ScalarStyle::Plain => {
+            let kind = match tag.as_ref() {
+                Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => {
+                    ScalarKind::String
+                }
+                Some(t) if t.handle == "!" && t.suffix.is_empty() => ScalarKind::String,
+                Some(_) => ScalarKind::Other,
+                None => plain_kind(value),
+            };
+            (Style::Plain, kind)
+        }
+        ScalarStyle::SingleQuoted => (Style::SingleQuoted, tagged_kind(tag)),
+        ScalarStyle::DoubleQuoted => (Style::DoubleQuoted, tagged_kind(tag)),
+        ScalarStyle::Literal | ScalarStyle::Folded => (Style::Block, tagged_kind(tag)),
+    }
 }
 
 /// The path of the value that comes next, and the frame advanced past it.
@@ -219,7 +277,7 @@ fn value_path(stack: &mut [Frame]) -> KeyPath {
     }
 }
 
-fn tagged_kind(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> ScalarKind {
+fn tagged_kind(tag: &Option<Cow<'_, Tag>>) -> ScalarKind {
     match tag {
         Some(t) if !(t.handle == "tag:yaml.org,2002:" && t.suffix == "str") && t.handle != "!" => {
             ScalarKind::Other

@@ -33,7 +33,7 @@ pub use file::FileAction;
 pub use next::{Bump, NextVersion};
 pub use plan::{AUTO_VERSION, ChangelogRequest, Plan, prepare};
 pub use previous::PreviousSource;
-pub use spec::{ArtifactSpec, RepoSpec};
+pub use spec::{ArtifactSpec, ChangelogRepo};
 
 use crate::Location;
 use std::path::PathBuf;

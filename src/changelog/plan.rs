@@ -9,7 +9,7 @@ use super::next::NextVersion;
 use super::previous::{PreviousSource, highest_before};
 use super::repos::{self, Repositories};
 use super::sections::{self, Versions};
-use super::spec::{ArtifactSpec, RepoSpec};
+use super::spec::{ArtifactSpec, ChangelogRepo};
 use super::template::SectionTemplate;
 use crate::Result;
 use crate::ci::{CiContext, Outputs};
@@ -23,7 +23,7 @@ pub struct ChangelogRequest {
     pub version: String,
     pub previous: Option<String>,
     pub changelog: PathBuf,
-    pub repos: Vec<RepoSpec>,
+    pub repos: Vec<ChangelogRepo>,
     pub request_file: Option<PathBuf>,
     pub artifacts: Vec<ArtifactSpec>,
     pub template: Option<PathBuf>,

@@ -6,7 +6,7 @@ use super::ChangelogError;
 use super::ChangelogRequest;
 use super::local::LocalRepo;
 use super::request;
-use super::spec::{RepoSpec, name_from_url, server_from_url};
+use super::spec::{ChangelogRepo, name_from_url, server_from_url};
 use crate::Result;
 use crate::ci::CiContext;
 use crate::forge::ForgeSettings;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// One repository on its way through the run.
 pub(super) struct Entry {
-    pub(super) spec: RepoSpec,
+    pub(super) spec: ChangelogRepo,
     /// Whether `spec.name` is a forge path (links can be built).
     pub(super) on_forge: bool,
     /// Index into the opened clones.
@@ -69,7 +69,7 @@ pub(super) fn open(
         clones.push(repo);
         primary = Some(0);
         entries.push(Entry {
-            spec: RepoSpec {
+            spec: ChangelogRepo {
                 name,
                 local_path: Some(request.workdir.clone()),
                 tag: None,
@@ -136,8 +136,8 @@ pub(super) fn open(
 }
 
 /// Later entries of the same repository fill what earlier ones left open.
-fn merge_duplicates(specs: Vec<RepoSpec>) -> Vec<RepoSpec> {
-    let mut merged: Vec<RepoSpec> = Vec::new();
+fn merge_duplicates(specs: Vec<ChangelogRepo>) -> Vec<ChangelogRepo> {
+    let mut merged: Vec<ChangelogRepo> = Vec::new();
     for spec in specs {
         match merged.iter_mut().find(|m| m.name == spec.name) {
             Some(m) => {

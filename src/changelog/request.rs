@@ -2,7 +2,7 @@
 //! version, read with the project's release-request parser ([`crate::request`]).
 
 use super::ChangelogError;
-use super::spec::{RepoSpec, check_repo_name, name_from_url};
+use super::spec::{ChangelogRepo, check_repo_name, name_from_url};
 use crate::request::{ReleaseRequest, RequestError};
 use crate::version::Version;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,10 @@ fn load(path: &Path) -> Result<ReleaseRequest, ChangelogError> {
 }
 
 /// The repositories the request lists for `version`, in file order.
-pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>, ChangelogError> {
+pub fn repos_of_request(
+    path: &Path,
+    version: &Version,
+) -> Result<Vec<ChangelogRepo>, ChangelogError> {
     let request = load(path)?;
     let Some(release) = request
         .releases
@@ -85,7 +88,7 @@ pub fn repos_of_request(path: &Path, version: &Version) -> Result<Vec<RepoSpec>,
                     message: format!("`{repo}` is not owner/name, a git URL or a path"),
                 });
             };
-            Ok(RepoSpec {
+            Ok(ChangelogRepo {
                 name,
                 local_path,
                 tag: project.tag.clone(),

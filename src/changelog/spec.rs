@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// A repository of the release: its path on the forge, and where it is checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoSpec {
+pub struct ChangelogRepo {
     /// `owner/name`, or a GitLab `group/subgroup/name`.
     pub name: String,
     /// A local clone to read commits from; without one the forge API is asked.
@@ -17,9 +17,9 @@ pub struct RepoSpec {
     pub tag: Option<String>,
 }
 
-impl RepoSpec {
+impl ChangelogRepo {
     /// Parses `owner/name[=LOCAL_PATH]`.
-    pub fn parse(text: &str) -> Result<RepoSpec, ChangelogError> {
+    pub fn parse(text: &str) -> Result<ChangelogRepo, ChangelogError> {
         let fail = |reason: &str| ChangelogError::BadRepoSpec {
             spec: text.to_string(),
             reason: reason.to_string(),
@@ -35,7 +35,7 @@ impl RepoSpec {
             None => (text.trim(), None),
         };
         check_repo_name(name).map_err(|reason| fail(&reason))?;
-        Ok(RepoSpec {
+        Ok(ChangelogRepo {
             name: name.to_string(),
             local_path: path,
             tag: None,
@@ -164,9 +164,9 @@ mod tests {
 
     #[test]
     fn parses_repositories_with_and_without_a_local_path() {
-        let spec = RepoSpec::parse("acme/api").unwrap();
+        let spec = ChangelogRepo::parse("acme/api").unwrap();
         assert_eq!((spec.name.as_str(), spec.local_path), ("acme/api", None));
-        let spec = RepoSpec::parse("group/sub/worker=../worker").unwrap();
+        let spec = ChangelogRepo::parse("group/sub/worker=../worker").unwrap();
         assert_eq!(spec.name, "group/sub/worker");
         assert_eq!(spec.local_path, Some(PathBuf::from("../worker")));
     }
@@ -180,7 +180,7 @@ mod tests {
             ("acme/api=", "the local path after `=` is empty"),
             ("acme/a pi", "holds ` `"),
         ] {
-            let err = RepoSpec::parse(text).unwrap_err().to_string();
+            let err = ChangelogRepo::parse(text).unwrap_err().to_string();
             assert!(err.contains(reason), "{text}: {err}");
         }
     }

@@ -3,7 +3,7 @@
 //! outputs and maps an error to its exit code (ripgrep's and cargo-release's pattern).
 
 use super::colour::Paint;
-use super::{CiContext, OutputArgs, Outputs, summary, workflow};
+use super::{CiContext, CiError, OutputArgs, Outputs, summary, workflow};
 use crate::Location;
 use std::process::ExitCode;
 
@@ -27,21 +27,17 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads the CI environment and checks the tuning variables. A tool that cannot
-    /// even read them stops with exit 2.
-    pub fn start(output: &OutputArgs) -> Session {
-        let ctx = CiContext::from_env()
-            .and_then(|ctx| super::tuning::check(|name| std::env::var(name).ok()).map(|()| ctx))
-            .unwrap_or_else(|e| {
-                eprintln!("{}", Paint::stderr().error(&e.to_string()));
-                std::process::exit(2)
-            });
-        Session {
+    /// Reads the CI environment and checks the tuning variables; a tool that cannot
+    /// even read them stops at its edge ([`crate::cli::started`]) with exit 2.
+    pub fn start(output: &OutputArgs) -> Result<Session, CiError> {
+        let ctx = CiContext::from_env()?;
+        super::tuning::check(|name| std::env::var(name).ok())?;
+        Ok(Session {
             ctx,
             output: output.clone(),
             secrets: Vec::new(),
             paint: Paint::stderr(),
-        }
+        })
     }
 
     /// Starts a session for a tool that talks to a forge: resolves the forge settings
@@ -49,13 +45,13 @@ impl Session {
     pub fn start_with_forge(
         output: &OutputArgs,
         forge: &super::ForgeArgs,
-    ) -> (Session, crate::forge::ForgeSettings) {
-        let mut session = Session::start(output);
+    ) -> Result<(Session, crate::forge::ForgeSettings), CiError> {
+        let mut session = Session::start(output)?;
         let settings = forge.resolve(&session.ctx);
         if let Some(token) = &settings.token {
             session.hide(token.expose());
         }
-        (session, settings)
+        Ok((session, settings))
     }
 
     /// A session over a given context (tests).

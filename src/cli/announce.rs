@@ -108,7 +108,8 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let (mut session, settings) =
+        super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let secrets = Secrets::from_env();
     for secret in secrets.all() {
         session.hide(secret);

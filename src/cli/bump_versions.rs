@@ -75,7 +75,7 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let session = Session::start(&cli.output);
+    let session = super::started!(Session::start(&cli.output));
     let result = run(&cli, &session);
     session.finish(result)
 }

@@ -46,7 +46,7 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let (session, settings) = super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let result = (|| {
         super::require_api(&settings, "find-green-commit reads CI results")?;
         let repo = super::repository(cli.repo.as_deref(), &session, &settings)?;

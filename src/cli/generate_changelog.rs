@@ -1,7 +1,7 @@
 //! generate-changelog: one changelog section for a release across many repositories.
 
 use crate::Context;
-use crate::changelog::{ArtifactSpec, ChangelogRequest, RepoSpec, prepare};
+use crate::changelog::{ArtifactSpec, ChangelogRepo, ChangelogRequest, prepare};
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session};
 use clap::Parser;
 use std::path::PathBuf;
@@ -83,7 +83,7 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let (session, settings) = super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let result = run(&cli, &session, &settings);
     session.finish(result)
 }
@@ -100,7 +100,7 @@ fn run(
         repos: cli
             .repos
             .iter()
-            .map(|s| RepoSpec::parse(s))
+            .map(|s| ChangelogRepo::parse(s))
             .collect::<Result<_, _>>()?,
         request_file: cli.request.clone(),
         artifacts: cli

@@ -6,6 +6,19 @@
 //! container image's only executable, with one link per tool) carries every tool; the
 //! binaries in `src/bin/` are one-line wrappers for `cargo install` users.
 
+/// The session a tool's `main` starts (what `Session::start` or `start_with_forge`
+/// gives), or its exit when the CI environment or a tuning variable cannot be read:
+/// the error on stderr and exit code 2, before anything else is done.
+macro_rules! started {
+    ($start:expr) => {
+        match $start {
+            Ok(started) => started,
+            Err(e) => return $crate::cli::cannot_start(&e),
+        }
+    };
+}
+pub(crate) use started;
+
 pub mod announce;
 pub mod bump_versions;
 pub mod comment_fixed_issues;
@@ -23,6 +36,15 @@ pub mod verify_release;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+
+/// The exit of a tool whose session cannot start.
+pub(crate) fn cannot_start(error: &crate::ci::CiError) -> ExitCode {
+    eprintln!(
+        "{}",
+        crate::ci::colour::Paint::stderr().error(&error.to_string())
+    );
+    ExitCode::from(2)
+}
 
 /// A tool's entry point: the arguments (program name first) in, the exit code out.
 pub type ToolMain = fn(Vec<OsString>) -> ExitCode;

@@ -83,7 +83,8 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let (mut session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let (mut session, settings) =
+        super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let merge_token = cli.merge_token.clone().filter(|t| !t.is_empty());
     if let Some(token) = &merge_token {
         session.hide(token);

@@ -92,7 +92,7 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let mut session = Session::start(&cli.output);
+    let mut session = super::started!(Session::start(&cli.output));
     let settings = cli.forge.resolve(&session.ctx);
     if let Some(token) = &settings.token {
         session.hide(token.expose());

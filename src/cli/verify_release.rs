@@ -70,7 +70,7 @@ pub fn command() -> clap::Command {
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = crate::ci::inputs::parse(args);
-    let (session, settings) = Session::start_with_forge(&cli.output, &cli.forge);
+    let (session, settings) = super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let shard = match cli.shard {
         None => Ok(Shard::WHOLE),
         Some(ShardArg::Given(shard)) => Ok(shard),

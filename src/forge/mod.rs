@@ -30,7 +30,7 @@ pub use gitlab::GitLab;
 pub use issues::{ChangeRequestState, ChangeRequestStatus, Issue, IssueDraft};
 pub use platform::{Platform, TokenKind};
 pub use releases::{
-    AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, MakeLatest, Release,
+    AssetUpload, BuildArtifact, BuildOutcome, BuildRun, BuildRunQuery, ForgeRelease, MakeLatest,
     ReleaseAsset, ReleaseSpec, ReleaseState,
 };
 
@@ -381,7 +381,7 @@ pub trait ReleaseApi: Send + Sync {
 
     /// The published release of `tag`, with the assets it shows, or `None`. (GitHub
     /// finds drafts by id only, never by tag.)
-    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError>;
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<ForgeRelease>, ForgeError>;
 
     /// Files uploaded for the release of `spec` that it does not show yet: GitLab's
     /// generic package files of the tag's version (left by a run that failed before it
@@ -401,14 +401,18 @@ pub trait ReleaseApi: Send + Sync {
 
     /// Prepares a new release that nobody sees yet: a GitHub draft; on GitLab nothing
     /// is created before [`ReleaseApi::publish_release`].
-    async fn stage_release(&self, repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError>;
+    async fn stage_release(
+        &self,
+        repo: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<ForgeRelease, ForgeError>;
 
     /// Uploads one file for `release`: into the GitHub release (draft or not), or to
     /// GitLab's generic package registry (attached by [`ReleaseApi::publish_release`]).
     async fn upload_release_asset(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         spec: &ReleaseSpec,
         upload: &AssetUpload<'_>,
     ) -> Result<ReleaseAsset, ForgeError>;
@@ -419,13 +423,13 @@ pub trait ReleaseApi: Send + Sync {
     async fn publish_release(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         spec: &ReleaseSpec,
         attach: &[ReleaseAsset],
-    ) -> Result<Release, ForgeError>;
+    ) -> Result<ForgeRelease, ForgeError>;
 
     /// Removes a staged release (GitHub: deletes the draft; GitLab: nothing exists).
-    async fn discard_release(&self, repo: &str, release: &Release) -> Result<(), ForgeError>;
+    async fn discard_release(&self, repo: &str, release: &ForgeRelease) -> Result<(), ForgeError>;
 
     /// The bytes of an asset, to compare it when the forge reports no checksum.
     async fn download_release_asset(

@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 /// A release of a tag as the forge reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Release {
+pub struct ForgeRelease {
     /// GitHub's numeric release id; GitLab names a release by its tag.
     pub id: String,
     pub tag: String,

@@ -8,7 +8,7 @@
 //! of an older line) is left as it is, with a warning: the document should keep
 //! pointing at the newest.
 
-use super::template::Release;
+use super::template::TemplateRelease;
 use crate::fsio::SpanEdit;
 use crate::version::Version;
 use regex::Regex;
@@ -106,7 +106,7 @@ pub fn version_in_place_of(existing: &str, rendered: &str, version: &str) -> Opt
 
 /// Finds `template`'s URLs in `text` and plans their update to `release`. An error
 /// is a template that cannot be a pattern; no match at all is an empty plan.
-pub fn plan(text: &str, template: &str, release: &Release) -> Result<DocumentPlan, String> {
+pub fn plan(text: &str, template: &str, release: &TemplateRelease) -> Result<DocumentPlan, String> {
     let (regex, fields) = pattern(template)?;
     let mut plan = DocumentPlan::default();
     for captures in regex.captures_iter(text) {
@@ -174,8 +174,8 @@ mod tests {
     use super::*;
     use crate::fsio::apply_edits;
 
-    fn release(text: &str) -> Release {
-        Release::new(Version::parse(text).unwrap(), &[])
+    fn release(text: &str) -> TemplateRelease {
+        TemplateRelease::new(Version::parse(text).unwrap(), &[])
     }
 
     const URL: &str = "https://x/download/v{version}/tool-{version}-linux.tar.gz";

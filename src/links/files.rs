@@ -4,7 +4,7 @@
 use super::config::LoadedLinks;
 use super::document;
 use super::sets::MapFileLinks;
-use super::template::Release;
+use super::template::TemplateRelease;
 use super::{LinkChange, LinkStatus, LinksError, LinksReport, Place, UpdateRequest, maps};
 use crate::fsio::{SpanEdit, apply_edits};
 use crate::{Error, Location, Result};
@@ -64,7 +64,7 @@ fn read_repo_file(
 pub(super) fn plan_maps(
     loaded: &LoadedLinks,
     request: &UpdateRequest,
-    release: &Release,
+    release: &TemplateRelease,
     per_file: &[MapFileLinks],
     report: &mut LinksReport,
 ) -> Result<Vec<PlannedFile>> {
@@ -128,7 +128,7 @@ pub(super) fn plan_maps(
 pub(super) fn plan_documents(
     loaded: &LoadedLinks,
     request: &UpdateRequest,
-    release: &Release,
+    release: &TemplateRelease,
     report: &mut LinksReport,
 ) -> Result<Vec<PlannedFile>> {
     let mut documents: BTreeMap<String, (PathBuf, String, Vec<SpanEdit>)> = BTreeMap::new();

@@ -24,11 +24,11 @@ use std::path::Path;
 
 /// An asset of the release and the companions that follow it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Asset {
+pub struct ManifestAsset {
     pub name: String,
     pub url: String,
     /// Companion files: `(suffix, asset)`, e.g. `(".sha256", tool.tar.gz.sha256)`.
-    pub companions: Vec<(String, Asset)>,
+    pub companions: Vec<(String, ManifestAsset)>,
 }
 
 /// Reads and checks the manifest at `path` for the release `version`.
@@ -37,7 +37,7 @@ pub fn load(
     version: &str,
     version_prefix: Option<&str>,
     companions: &[String],
-) -> Result<Vec<Asset>, LinksError> {
+) -> Result<Vec<ManifestAsset>, LinksError> {
     let text = std::fs::read_to_string(path).map_err(|error| LinksError::Read {
         path: path.to_path_buf(),
         error,
@@ -52,7 +52,7 @@ pub fn parse(
     version: &str,
     version_prefix: Option<&str>,
     companions: &[String],
-) -> Result<Vec<Asset>, LinksError> {
+) -> Result<Vec<ManifestAsset>, LinksError> {
     let bad = |offset: usize, message: String| LinksError::Manifest {
         location: Location::at_offset(path, text, offset),
         message,
@@ -115,8 +115,8 @@ fn list(
     elements: &[Value<'_>],
     bad: &impl Fn(usize, String) -> LinksError,
     companions: &[String],
-) -> Result<Vec<Asset>, LinksError> {
-    let mut assets: Vec<(usize, Asset)> = Vec::new();
+) -> Result<Vec<ManifestAsset>, LinksError> {
+    let mut assets: Vec<(usize, ManifestAsset)> = Vec::new();
     for element in elements {
         let Value::Object(object) = element else {
             return Err(bad(
@@ -134,7 +134,7 @@ fn list(
         }
         assets.push((
             object.range.start,
-            Asset {
+            ManifestAsset {
                 name,
                 url,
                 companions: Vec::new(),
@@ -142,8 +142,8 @@ fn list(
         ));
     }
     // A companion is named like another asset plus a suffix; it follows that asset.
-    let mut main: Vec<Asset> = Vec::new();
-    let mut followers: Vec<(String, String, Asset)> = Vec::new();
+    let mut main: Vec<ManifestAsset> = Vec::new();
+    let mut followers: Vec<(String, String, ManifestAsset)> = Vec::new();
     for (_, asset) in &assets {
         let parent = companions.iter().find_map(|suffix| {
             let base = asset.name.strip_suffix(suffix.as_str())?;
@@ -173,7 +173,7 @@ fn assets_json(
     version: &str,
     version_prefix: Option<&str>,
     companions: &[String],
-) -> Result<Vec<Asset>, LinksError> {
+) -> Result<Vec<ManifestAsset>, LinksError> {
     let version_prop = object.get("version").ok_or_else(|| {
         bad(
             object.range.start,
@@ -238,7 +238,7 @@ fn assets_json(
             .map(|suffix| {
                 (
                     suffix.clone(),
-                    Asset {
+                    ManifestAsset {
                         name: format!("{name}{suffix}"),
                         url: format!("{url}{suffix}"),
                         companions: Vec::new(),
@@ -246,7 +246,7 @@ fn assets_json(
                 )
             })
             .collect();
-        assets.push(Asset {
+        assets.push(ManifestAsset {
             name,
             url,
             companions,
@@ -263,7 +263,7 @@ mod tests {
         vec![".sha256".into(), ".sig".into()]
     }
 
-    fn read(text: &str, version: &str, prefix: Option<&str>) -> Result<Vec<Asset>, String> {
+    fn read(text: &str, version: &str, prefix: Option<&str>) -> Result<Vec<ManifestAsset>, String> {
         parse(text, Path::new("m.json"), version, prefix, &companions()).map_err(|e| e.to_string())
     }
 

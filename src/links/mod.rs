@@ -35,7 +35,7 @@ use files::{plan_documents, plan_maps, write_files};
 use sets::{aliases, link_sets};
 use std::path::PathBuf;
 use tags::{floating_tag_names, move_tags, plan_tags, tag_target};
-use template::Release;
+use template::TemplateRelease;
 
 /// What the caller asks for.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +60,7 @@ pub async fn update_links(
 ) -> Result<LinksReport> {
     let links = &loaded.config;
     let version = Version::parse(&request.version).map_err(LinksError::Version)?;
-    let release = Release::new(version, &links.release_suffixes);
+    let release = TemplateRelease::new(version, &links.release_suffixes);
     let assets = match &request.manifest {
         Some(path) => Some(manifest::load(
             path,

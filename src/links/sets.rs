@@ -2,14 +2,14 @@
 //! per map file and in all.
 
 use super::config::{LoadedLinks, MapConfig};
-use super::template::{self, AssetFields, Extra, Release, render};
+use super::template::{self, AssetFields, Extra, TemplateRelease, render};
 use super::{Link, LinksReport, manifest, maps};
 use crate::Result;
 use std::path::Path;
 use toml::Spanned;
 
 /// Renders the configured aliases (or pre-release aliases) for the release.
-pub(super) fn aliases(loaded: &LoadedLinks, release: &Release) -> Result<Vec<String>> {
+pub(super) fn aliases(loaded: &LoadedLinks, release: &TemplateRelease) -> Result<Vec<String>> {
     let configured = if release.prerelease {
         &loaded.config.prerelease_aliases
     } else {
@@ -33,9 +33,9 @@ pub(super) fn aliases(loaded: &LoadedLinks, release: &Release) -> Result<Vec<Str
 fn map_links(
     loaded: &LoadedLinks,
     entry: &MapConfig,
-    release: &Release,
+    release: &TemplateRelease,
     aliases: &[String],
-    assets: Option<&[manifest::Asset]>,
+    assets: Option<&[manifest::ManifestAsset]>,
 ) -> Result<Vec<Link>> {
     let name_fields = template::fields(entry.name.get_ref());
     if !name_fields
@@ -67,7 +67,7 @@ fn map_links(
             assets_allowed: true,
         }
     }
-    fn with<'a>(alias: &'a str, asset: &'a manifest::Asset) -> Extra<'a> {
+    fn with<'a>(alias: &'a str, asset: &'a manifest::ManifestAsset) -> Extra<'a> {
         Extra {
             asset: Some(AssetFields { name: &asset.name }),
             ..extra(alias)
@@ -112,7 +112,7 @@ fn map_links(
         for asset in assets.unwrap_or_default() {
             let name = render(entry.name.get_ref(), release, with(alias, asset))
                 .map_err(|m| loaded.bad(&entry.name, m))?;
-            let target = |a: &manifest::Asset| -> Result<String> {
+            let target = |a: &manifest::ManifestAsset| -> Result<String> {
                 match &entry.url {
                     Some(url) => render(url.get_ref(), release, with(alias, a))
                         .map_err(|m| loaded.bad(url, m)),
@@ -175,9 +175,9 @@ pub(super) struct MapFileLinks {
 
 pub(super) fn link_sets(
     loaded: &LoadedLinks,
-    release: &Release,
+    release: &TemplateRelease,
     aliases: &[String],
-    assets: Option<&[manifest::Asset]>,
+    assets: Option<&[manifest::ManifestAsset]>,
     report: &mut LinksReport,
 ) -> Result<LinkSets> {
     let links = &loaded.config;

@@ -15,7 +15,7 @@
 
 use super::config::{LoadedLinks, TagsConfig};
 use super::document::version_in_place_of;
-use super::template::{self, Extra, Release, render};
+use super::template::{self, Extra, TemplateRelease, render};
 use super::{LinkChange, LinkStatus, LinksError, Place, UpdateRequest};
 use crate::Result;
 use crate::ci::{CiContext, Platform};
@@ -275,7 +275,7 @@ pub async fn move_forge(
 pub(super) fn tag_target(
     loaded: &LoadedLinks,
     config: &TagsConfig,
-    release: &Release,
+    release: &TemplateRelease,
 ) -> Result<String> {
     match &config.target {
         Some(target) => {
@@ -288,7 +288,7 @@ pub(super) fn tag_target(
 /// The floating tag names for this release; refuses any that is not floating.
 pub(super) fn floating_tag_names(
     loaded: &LoadedLinks,
-    release: &Release,
+    release: &TemplateRelease,
     asked: &[String],
 ) -> Result<Vec<String>> {
     let Some(config) = &loaded.config.tags else {

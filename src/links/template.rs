@@ -13,7 +13,7 @@ use crate::version::Version;
 
 /// The release a template is rendered for.
 #[derive(Debug, Clone)]
-pub struct Release {
+pub struct TemplateRelease {
     pub version: Version,
     /// The release suffix the version ends with (`-fips`), or "".
     pub suffix: String,
@@ -21,10 +21,10 @@ pub struct Release {
     pub prerelease: bool,
 }
 
-impl Release {
+impl TemplateRelease {
     /// The release of `version`, given the configured release suffixes: a version that
     /// ends with one is a pre-release only if what comes before the suffix is one.
-    pub fn new(version: Version, release_suffixes: &[String]) -> Release {
+    pub fn new(version: Version, release_suffixes: &[String]) -> TemplateRelease {
         let text = version.as_str();
         let suffix = release_suffixes
             .iter()
@@ -39,7 +39,7 @@ impl Release {
                 .map(|base| base.is_prerelease())
                 .unwrap_or(true)
         };
-        Release {
+        TemplateRelease {
             version,
             suffix,
             prerelease,
@@ -80,7 +80,11 @@ pub fn fields(template: &str) -> Vec<&str> {
 }
 
 /// Renders `template` for `release` with the extra fields at hand.
-pub fn render(template: &str, release: &Release, extra: Extra<'_>) -> Result<String, String> {
+pub fn render(
+    template: &str,
+    release: &TemplateRelease,
+    extra: Extra<'_>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -144,9 +148,9 @@ fn unknown(template: &str, field: &str, extra: Extra<'_>) -> String {
 mod tests {
     use super::*;
 
-    fn release(text: &str, suffixes: &[&str]) -> Release {
+    fn release(text: &str, suffixes: &[&str]) -> TemplateRelease {
         let suffixes: Vec<String> = suffixes.iter().map(|s| s.to_string()).collect();
-        Release::new(Version::parse(text).unwrap(), &suffixes)
+        TemplateRelease::new(Version::parse(text).unwrap(), &suffixes)
     }
 
     #[test]

@@ -195,150 +195,35 @@ pub async fn read_tag_metadata(
         .filter(|t| !t.is_empty())
         .or_else(|| ctx.pipeline_tag().map(str::to_string))
         .ok_or(MetadataError::NoTag)?;
-    let mut searched = Vec::new();
-    let mut lightweight_commit: Option<String> = None;
-
+    let mut search = Search::default();
     let git = Git::new(&request.repo_dir).with_credentials(forge.git_credentials());
-    if git.is_repository() {
-        match git.tag(&tag)? {
-            Some(TagRef::Annotated(t)) => {
-                searched.push("the local repository: annotated".to_string());
-                return finish(
-                    request,
-                    tag,
-                    t.commit,
-                    Some(t.annotation),
-                    TagSource::Local,
-                    searched,
-                );
-            }
-            Some(TagRef::Lightweight { commit }) => {
-                searched.push("the local repository: lightweight".to_string());
-                lightweight_commit = Some(commit);
-            }
-            None => searched.push("the local repository: absent".to_string()),
-        }
-        let remote_name = git.remote_url_for_display(&request.remote);
-        match (&remote_name, git.fetch_tag(&request.remote, &tag)) {
-            (None, _) => searched.push(format!("remote `{}`: not configured", request.remote)),
-            (Some(url), Ok(true)) => match git.tag(&tag)? {
-                Some(TagRef::Annotated(t)) => {
-                    searched.push(format!("remote `{}` ({url}): annotated", request.remote));
-                    return finish(
-                        request,
-                        tag,
-                        t.commit,
-                        Some(t.annotation),
-                        TagSource::Remote,
-                        searched,
-                    );
-                }
-                Some(TagRef::Lightweight { commit }) => {
-                    searched.push(format!("remote `{}` ({url}): lightweight", request.remote));
-                    lightweight_commit = Some(commit);
-                }
-                None => searched.push(format!("remote `{}` ({url}): absent", request.remote)),
-            },
-            (Some(url), Ok(false)) => {
-                searched.push(format!("remote `{}` ({url}): absent", request.remote))
-            }
-            (Some(url), Err(e)) => searched.push(format!(
-                "remote `{}` ({url}): unreachable ({})",
-                request.remote,
-                first_line(&e.to_string())
-            )),
-        }
-    } else {
-        searched.push(format!(
-            "{}: not a git repository",
-            request.repo_dir.display()
-        ));
+    let mut found = in_repository(&git, request, &tag, &mut search)?;
+    if found.is_none() {
+        found = in_ci_variable(ctx, &tag, &mut search);
     }
-
-    if ctx.gitlab.ci_commit_tag.as_deref() == Some(tag.as_str()) {
-        match ctx
-            .gitlab
-            .ci_commit_tag_message
-            .as_deref()
-            .filter(|m| !m.is_empty())
-        {
-            Some(message) => {
-                searched.push("CI_COMMIT_TAG_MESSAGE: annotated".to_string());
-                let commit = ctx
-                    .gitlab
-                    .ci_commit_sha
-                    .clone()
-                    .or(lightweight_commit)
-                    .unwrap_or_default();
-                let (message, signature) = crate::git::split_signature(message);
-                let annotation = Annotation {
-                    tagger: None,
-                    message: message.to_string(),
-                    signature: signature.map(str::to_string),
-                };
-                return finish(
-                    request,
-                    tag,
-                    commit,
-                    Some(annotation),
-                    TagSource::CiVariable,
-                    searched,
-                );
-            }
-            None => searched.push("CI_COMMIT_TAG_MESSAGE: empty".to_string()),
-        }
+    if found.is_none() {
+        found = through_api(&git, request, ctx, forge, &tag, &mut search).await?;
     }
-
-    let repository = ctx
-        .repository(forge.platform)
-        .map(str::to_string)
-        .or_else(|| git.remote_repository(&request.remote));
-    match (&forge.token, forge.platform, repository) {
-        (Some(_), crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, Some(repo)) => {
-            let client = crate::forge::connect(forge).await?;
-            match client.tag(&repo, &tag).await? {
-                Some(RemoteTag {
-                    commit,
-                    annotation: Some(annotation),
-                    ..
-                }) => {
-                    searched.push(format!("the {} API ({repo}): annotated", forge.platform));
-                    return finish(
-                        request,
-                        tag,
-                        commit,
-                        Some(annotation),
-                        TagSource::Api,
-                        searched,
-                    );
-                }
-                Some(RemoteTag {
-                    commit,
-                    annotation: None,
-                    ..
-                }) => {
-                    searched.push(format!("the {} API ({repo}): lightweight", forge.platform));
-                    lightweight_commit = Some(commit);
-                }
-                None => searched.push(format!("the {} API ({repo}): absent", forge.platform)),
-            }
-        }
-        (None, crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, _) => {
-            searched.push(format!("the {} API: skipped, no token", forge.platform))
-        }
-        (Some(_), crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, None) => searched
-            .push(format!(
-                "the {} API: skipped, repository unknown",
-                forge.platform
-            )),
-        _ => {}
+    if let Some(found) = found {
+        return finish(
+            request,
+            tag,
+            found.commit,
+            Some(found.annotation),
+            found.source,
+            search.searched,
+        );
     }
-
-    let places = searched.join("; ");
-    match lightweight_commit {
-        Some(commit) if request.allow_lightweight => {
-            finish(request, tag, commit, None, TagSource::Local, searched)
-        }
+    let places = search.searched.join("; ");
+    match search.lightweight_commit {
+        Some(commit) if request.allow_lightweight => finish(
+            request,
+            tag,
+            commit,
+            None,
+            TagSource::Local,
+            search.searched,
+        ),
         Some(_) => Err(MetadataError::Lightweight {
             tag,
             searched: places,
@@ -350,6 +235,190 @@ pub async fn read_tag_metadata(
         }
         .into()),
     }
+}
+
+/// An annotated tag, and where it was found.
+struct Found {
+    commit: String,
+    annotation: Annotation,
+    source: TagSource,
+}
+
+/// What the places looked at so far said.
+#[derive(Default)]
+struct Search {
+    /// Each place and what it had, for the report and the error.
+    searched: Vec<String>,
+    /// The commit of a lightweight tag, the last one found.
+    lightweight_commit: Option<String>,
+}
+
+/// The tag in the local repository, then on its remote (fetched over the local one).
+fn in_repository(
+    git: &Git,
+    request: &ReadRequest,
+    tag: &str,
+    search: &mut Search,
+) -> Result<Option<Found>> {
+    if !git.is_repository() {
+        search.searched.push(format!(
+            "{}: not a git repository",
+            request.repo_dir.display()
+        ));
+        return Ok(None);
+    }
+    match git.tag(tag)? {
+        Some(TagRef::Annotated(t)) => {
+            search
+                .searched
+                .push("the local repository: annotated".to_string());
+            return Ok(Some(Found {
+                commit: t.commit,
+                annotation: t.annotation,
+                source: TagSource::Local,
+            }));
+        }
+        Some(TagRef::Lightweight { commit }) => {
+            search
+                .searched
+                .push("the local repository: lightweight".to_string());
+            search.lightweight_commit = Some(commit);
+        }
+        None => search
+            .searched
+            .push("the local repository: absent".to_string()),
+    }
+    let remote = &request.remote;
+    let remote_name = git.remote_url_for_display(remote);
+    match (&remote_name, git.fetch_tag(remote, tag)) {
+        (None, _) => search
+            .searched
+            .push(format!("remote `{remote}`: not configured")),
+        (Some(url), Ok(true)) => match git.tag(tag)? {
+            Some(TagRef::Annotated(t)) => {
+                search
+                    .searched
+                    .push(format!("remote `{remote}` ({url}): annotated"));
+                return Ok(Some(Found {
+                    commit: t.commit,
+                    annotation: t.annotation,
+                    source: TagSource::Remote,
+                }));
+            }
+            Some(TagRef::Lightweight { commit }) => {
+                search
+                    .searched
+                    .push(format!("remote `{remote}` ({url}): lightweight"));
+                search.lightweight_commit = Some(commit);
+            }
+            None => search
+                .searched
+                .push(format!("remote `{remote}` ({url}): absent")),
+        },
+        (Some(url), Ok(false)) => search
+            .searched
+            .push(format!("remote `{remote}` ({url}): absent")),
+        (Some(url), Err(e)) => search.searched.push(format!(
+            "remote `{remote}` ({url}): unreachable ({})",
+            first_line(&e.to_string())
+        )),
+    }
+    Ok(None)
+}
+
+/// GitLab's `CI_COMMIT_TAG_MESSAGE`, when the pipeline runs for this tag.
+fn in_ci_variable(ctx: &CiContext, tag: &str, search: &mut Search) -> Option<Found> {
+    if ctx.gitlab.ci_commit_tag.as_deref() != Some(tag) {
+        return None;
+    }
+    let Some(message) = ctx
+        .gitlab
+        .ci_commit_tag_message
+        .as_deref()
+        .filter(|m| !m.is_empty())
+    else {
+        search
+            .searched
+            .push("CI_COMMIT_TAG_MESSAGE: empty".to_string());
+        return None;
+    };
+    search
+        .searched
+        .push("CI_COMMIT_TAG_MESSAGE: annotated".to_string());
+    let commit = ctx
+        .gitlab
+        .ci_commit_sha
+        .clone()
+        .or_else(|| search.lightweight_commit.clone())
+        .unwrap_or_default();
+    let (message, signature) = crate::git::split_signature(message);
+    Some(Found {
+        commit,
+        annotation: Annotation {
+            tagger: None,
+            message: message.to_string(),
+            signature: signature.map(str::to_string),
+        },
+        source: TagSource::CiVariable,
+    })
+}
+
+/// The tag through the forge's API, when there is a token and a repository to ask.
+async fn through_api(
+    git: &Git,
+    request: &ReadRequest,
+    ctx: &CiContext,
+    forge: &ForgeSettings,
+    tag: &str,
+    search: &mut Search,
+) -> Result<Option<Found>> {
+    let repository = ctx
+        .repository(forge.platform)
+        .map(str::to_string)
+        .or_else(|| git.remote_repository(&request.remote));
+    let platform = forge.platform;
+    match (&forge.token, platform, repository) {
+        (Some(_), crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, Some(repo)) => {
+            let client = crate::forge::connect(forge).await?;
+            match client.tag(&repo, tag).await? {
+                Some(RemoteTag {
+                    commit,
+                    annotation: Some(annotation),
+                    ..
+                }) => {
+                    search
+                        .searched
+                        .push(format!("the {platform} API ({repo}): annotated"));
+                    return Ok(Some(Found {
+                        commit,
+                        annotation,
+                        source: TagSource::Api,
+                    }));
+                }
+                Some(RemoteTag {
+                    commit,
+                    annotation: None,
+                    ..
+                }) => {
+                    search
+                        .searched
+                        .push(format!("the {platform} API ({repo}): lightweight"));
+                    search.lightweight_commit = Some(commit);
+                }
+                None => search
+                    .searched
+                    .push(format!("the {platform} API ({repo}): absent")),
+            }
+        }
+        (None, crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, _) => search
+            .searched
+            .push(format!("the {platform} API: skipped, no token")),
+        (Some(_), crate::ci::Platform::GitHub | crate::ci::Platform::GitLab, None) => search
+            .searched
+            .push(format!("the {platform} API: skipped, repository unknown")),
+        _ => {}
+    }
+    Ok(None)
 }
 
 fn finish(

@@ -3,6 +3,7 @@
 //! `SHA256SUMS` file that lists them.
 
 use super::PublishError;
+use crate::pattern::PathPattern;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -14,7 +15,7 @@ pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
 
 /// One file to ship.
 #[derive(Debug, Clone)]
-pub struct Asset {
+pub struct AssetFile {
     /// The name it gets in the release (its file name).
     pub name: String,
     pub bytes: Bytes,
@@ -26,9 +27,9 @@ pub struct Asset {
     pub source: String,
 }
 
-impl Asset {
-    pub fn new(name: String, bytes: Bytes, path: String, source: String) -> Asset {
-        Asset {
+impl AssetFile {
+    pub fn new(name: String, bytes: Bytes, path: String, source: String) -> AssetFile {
+        AssetFile {
             sha256: sha256_hex(&bytes),
             name,
             bytes,
@@ -86,7 +87,7 @@ fn has_glob_syntax(text: &str) -> bool {
 /// is refused before anything is read, and so is a file that is (or sits under) a
 /// symbolic link leading out of `dir` — an asset input must not ship a file of the
 /// runner that the release never built.
-pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, PublishError> {
+pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<AssetFile>, PublishError> {
     let base = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let patterns: Vec<&str> = patterns
         .iter()
@@ -106,19 +107,15 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, Publis
     let mut assets = Vec::new();
     for pattern in patterns {
         let paths: Vec<PathBuf> = if has_glob_syntax(pattern) {
-            let full = format!(
-                "{}/{pattern}",
-                glob::Pattern::escape(&dir.display().to_string())
-            );
-            let matches = glob::glob(&full).map_err(|e| PublishError::BadGlob {
+            let compiled = PathPattern::new(pattern).map_err(|reason| PublishError::BadGlob {
                 pattern: pattern.to_string(),
-                reason: e.msg.to_string(),
+                reason,
             })?;
-            let mut files: Vec<PathBuf> = matches
-                .filter_map(Result::ok)
+            let files: Vec<PathBuf> = compiled
+                .find_under(dir)
+                .into_iter()
                 .filter(|p| p.is_file())
                 .collect();
-            files.sort();
             if files.is_empty() {
                 return Err(PublishError::NoMatch {
                     pattern: pattern.to_string(),
@@ -158,14 +155,14 @@ pub fn local_files(dir: &Path, patterns: &[String]) -> Result<Vec<Asset>, Publis
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            assets.push(Asset::new(name, bytes.into(), shown.clone(), shown));
+            assets.push(AssetFile::new(name, bytes.into(), shown.clone(), shown));
         }
     }
     Ok(assets)
 }
 
 /// The files inside a zip archive (directories left out), named by their file name.
-pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<Asset>, PublishError> {
+pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<AssetFile>, PublishError> {
     let bad = |reason: String| PublishError::BadArchive {
         origin: origin.to_string(),
         reason,
@@ -188,26 +185,26 @@ pub fn archive_files(archive: &Bytes, origin: &str) -> Result<Vec<Asset>, Publis
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("{path}: {e}")))?;
         let source = format!("{origin}: {path}");
-        assets.push(Asset::new(name, bytes.into(), path, source));
+        assets.push(AssetFile::new(name, bytes.into(), path, source));
     }
     Ok(assets)
 }
 
 /// The files one of `patterns` matches (by path or by name); every pattern must match
 /// one. No patterns: all files.
-pub fn select(files: Vec<Asset>, patterns: &[String]) -> Result<Vec<Asset>, PublishError> {
+pub fn select(files: Vec<AssetFile>, patterns: &[String]) -> Result<Vec<AssetFile>, PublishError> {
     let mut compiled = Vec::new();
     for text in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let pattern = glob::Pattern::new(text).map_err(|e| PublishError::BadGlob {
+        let pattern = PathPattern::new(text).map_err(|reason| PublishError::BadGlob {
             pattern: text.to_string(),
-            reason: e.msg.to_string(),
+            reason,
         })?;
         compiled.push(pattern);
     }
     if compiled.is_empty() {
         return Ok(files);
     }
-    let hits = |p: &glob::Pattern, a: &Asset| p.matches(&a.path) || p.matches(&a.name);
+    let hits = |p: &PathPattern, a: &AssetFile| p.matches(&a.path) || p.matches(&a.name);
     if let Some(unmatched) = compiled.iter().find(|p| !files.iter().any(|a| hits(p, a))) {
         return Err(PublishError::NoArtifactMatch {
             pattern: unmatched.as_str().to_string(),
@@ -220,7 +217,7 @@ pub fn select(files: Vec<Asset>, patterns: &[String]) -> Result<Vec<Asset>, Publ
 }
 
 /// The `SHA256SUMS` file for `assets`: `<sha256>  <name>` lines sorted by name.
-pub fn checksums(assets: &[Asset]) -> Asset {
+pub fn checksums(assets: &[AssetFile]) -> AssetFile {
     let mut lines: Vec<(&str, &str)> = assets
         .iter()
         .map(|a| (a.name.as_str(), a.sha256.as_str()))
@@ -230,7 +227,7 @@ pub fn checksums(assets: &[Asset]) -> Asset {
         .iter()
         .map(|(name, sha)| format!("{sha}  {name}\n"))
         .collect();
-    Asset::new(
+    AssetFile::new(
         CHECKSUMS_FILE.to_string(),
         text.into_bytes().into(),
         CHECKSUMS_FILE.to_string(),
@@ -239,7 +236,7 @@ pub fn checksums(assets: &[Asset]) -> Asset {
 }
 
 /// Refuses two assets of one name: a release holds one file per name.
-pub fn check_unique(assets: &[Asset]) -> Result<(), PublishError> {
+pub fn check_unique(assets: &[AssetFile]) -> Result<(), PublishError> {
     for (i, a) in assets.iter().enumerate() {
         if let Some(b) = assets[..i].iter().find(|b| b.name == a.name) {
             return Err(PublishError::DuplicateName {
@@ -284,13 +281,13 @@ mod tests {
 
     #[test]
     fn checksums_list_every_asset_by_name() {
-        let a = Asset::new(
+        let a = AssetFile::new(
             "b.txt".into(),
             Bytes::from_static(b"abc"),
             "b".into(),
             "b".into(),
         );
-        let b = Asset::new(
+        let b = AssetFile::new(
             "a.txt".into(),
             Bytes::from_static(b""),
             "a".into(),

@@ -1,11 +1,11 @@
 //! What to do with each file and with the release, decided before anything is written:
 //! a file of the same name with other content in the release stops the run here.
 
-use super::{Asset, PublishError, ReleaseAction, assets};
+use super::{AssetFile, PublishError, ReleaseAction, assets};
 use crate::Result;
 use crate::ci::Platform;
 use crate::forge::{
-    Forge, ForgeError, MakeLatest, Release, ReleaseAsset, ReleaseSpec, ReleaseState,
+    Forge, ForgeError, ForgeRelease, MakeLatest, ReleaseAsset, ReleaseSpec, ReleaseState,
 };
 
 /// What to do with a file.
@@ -20,7 +20,7 @@ pub(super) async fn steps(
     forge: &dyn Forge,
     repo: &str,
     tag: &str,
-    files: &[Asset],
+    files: &[AssetFile],
     remote: &[ReleaseAsset],
 ) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
@@ -75,7 +75,7 @@ pub(super) async fn steps(
 
 /// What becomes of the release: new, rewritten, or already what this run would make it.
 pub(super) fn action(
-    existing: Option<&Release>,
+    existing: Option<&ForgeRelease>,
     steps: &[Step],
     spec: &ReleaseSpec,
     platform: Platform,
@@ -97,7 +97,7 @@ pub(super) fn action(
 /// the notes (when given) and, on GitHub, the pre-release flag (GitLab has none).
 /// `--make-latest yes` on GitHub always counts as a change: a release does not say
 /// whether it is the latest, and the update is what makes it so.
-fn already_says(release: &Release, spec: &ReleaseSpec, platform: Platform) -> bool {
+fn already_says(release: &ForgeRelease, spec: &ReleaseSpec, platform: Platform) -> bool {
     let github = platform == Platform::GitHub;
     release.state == ReleaseState::Published
         && release.name == spec.name
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_release_already_says_what_an_update_would_send() {
-        let release = Release {
+        let release = ForgeRelease {
             id: "7".into(),
             tag: "v1.2.0".into(),
             name: "Tool 1.2.0".into(),
@@ -132,7 +132,7 @@ mod tests {
             make_latest: MakeLatest::Auto,
             package: "tool".into(),
         };
-        let says = |r: &Release, s: &ReleaseSpec, p| already_says(r, s, p);
+        let says = |r: &ForgeRelease, s: &ReleaseSpec, p| already_says(r, s, p);
         assert!(says(&release, &spec, Platform::GitHub));
         // No --notes-file keeps the notes: nothing to compare.
         let keep = ReleaseSpec {
@@ -176,7 +176,7 @@ mod tests {
             &other(|s| s.make_latest = MakeLatest::No),
             Platform::GitHub
         ));
-        let draft = Release {
+        let draft = ForgeRelease {
             state: ReleaseState::Staged,
             ..release.clone()
         };

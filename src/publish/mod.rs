@@ -18,13 +18,13 @@ mod promote;
 mod report;
 mod ship;
 
-pub use assets::{Asset, CHECKSUMS_FILE};
+pub use assets::{AssetFile, CHECKSUMS_FILE};
 pub use error::PublishError;
 pub use report::{AssetOutcome, AssetStatus, PublishReport, ReleaseAction};
 
 use crate::Result;
 use crate::ci::{CiContext, Platform};
-use crate::forge::{Forge, ForgeSettings, MakeLatest, Release, ReleaseAsset, ReleaseSpec};
+use crate::forge::{Forge, ForgeRelease, ForgeSettings, MakeLatest, ReleaseAsset, ReleaseSpec};
 use crate::version::Version;
 use decide::Step;
 use report::outcome;
@@ -131,10 +131,10 @@ pub async fn publish_release(
 /// Stops before any write when an immutable release would need what GitHub refuses
 /// it: a new asset or another pre-release flag (only its title and notes can change).
 fn refuse_immutable(
-    release: &Release,
+    release: &ForgeRelease,
     repo: &str,
     spec: &ReleaseSpec,
-    files: &[Asset],
+    files: &[AssetFile],
     steps: &[decide::Step],
 ) -> Result<()> {
     let new: Vec<String> = files
@@ -206,7 +206,7 @@ fn settle(request: &PublishRequest, ctx: &CiContext, settings: &ForgeSettings) -
 
 /// The local files (none when promoting), checked before any network call; with
 /// `--from-ci-run`, the patterns are checked instead.
-fn local_files(request: &PublishRequest) -> Result<Vec<Asset>> {
+fn local_files(request: &PublishRequest) -> Result<Vec<AssetFile>> {
     let files = if request.from_ci_run {
         Vec::new()
     } else {
@@ -215,9 +215,11 @@ fn local_files(request: &PublishRequest) -> Result<Vec<Asset>> {
     assets::check_unique(&files)?;
     if request.from_ci_run {
         for pattern in &request.assets {
-            glob::Pattern::new(pattern.trim()).map_err(|e| PublishError::BadGlob {
-                pattern: pattern.clone(),
-                reason: e.msg.to_string(),
+            crate::pattern::PathPattern::new(pattern.trim()).map_err(|reason| {
+                PublishError::BadGlob {
+                    pattern: pattern.clone(),
+                    reason,
+                }
             })?;
         }
     }
@@ -231,8 +233,8 @@ async fn release_files(
     request: &PublishRequest,
     ctx: &CiContext,
     asked: &Asked,
-    mut files: Vec<Asset>,
-) -> Result<(Vec<Asset>, Vec<String>)> {
+    mut files: Vec<AssetFile>,
+) -> Result<(Vec<AssetFile>, Vec<String>)> {
     let remote_tag =
         forge
             .tag(&asked.repo, &asked.tag)
@@ -268,7 +270,7 @@ async fn release_files(
 fn release_spec(
     request: &PublishRequest,
     asked: &Asked,
-    existing: Option<&Release>,
+    existing: Option<&ForgeRelease>,
 ) -> ReleaseSpec {
     let repo = &asked.repo;
     let package = repo.rsplit('/').next().unwrap_or(repo).to_string();
@@ -292,7 +294,7 @@ fn release_spec(
 async fn remote_files(
     forge: &dyn Forge,
     repo: &str,
-    existing: Option<&Release>,
+    existing: Option<&ForgeRelease>,
     spec: &ReleaseSpec,
 ) -> Result<Vec<ReleaseAsset>> {
     let mut remote: Vec<ReleaseAsset> = existing.map(|r| r.assets.clone()).unwrap_or_default();
@@ -305,7 +307,7 @@ async fn remote_files(
 }
 
 /// A dry run's outcome of every file.
-fn planned(files: &[Asset], steps: &[Step]) -> Vec<AssetOutcome> {
+fn planned(files: &[AssetFile], steps: &[Step]) -> Vec<AssetOutcome> {
     files
         .iter()
         .zip(steps)
@@ -321,7 +323,7 @@ fn planned(files: &[Asset], steps: &[Step]) -> Vec<AssetOutcome> {
 }
 
 /// The files a release that needs no change already holds.
-fn kept(files: &[Asset], steps: &[Step]) -> Vec<AssetOutcome> {
+fn kept(files: &[AssetFile], steps: &[Step]) -> Vec<AssetOutcome> {
     files
         .iter()
         .zip(steps)

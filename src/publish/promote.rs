@@ -1,7 +1,7 @@
 //! Promotion: the files of a release are the artifacts of the CI run that built and
 //! tested the tagged commit, never a rebuild.
 
-use super::{Asset, PublishError, PublishRequest, assets};
+use super::{AssetFile, PublishError, PublishRequest, assets};
 use crate::Result;
 use crate::ci::{CiContext, Platform};
 use crate::forge::{BuildOutcome, BuildRunQuery, Forge};
@@ -14,7 +14,7 @@ pub(super) async fn artifacts_of_build(
     repo: &str,
     tag: &str,
     commit: &str,
-) -> Result<(Vec<Asset>, Vec<String>)> {
+) -> Result<(Vec<AssetFile>, Vec<String>)> {
     let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<u64>().ok());
     // Inside the tag's own GitLab pipeline, that pipeline is the one; this job is not
     // one of its builds. On GitHub this run (the release workflow) is left out.

@@ -1,8 +1,8 @@
 //! What publish-release reports: the release and one entry per file.
 
-use super::Asset;
+use super::AssetFile;
 use crate::ci::Platform;
-use crate::forge::Release;
+use crate::forge::ForgeRelease;
 
 /// What became of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -71,7 +71,7 @@ pub struct PublishReport {
     pub tag: String,
     pub platform: Platform,
     /// The release as it stands afterwards; in a dry run, as it stood (or `None`).
-    pub release: Option<Release>,
+    pub release: Option<ForgeRelease>,
     /// What became (or, in a dry run, would become) of the release.
     pub action: ReleaseAction,
     pub prerelease: bool,
@@ -91,7 +91,7 @@ impl PublishReport {
     }
 }
 
-pub(super) fn outcome(file: &Asset, status: AssetStatus, url: String) -> AssetOutcome {
+pub(super) fn outcome(file: &AssetFile, status: AssetStatus, url: String) -> AssetOutcome {
     AssetOutcome {
         name: file.name.clone(),
         size: file.size(),

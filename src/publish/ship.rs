@@ -3,21 +3,21 @@
 
 use super::decide::Step;
 use super::report::outcome;
-use super::{Asset, AssetOutcome, AssetStatus, PublishError};
+use super::{AssetFile, AssetOutcome, AssetStatus, PublishError};
 use crate::Result;
 use crate::ci::Platform;
-use crate::forge::{AssetUpload, Forge, Release, ReleaseSpec, ReleaseState};
+use crate::forge::{AssetUpload, Forge, ForgeRelease, ReleaseSpec, ReleaseState};
 
 /// Stages (or reuses) the release, uploads what the steps say and publishes it; the
 /// release as the forge now shows it and one outcome per file.
 pub(super) async fn ship(
     forge: &dyn Forge,
     repo: &str,
-    existing: Option<Release>,
+    existing: Option<ForgeRelease>,
     spec: &ReleaseSpec,
-    files: &[Asset],
+    files: &[AssetFile],
     steps: Vec<Step>,
-) -> Result<(Release, Vec<AssetOutcome>)> {
+) -> Result<(ForgeRelease, Vec<AssetOutcome>)> {
     let release = match existing {
         Some(release) => release,
         None => forge.stage_release(repo, spec).await?,
@@ -99,7 +99,7 @@ pub(super) async fn ship(
 }
 
 /// Removes the staged release and says what happened, for the error message.
-async fn discard(forge: &dyn Forge, repo: &str, release: &Release) -> String {
+async fn discard(forge: &dyn Forge, repo: &str, release: &ForgeRelease) -> String {
     match forge.discard_release(repo, release).await {
         Ok(()) if forge.platform() == Platform::GitHub => format!(
             "the draft release {} was deleted, nothing was published",

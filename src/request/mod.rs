@@ -46,14 +46,14 @@ pub struct ReleaseRequest {
     /// in the file's order.
     pub metadata: Vec<(String, String)>,
     /// Every release entry, in the file's order (the newest is the last).
-    pub releases: Vec<Release>,
+    pub releases: Vec<RequestedRelease>,
     /// Every entry of `branches`, in the file's order.
     pub branches: Vec<BranchRequest>,
 }
 
 /// One entry of `releases`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Release {
+pub struct RequestedRelease {
     pub version: RequestVersion,
     /// `diff-start` as the entry says it.
     pub diff_start: Option<String>,
@@ -201,7 +201,7 @@ impl ReleaseRequest {
     }
 
     /// The release entry of `version`.
-    pub fn release(&self, version: &str) -> Option<&Release> {
+    pub fn release(&self, version: &str) -> Option<&RequestedRelease> {
         self.releases.iter().find(|r| r.version.as_str() == version)
     }
 

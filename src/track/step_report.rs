@@ -74,6 +74,22 @@ fn check_value(flag: &'static str, name: &str, value: &str) -> Result<String, Tr
     Ok(value.to_string())
 }
 
+/// `NAME=VALUE` pairs of a repeatable flag.
+pub fn pairs(flag: &'static str, values: &[String]) -> Result<Vec<(String, String)>, TrackError> {
+    values
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| TrackError::BadPair {
+                    flag,
+                    value: v.clone(),
+                })
+        })
+        .collect()
+}
+
 /// An http(s) URL that a table link may point at.
 pub fn check_url(flag: &'static str, name: &str, url: &str) -> Result<String, TrackError> {
     let url = check_value(flag, name, url)?;

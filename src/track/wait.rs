@@ -285,3 +285,95 @@ mod tests {
         assert_eq!(long.wait(3), Duration::from_secs(900));
     }
 }
+
+/// A duration flag's value, as humantime reads it (`90s`, `2h 30m`).
+pub fn duration(flag: &str, text: &str) -> std::result::Result<Duration, super::TrackError> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| super::TrackError::BadDuration(format!("{flag} `{text}`"), e.to_string()))
+}
+
+/// How a wait ended, in the words of the outputs and the progress line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitOutcome {
+    /// `met`, `pending`, `failed` or `timed-out`.
+    pub state: &'static str,
+    pub met: bool,
+    /// The value the condition gave (a commit, a tag's target), when met.
+    pub value: String,
+    pub url: Option<String>,
+    /// Why it is not met.
+    pub detail: String,
+    /// The failure of the run: a condition that failed or did not hold in time.
+    pub failure: Option<String>,
+    /// The progress line that says how the wait ended.
+    pub line: String,
+}
+
+impl WaitOutcome {
+    /// The outcome of the last look at `what`, after `looks` looks within `timeout`.
+    pub fn of(look: &Look, timed_out: bool, looks: u32, timeout: Duration, what: &str) -> Self {
+        let (state, met, value, url, detail) = match look {
+            Look::Met { value, url } => ("met", true, value.clone(), url.clone(), String::new()),
+            Look::Pending(why) if timed_out => {
+                ("timed-out", false, String::new(), None, why.clone())
+            }
+            Look::Pending(why) => ("pending", false, String::new(), None, why.clone()),
+            Look::Failed(why) => ("failed", false, String::new(), None, why.clone()),
+        };
+        let waited = humantime::format_duration(timeout);
+        let line = match state {
+            "met" => format!("met: {what}: {value}"),
+            "timed-out" => format!("timed out after {waited} waiting for {what}: {detail}"),
+            _ => format!("{state}: {what}: {detail}"),
+        };
+        let failure = match state {
+            "failed" => Some(format!("{what}: {detail}")),
+            "timed-out" => Some(format!(
+                "{what}: still pending after {waited} ({looks} looks): {detail}"
+            )),
+            _ => None,
+        };
+        WaitOutcome {
+            state,
+            met,
+            value,
+            url,
+            detail,
+            failure,
+            line,
+        }
+    }
+
+    /// What the record of `step` learns: the value as checkpoint `record_as`, or the
+    /// failure; nothing while the condition is pending.
+    pub fn step_report(
+        &self,
+        step: &str,
+        subject: Option<String>,
+        record_as: Option<&str>,
+    ) -> Option<super::step_report::StepReport> {
+        if self.state == "pending" {
+            return None;
+        }
+        let mut report = super::step_report::StepReport {
+            step: step.to_string(),
+            subject,
+            state: Some(if self.met {
+                super::StepState::Running
+            } else {
+                super::StepState::Failed
+            }),
+            ..Default::default()
+        };
+        if self.met {
+            if let Some(name) = record_as {
+                report
+                    .checkpoints
+                    .push((name.to_string(), self.value.clone()));
+            }
+        } else {
+            report.message = self.failure.clone();
+        }
+        Some(report)
+    }
+}

@@ -8,11 +8,11 @@
 //! 200 after redirects; each version file says the version. A check that cannot be
 //! made (the forge answers 500, a host is unreachable) is a gap too.
 
-mod shared_readers;
+mod expected;
 mod tag_list;
 pub mod url;
 
-pub use shared_readers::{RequestedRepo, TargetValue, read_version_target, repos_of_request};
+pub use expected::{RequestedRepo, TargetValue, read_version_target, repos_of_request};
 
 use crate::ci::shard::Shard;
 use crate::ci::{CiContext, Platform};
@@ -108,7 +108,7 @@ pub struct VerifyRequest {
 
 /// A repository to check: `owner/name` on the forge, or a git URL or path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoSpec {
+pub struct RepoToVerify {
     pub repo: String,
     /// The commit the tag must be on (a full id, or at least 7 hex digits).
     pub commit: Option<String>,
@@ -116,10 +116,10 @@ pub struct RepoSpec {
     pub tag: Option<String>,
 }
 
-impl RepoSpec {
+impl RepoToVerify {
     /// `REPO[@COMMIT]`: the part after the last `@` is a commit when it is 7 to 64 hex
     /// digits (so `git@host:a/b.git` stays a URL).
-    pub fn parse(text: &str) -> Result<RepoSpec, VerifyError> {
+    pub fn parse(text: &str) -> Result<RepoToVerify, VerifyError> {
         let text = text.trim();
         let bad = |reason: &str| VerifyError::BadRepoSpec {
             spec: text.to_string(),
@@ -137,7 +137,7 @@ impl RepoSpec {
         if repo.is_empty() {
             return Err(bad("expected REPO[@COMMIT], e.g. acme/api@0123abc"));
         }
-        Ok(RepoSpec {
+        Ok(RepoToVerify {
             repo: repo.to_string(),
             commit,
             tag: None,
@@ -302,7 +302,7 @@ pub async fn verify_release(
             request.dir.join(path)
         };
         for r in repos_of_request(&path, version()?.as_str())? {
-            repos.push(RepoSpec {
+            repos.push(RepoToVerify {
                 repo: r.repo,
                 commit: r.commit.map(|c| c.to_ascii_lowercase()),
                 tag: r.tag,
@@ -310,7 +310,7 @@ pub async fn verify_release(
         }
     }
     for spec in request.repos.iter().filter(|s| !s.trim().is_empty()) {
-        repos.push(RepoSpec::parse(spec)?);
+        repos.push(RepoToVerify::parse(spec)?);
     }
     repos.extend(tag_list::read_tag_lists(&request.tag_lists)?);
     let files = request
@@ -347,7 +347,7 @@ pub async fn verify_release(
         let repo = ctx
             .repository(settings.platform)
             .ok_or(VerifyError::NoRepository)?;
-        repos.push(RepoSpec {
+        repos.push(RepoToVerify {
             repo: repo.to_string(),
             commit: None,
             tag: None,
@@ -374,7 +374,7 @@ pub async fn verify_release(
     };
 
     let needs_api = settings.platform != Platform::Git
-        && (wants_release || repos.iter().any(RepoSpec::is_forge_path));
+        && (wants_release || repos.iter().any(RepoToVerify::is_forge_path));
     let forge: Option<Result<Box<dyn Forge>, String>> = if needs_api {
         Some(
             crate::forge::connect(settings)
@@ -446,7 +446,7 @@ pub async fn verify_release(
 }
 
 async fn check_tag(
-    spec: &RepoSpec,
+    spec: &RepoToVerify,
     tag: &str,
     forge: Option<&Result<Box<dyn Forge>, String>>,
     git: &Git,
@@ -526,7 +526,7 @@ fn ls_remote_tag(git: &Git, url: &str, tag: &str) -> Result<Option<String>, Stri
 }
 
 async fn check_release(
-    spec: &RepoSpec,
+    spec: &RepoToVerify,
     tag: &str,
     forge: Option<&Result<Box<dyn Forge>, String>>,
     expect_release: bool,
@@ -583,29 +583,29 @@ mod tests {
 
     #[test]
     fn repo_specs_take_a_commit_after_the_last_at() {
-        let s = RepoSpec::parse("acme/api@0123ABCdef").unwrap();
+        let s = RepoToVerify::parse("acme/api@0123ABCdef").unwrap();
         assert_eq!(
             (s.repo.as_str(), s.commit.as_deref()),
             ("acme/api", Some("0123abcdef"))
         );
         assert!(s.is_forge_path());
-        let s = RepoSpec::parse("git@github.com:acme/api.git").unwrap();
+        let s = RepoToVerify::parse("git@github.com:acme/api.git").unwrap();
         assert_eq!(
             (s.repo.as_str(), s.commit.as_deref()),
             ("git@github.com:acme/api.git", None)
         );
         assert!(!s.is_forge_path());
-        let s = RepoSpec::parse("git://127.0.0.1:9418/acme/api.git@0123456").unwrap();
+        let s = RepoToVerify::parse("git://127.0.0.1:9418/acme/api.git@0123456").unwrap();
         assert_eq!(s.commit.as_deref(), Some("0123456"));
         assert!(!s.is_forge_path());
         assert!(
-            RepoSpec::parse("group/sub/project")
+            RepoToVerify::parse("group/sub/project")
                 .unwrap()
                 .is_forge_path()
         );
-        assert!(!RepoSpec::parse("./local/repo").unwrap().is_forge_path());
+        assert!(!RepoToVerify::parse("./local/repo").unwrap().is_forge_path());
         assert_eq!(
-            RepoSpec::parse("@0123456").unwrap_err().to_string(),
+            RepoToVerify::parse("@0123456").unwrap_err().to_string(),
             "--repo @0123456: expected REPO[@COMMIT], e.g. acme/api@0123abc"
         );
     }

@@ -3,13 +3,13 @@
 //! list of `{repo, tag, commit}`. A release split over many jobs is verified whole
 //! from what its jobs wrote.
 
-use super::{RepoSpec, VerifyError};
+use super::{RepoToVerify, VerifyError};
 use crate::Location;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Every tag of the files (folders: every `.json` in them, sorted), in their order.
-pub fn read_tag_lists(paths: &[PathBuf]) -> Result<Vec<RepoSpec>, VerifyError> {
+pub fn read_tag_lists(paths: &[PathBuf]) -> Result<Vec<RepoToVerify>, VerifyError> {
     let mut specs = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -43,7 +43,7 @@ fn unreadable(path: &Path, e: std::io::Error) -> VerifyError {
 }
 
 /// The tags of one file.
-fn read_tag_list(path: &Path) -> Result<Vec<RepoSpec>, VerifyError> {
+fn read_tag_list(path: &Path) -> Result<Vec<RepoToVerify>, VerifyError> {
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?;
     let bad = |line: usize, column: usize, message: String| VerifyError::BadTagList {
         location: Location::new(path, line.max(1), column.max(1)),
@@ -94,7 +94,7 @@ fn read_tag_list(path: &Path) -> Result<Vec<RepoSpec>, VerifyError> {
                 format!("entry {}: `commit` `{commit}` is not a commit id", n + 1),
             ));
         }
-        let spec = RepoSpec {
+        let spec = RepoToVerify {
             repo: field("repo")?.to_string(),
             commit: Some(commit.to_ascii_lowercase()),
             tag: Some(field(name_key)?.to_string()),

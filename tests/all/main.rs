@@ -19,6 +19,7 @@ mod markdown_injection;
 mod openstack_requests;
 mod output_injection;
 mod packaging;
+mod patterns;
 mod propose_change;
 mod publish_release;
 mod rate_limits;

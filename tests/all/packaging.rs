@@ -267,12 +267,22 @@ fn a_tuning_variable_with_an_invalid_value_is_refused_by_every_tool() {
         ),
     ] {
         for (tool, args) in [
-            ("read-tag-metadata", &[][..]),
-            ("tag-from-request", &["--request", "r.yaml"][..]),
+            ("announce", &[][..]),
             (
                 "bump-versions",
                 &["--version", "1.0.0", "--file", "VERSION"][..],
             ),
+            ("comment-fixed-issues", &[][..]),
+            ("comment-on-issue", &["--issue", "1", "--body", "x"][..]),
+            ("find-green-commit", &[][..]),
+            ("generate-changelog", &["--version", "1.0.0"][..]),
+            ("propose-change", &["--branch", "b", "--title", "t"][..]),
+            ("publish-release", &[][..]),
+            ("read-tag-metadata", &[][..]),
+            ("tag-from-request", &["--request", "r.yaml"][..]),
+            ("track-release", &["status", "--issue", "1"][..]),
+            ("update-links", &["--version", "1.0.0"][..]),
+            ("verify-release", &[][..]),
         ] {
             let run = sb
                 .relay(tool)

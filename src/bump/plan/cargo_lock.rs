@@ -14,6 +14,7 @@ use super::super::target::{KeyPath, Segment, Template};
 use super::Located;
 use super::files::Files;
 use super::locate::{find, key};
+use crate::pattern::{LeadingDot, PathPattern};
 use std::path::Path;
 
 /// The Cargo.lock entries of the packages whose version the manifest at `manifest`
@@ -132,15 +133,13 @@ fn members(files: &mut Files, id: usize, dir: &Path) -> Result<Vec<usize>, BumpE
         .collect();
     let mut ids = Vec::new();
     for member in patterns {
-        let pattern = format!(
-            "{}/{}/Cargo.toml",
-            glob::Pattern::escape(&dir.display().to_string()),
-            member
-        );
-        let Ok(paths) = glob::glob(&pattern) else {
+        // Cargo reads `members` with glob's default options: `*` matches a leading dot.
+        let Ok(pattern) =
+            PathPattern::with_leading_dot(&format!("{member}/Cargo.toml"), LeadingDot::Wildcard)
+        else {
             continue;
         };
-        for path in paths.flatten() {
+        for path in pattern.find_under(dir) {
             ids.push(files.load(&path)?);
         }
     }

@@ -3,6 +3,7 @@
 use super::super::BumpError;
 use super::super::target::TargetSpec;
 use super::files::normalize;
+use crate::pattern::PathPattern;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -34,23 +35,14 @@ pub(super) fn expand(spec: &TargetSpec, root: &Path) -> Result<Vec<(PathBuf, Str
         let found = vec![(full, display.display().to_string())];
         return stays_in_repository(spec, root, found);
     }
-    let pattern = format!(
-        "{}/{}",
-        glob::Pattern::escape(&root.display().to_string()),
-        normalize(Path::new(&spec.path)).display()
-    );
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: true,
-    };
-    let paths = glob::glob_with(&pattern, options).map_err(|e| BumpError::Spec {
-        spec: spec.text.clone(),
-        message: format!("the glob is invalid: {e}"),
-        location: None,
-    })?;
+    let pattern = PathPattern::new(&normalize(Path::new(&spec.path)).display().to_string())
+        .map_err(|reason| BumpError::Spec {
+            spec: spec.text.clone(),
+            message: format!("the glob is invalid: {reason}"),
+            location: None,
+        })?;
     let mut found = Vec::new();
-    for path in paths.flatten() {
+    for path in pattern.find_under(root) {
         if path.is_file() {
             let display = path
                 .strip_prefix(root)

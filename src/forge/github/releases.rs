@@ -4,7 +4,7 @@ use super::{GitHub, PAGE_SIZE};
 use crate::forge::releases::{sha256_of_digest, strip_uri_template};
 use crate::forge::transport::{Items, Request};
 use crate::forge::{
-    AssetUpload, ForgeError, MakeLatest, Release, ReleaseApi, ReleaseAsset, ReleaseSpec,
+    AssetUpload, ForgeError, ForgeRelease, MakeLatest, ReleaseApi, ReleaseAsset, ReleaseSpec,
     ReleaseState, encode_path,
 };
 use serde::Deserialize;
@@ -30,8 +30,8 @@ struct GhRelease {
 }
 
 impl GhRelease {
-    fn into_release(self, assets: Vec<ReleaseAsset>) -> Release {
-        Release {
+    fn into_release(self, assets: Vec<ReleaseAsset>) -> ForgeRelease {
+        ForgeRelease {
             id: self.id.to_string(),
             // GitHub shows the tag where a release has no title.
             name: self
@@ -135,7 +135,7 @@ impl GitHub {
     async fn landed_upload(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         upload: &AssetUpload<'_>,
     ) -> Result<Option<GhAsset>, ForgeError> {
         for asset in self.listed_assets(repo, &release.id).await? {
@@ -167,7 +167,7 @@ impl ReleaseApi for GitHub {
         stored_name(name)
     }
 
-    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<ForgeRelease>, ForgeError> {
         let request = Request::get(GitHub::repo_path(
             repo,
             // The description declares `tag` multi-segment: `api/v1.2.0` is sent as
@@ -191,7 +191,11 @@ impl ReleaseApi for GitHub {
         Ok(Vec::new())
     }
 
-    async fn stage_release(&self, repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError> {
+    async fn stage_release(
+        &self,
+        repo: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<ForgeRelease, ForgeError> {
         let request = Request::post(GitHub::repo_path(repo, "/releases"))
             .what(format!("POST draft release {} of {repo}", spec.tag))
             .needs("contents: write")
@@ -222,7 +226,7 @@ impl ReleaseApi for GitHub {
     async fn upload_release_asset(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         _spec: &ReleaseSpec,
         upload: &AssetUpload<'_>,
     ) -> Result<ReleaseAsset, ForgeError> {
@@ -256,10 +260,10 @@ impl ReleaseApi for GitHub {
     async fn publish_release(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         spec: &ReleaseSpec,
         _attach: &[ReleaseAsset],
-    ) -> Result<Release, ForgeError> {
+    ) -> Result<ForgeRelease, ForgeError> {
         let what = match release.state {
             ReleaseState::Staged => format!("PATCH publish release {} of {repo}", spec.tag),
             ReleaseState::Published => format!("PATCH release {} of {repo}", spec.tag),
@@ -296,7 +300,7 @@ impl ReleaseApi for GitHub {
         Ok(published.into_release(assets))
     }
 
-    async fn discard_release(&self, repo: &str, release: &Release) -> Result<(), ForgeError> {
+    async fn discard_release(&self, repo: &str, release: &ForgeRelease) -> Result<(), ForgeError> {
         let request = Request::delete(GitHub::repo_path(
             repo,
             &format!("/releases/{}", release.id),

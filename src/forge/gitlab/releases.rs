@@ -4,7 +4,7 @@ use super::{GitLab, PAGE_SIZE};
 use crate::forge::Platform;
 use crate::forge::transport::{Items, Request};
 use crate::forge::{
-    AssetUpload, ForgeError, Release, ReleaseApi, ReleaseAsset, ReleaseSpec, ReleaseState,
+    AssetUpload, ForgeError, ForgeRelease, ReleaseApi, ReleaseAsset, ReleaseSpec, ReleaseState,
     encode_segment,
 };
 use serde::Deserialize;
@@ -153,7 +153,7 @@ impl GitLab {
         &self,
         repo: &str,
         release: GlRelease,
-    ) -> Result<Release, ForgeError> {
+    ) -> Result<ForgeRelease, ForgeError> {
         // `…/api/v4/projects/acme%2Fapi/packages/generic/` + `name/version/file`
         let prefix = format!(
             "{}/{}",
@@ -198,7 +198,7 @@ impl GitLab {
                 attached: true,
             });
         }
-        Ok(Release {
+        Ok(ForgeRelease {
             id: release.tag_name.clone(),
             name: release.name.unwrap_or_else(|| release.tag_name.clone()),
             notes: release.description.unwrap_or_default(),
@@ -279,7 +279,7 @@ impl ReleaseApi for GitLab {
         Ok(())
     }
 
-    async fn release(&self, repo: &str, tag: &str) -> Result<Option<Release>, ForgeError> {
+    async fn release(&self, repo: &str, tag: &str) -> Result<Option<ForgeRelease>, ForgeError> {
         let request = Request::get(GitLab::project(
             repo,
             &format!("/releases/{}", encode_segment(tag)),
@@ -304,9 +304,13 @@ impl ReleaseApi for GitLab {
             .collect())
     }
 
-    async fn stage_release(&self, _repo: &str, spec: &ReleaseSpec) -> Result<Release, ForgeError> {
+    async fn stage_release(
+        &self,
+        _repo: &str,
+        spec: &ReleaseSpec,
+    ) -> Result<ForgeRelease, ForgeError> {
         // GitLab has no drafts: the release is created, links and all, when published.
-        Ok(Release {
+        Ok(ForgeRelease {
             id: spec.tag.clone(),
             tag: spec.tag.clone(),
             name: spec.name.clone(),
@@ -323,7 +327,7 @@ impl ReleaseApi for GitLab {
     async fn upload_release_asset(
         &self,
         repo: &str,
-        _release: &Release,
+        _release: &ForgeRelease,
         spec: &ReleaseSpec,
         upload: &AssetUpload<'_>,
     ) -> Result<ReleaseAsset, ForgeError> {
@@ -376,10 +380,10 @@ impl ReleaseApi for GitLab {
     async fn publish_release(
         &self,
         repo: &str,
-        release: &Release,
+        release: &ForgeRelease,
         spec: &ReleaseSpec,
         attach: &[ReleaseAsset],
-    ) -> Result<Release, ForgeError> {
+    ) -> Result<ForgeRelease, ForgeError> {
         if release.state == ReleaseState::Staged {
             let request = Request::post(GitLab::project(repo, "/releases"))
                 .what(format!("POST release {} of {repo}", spec.tag))
@@ -432,7 +436,11 @@ impl ReleaseApi for GitLab {
             })
     }
 
-    async fn discard_release(&self, _repo: &str, _release: &Release) -> Result<(), ForgeError> {
+    async fn discard_release(
+        &self,
+        _repo: &str,
+        _release: &ForgeRelease,
+    ) -> Result<(), ForgeError> {
         // A staged GitLab release was never created. Files already in the package
         // registry stay: a re-run finds them and links them instead of uploading again.
         Ok(())
