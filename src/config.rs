@@ -5,7 +5,7 @@
 //! A tool that reads a structured section (`[bump]`, `[links]`, …) adds it as a field
 //! of [`RelayConfig`]. Besides, every tool has a section named after it
 //! (`[verify-release]`) whose keys are the tool's long flags: [`tool_section`] reads it
-//! with the position of every key and value, and `crate::ci::file_flags` turns it into
+//! with the position of every key and value, and the edge (`cli::file_flags`) turns it into
 //! the flags it stands for.
 
 use crate::Location;

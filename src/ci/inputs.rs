@@ -18,26 +18,8 @@
 //! line, else from the `command` input; the inputs become flags of that subcommand, and
 //! an input that only another subcommand knows is passed on so that clap refuses it.
 
-use clap::{Command, CommandFactory, FromArgMatches};
+use clap::Command;
 use std::ffi::OsString;
-
-/// Parses `C` from `args` (the program name first) and the `INPUT_*` variables; exits
-/// like clap on bad usage (code 2) or `--help`.
-pub fn parse<C: CommandFactory + FromArgMatches>(args: Vec<OsString>) -> C {
-    let vars: Vec<(String, String)> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
-    // clap's help and usage errors are coloured by the same variables as the tool.
-    let mut cmd = C::command().color(super::colour::Choice::from_env().for_clap());
-    // The command line wins over the inputs, and both over the configuration file.
-    let argv = with_inputs(&cmd, args, &vars).unwrap_or_else(|e| e.format(&mut cmd).exit());
-    let argv = super::file_flags::with_file_flags(&cmd, argv)
-        .unwrap_or_else(|e| super::file_flags::refuse(&e));
-    let matches = cmd
-        .try_get_matches_from_mut(argv)
-        .unwrap_or_else(|e| e.exit());
-    C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
-}
 
 /// Whether the `INPUT_*` variables are meant for the tool `cmd` is: `INPUT_TOOL` is
 /// unset, empty, or names it.
@@ -188,7 +170,7 @@ fn with_flag_inputs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
 
     #[derive(Parser, Debug)]
     #[command(name = "demo")]

@@ -1,12 +1,11 @@
 //! The CI platform layer every tool uses: where it runs ([`context`]), how options
-//! arrive ([`inputs`], [`file_flags`]), where results go ([`outputs`], [`summary`]), how problems
+//! arrive ([`inputs`]), where results go ([`outputs`], [`summary`]), how problems
 //! and secrets are shown ([`workflow`]), and the one place that turns a tool's
 //! result into printed output and an exit code ([`session`]).
 
 pub mod args;
 pub mod colour;
 pub mod context;
-pub mod file_flags;
 pub mod inputs;
 pub mod outputs;
 pub mod session;

@@ -28,7 +28,7 @@ pub struct Session {
 
 impl Session {
     /// Reads the CI environment and checks the tuning variables; a tool that cannot
-    /// even read them stops at its edge ([`crate::cli::started`]) with exit 2.
+    /// even read them stops at its edge (`cli::started`) with exit 2.
     pub fn start(output: &OutputArgs) -> Result<Session, CiError> {
         let ctx = CiContext::from_env()?;
         super::tuning::check(|name| std::env::var(name).ok())?;

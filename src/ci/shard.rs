@@ -14,7 +14,7 @@ pub const MATRIX_LIMIT: u32 = 256;
 pub const GITLAB_PARALLEL_LIMIT: u32 = 200;
 
 /// One shard of a run: the `index`th (from 1) of `total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Shard {
     pub index: u32,
     pub total: u32,

@@ -107,7 +107,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let (mut session, settings) =
         super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let secrets = Secrets::from_env();

@@ -74,7 +74,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let session = super::started!(Session::start(&cli.output));
     let result = run(&cli, &session);
     session.finish(result)

@@ -51,7 +51,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let (session, settings) = super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let result = (|| {
         super::require_api(&settings, "comment-on-issue writes")?;

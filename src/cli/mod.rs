@@ -24,6 +24,7 @@ pub mod bump_versions;
 pub mod comment_fixed_issues;
 pub mod comment_on_issue;
 pub mod docs;
+mod file_flags;
 pub mod find_green_commit;
 pub mod generate_changelog;
 pub mod propose_change;
@@ -44,6 +45,25 @@ pub(crate) fn cannot_start(error: &crate::ci::CiError) -> ExitCode {
         crate::ci::colour::Paint::stderr().error(&error.to_string())
     );
     ExitCode::from(2)
+}
+
+/// Parses `C` from `args` (the program name first), the `INPUT_*` variables and the
+/// tool's section of the configuration file; exits like clap on bad usage (code 2) or
+/// `--help`.
+pub(crate) fn parse<C: clap::CommandFactory + clap::FromArgMatches>(args: Vec<OsString>) -> C {
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    // clap's help and usage errors are coloured by the same variables as the tool.
+    let mut cmd = C::command().color(crate::ci::colour::Choice::from_env().for_clap());
+    // The command line wins over the inputs, and both over the configuration file.
+    let argv = crate::ci::inputs::with_inputs(&cmd, args, &vars)
+        .unwrap_or_else(|e| e.format(&mut cmd).exit());
+    let argv = file_flags::with_file_flags(&cmd, argv).unwrap_or_else(|e| file_flags::refuse(&e));
+    let matches = cmd
+        .try_get_matches_from_mut(argv)
+        .unwrap_or_else(|e| e.exit());
+    C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
 }
 
 /// A tool's entry point: the arguments (program name first) in, the exit code out.

@@ -2,7 +2,7 @@
 //! metadata in each annotated tag, and create the branches it asks for.
 
 use crate::Context;
-use crate::ci::shard::ShardArg;
+use crate::ci::shard::{Shard, ShardArg};
 use crate::ci::{ForgeArgs, OutputArgs, Report, Session, summary};
 use crate::tagging::shard::ShardReport;
 use crate::tagging::{Route, TagOutcome, TagPlan, TagReport, TagRequest, TagStatus};
@@ -91,13 +91,100 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let mut session = super::started!(Session::start(&cli.output));
     let settings = cli.forge.resolve(&session.ctx);
     if let Some(token) = &settings.token {
         session.hide(token.expose());
     }
-    let mut request = TagRequest {
+    let mut request = tag_request(&cli, &session, &settings);
+    let mode = Mode::of(&cli);
+    let shard = match resolve_shard(&cli, &session) {
+        Ok(shard) => shard,
+        Err(e) => return session.finish(Err(e)),
+    };
+    let plan = planned(&request, shard, &session).and_then(|plan| {
+        if mode == Mode::Tag {
+            // Chosen once, with the plan: the note says what the API would cost.
+            let limits = crate::tagging::route::limits(&settings)?;
+            let choice = crate::tagging::route::choose(&plan, request.route, &settings, &limits);
+            if let Some(note) = &choice.note {
+                session.outcome(note, request.dry_run);
+            }
+            request.route = choice.route;
+        }
+        Ok(plan)
+    });
+    let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
+    // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
+    let on_stdout = (request.dry_run || mode != Mode::Tag) && !cli.output.json;
+    // On a terminal, a status line below the outcomes says how far the run is; logs
+    // get the periodic progress lines instead.
+    let live = !on_stdout && live_view();
+    let progress = printer(&session, pace.clone(), request.dry_run, on_stdout, live);
+    let result = plan
+        .and_then(|plan| match &mode {
+            Mode::Check | Mode::PlanShards(_) => {
+                let report = TagReport::of_checked_plan(&plan);
+                report.outcomes.iter().for_each(|o| progress(o));
+                Ok(report)
+            }
+            Mode::Join => crate::tagging::shard::report_files(&cli.join)
+                .and_then(|files| crate::tagging::shard::join(&plan, &files))
+                .inspect(|report| report.outcomes.iter().for_each(|o| progress(o)))
+                .map_err(crate::Error::from),
+            Mode::Tag => crate::tagging::runtime()
+                .block_on(crate::tagging::run(&plan, &request, &settings, progress))
+                .and_then(|report| {
+                    if let (Some(path), Some(shard)) = (&cli.shard_report, shard) {
+                        ShardReport::of(&report, shard).write(path)?;
+                    }
+                    Ok(report)
+                }),
+        })
+        .context(mode.doing())
+        .inspect(|_| {
+            if live {
+                let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
+            }
+        })
+        .map(|report| closing(&session, &report, &mode, shard, &pace));
+    session.finish(result)
+}
+
+/// What the run does: only read the requests (a check, a shard plan, a join of the
+/// shards' reports) or tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    PlanShards(u32),
+    Join,
+    Tag,
+}
+
+impl Mode {
+    fn of(cli: &Cli) -> Mode {
+        match (cli.plan_shards, cli.join.is_empty()) {
+            (Some(asked), _) => Mode::PlanShards(asked),
+            (None, false) => Mode::Join,
+            (None, true) if cli.check => Mode::Check,
+            (None, true) => Mode::Tag,
+        }
+    }
+
+    /// What the run was doing, for an error's context.
+    fn doing(self) -> &'static str {
+        match self {
+            Mode::Check | Mode::PlanShards(_) => "checking the release requests",
+            Mode::Join => "joining the shards' reports",
+            Mode::Tag => "tagging from the release request",
+        }
+    }
+}
+
+/// The library's request from the command line and the pipeline.
+fn tag_request(cli: &Cli, session: &Session, settings: &crate::forge::ForgeSettings) -> TagRequest {
+    TagRequest {
         requests: cli.request.clone(),
         changed_since: cli.changed_since.clone().filter(|r| !r.is_empty()),
         all: cli.all,
@@ -119,13 +206,12 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
                     .repository(settings.platform)
                     .map(str::to_string)
             }),
-    };
-    let redact = session.redactor();
-    let done = AtomicUsize::new(0);
-    let dry_run = request.dry_run;
-    // Validating only: a check, a shard plan, or a join of what the shards did.
-    let validating = cli.check || cli.plan_shards.is_some() || !cli.join.is_empty();
-    let shard = match cli.shard {
+    }
+}
+
+/// The shard this run is, if any: `--shard K/N`, or GitLab's `parallel:` variables.
+fn resolve_shard(cli: &Cli, session: &Session) -> crate::Result<Option<Shard>> {
+    match cli.shard {
         None => Ok(None),
         Some(ShardArg::Given(shard)) => Ok(Some(shard)),
         Some(ShardArg::Auto) => session
@@ -133,140 +219,108 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
             .parallel_shard()
             .map(Some)
             .map_err(crate::Error::Usage),
+    }
+}
+
+/// The plan of the requests, or of this shard's part of them.
+fn planned(
+    request: &TagRequest,
+    shard: Option<Shard>,
+    session: &Session,
+) -> crate::Result<TagPlan> {
+    let plan = TagPlan::build(request)?;
+    let Some(shard) = shard else {
+        return Ok(plan);
     };
-    let resolved_shard = shard.as_ref().ok().copied().flatten();
-    let plan = shard.and_then(|shard| {
-        let plan = TagPlan::build(&request)?;
-        let Some(shard) = shard else {
-            return Ok(plan);
-        };
-        // Every shard runs at once with the same token: each keeps to its part of it.
-        crate::forge::budget::set_share(shard.total);
-        session.progress(&format!(
-            "shard {shard}: {} of the release's {} repositories",
-            plan.shard(shard).repositories().len(),
-            plan.repositories().len()
-        ));
-        Ok(plan.shard(shard))
-    });
-    let plan = plan.and_then(|plan| {
-        if validating {
-            return Ok(plan);
-        }
-        // The route is chosen once, with the plan: the note says what the API would cost.
-        let limits = crate::tagging::route::limits(&settings)?;
-        let choice = crate::tagging::route::choose(&plan, request.route, &settings, &limits);
-        if let Some(note) = &choice.note {
-            session.outcome(note, dry_run);
-        }
-        request.route = choice.route;
-        Ok(plan)
-    });
-    let pace = Arc::new(Pace::new(plan.as_ref().map_or(0, |p| p.refs.len())));
-    let paced = pace.clone();
-    // A dry run's plan is its product: on stdout, unless `--json` holds stdout.
-    let plan_on_stdout = (dry_run || validating) && !cli.output.json;
-    // On a terminal, a status line below the outcomes says how far the run is; logs
-    // get the periodic progress lines instead.
-    let live = !plan_on_stdout && live_view();
-    let progress = Arc::new(move |outcome: &TagOutcome| {
+    // Every shard runs at once with the same token: each keeps to its part of it.
+    crate::forge::budget::set_share(shard.total);
+    let part = plan.shard(shard);
+    session.progress(&format!(
+        "shard {shard}: {} of the release's {} repositories",
+        part.repositories().len(),
+        plan.repositories().len()
+    ));
+    Ok(part)
+}
+
+/// Prints each outcome as it is known: on stdout when the plan is the product, with a
+/// status line below on a terminal, with the periodic progress lines in a log.
+fn printer(
+    session: &Session,
+    pace: Arc<Pace>,
+    dry_run: bool,
+    on_stdout: bool,
+    live: bool,
+) -> crate::tagging::Progress {
+    let redact = session.redactor();
+    let done = AtomicUsize::new(0);
+    Arc::new(move |outcome: &TagOutcome| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
         let mut text = format!("[{n}] {}", progress_block(outcome, dry_run));
-        if let Some(line) = paced.line(n).filter(|_| !live) {
+        if let Some(line) = pace.line(n).filter(|_| !live) {
             text.push('\n');
             text.push_str(&line);
         }
         let block = redact(&text);
         // A closed stream (piped into `head`) must not stop the tagging half-way.
-        let _ = if plan_on_stdout {
+        let _ = if on_stdout {
             writeln!(std::io::stdout(), "{block}")
         } else if live {
-            let status = redact(&paced.status(n));
+            let status = redact(&pace.status(n));
             write!(std::io::stderr().lock(), "{CLEAR_LINE}{block}\n{status}")
         } else {
             writeln!(std::io::stderr(), "{block}")
         };
-    });
-    let checked = cli.check || cli.plan_shards.is_some();
-    let result = match plan {
-        Err(e) => Err(e),
-        Ok(plan) if checked => {
-            let report = TagReport::of_checked_plan(&plan);
-            for outcome in &report.outcomes {
-                progress(outcome);
-            }
-            Ok(report)
-        }
-        Ok(plan) if !cli.join.is_empty() => crate::tagging::shard::report_files(&cli.join)
-            .and_then(|files| crate::tagging::shard::join(&plan, &files))
-            .inspect(|report| {
-                for outcome in &report.outcomes {
-                    progress(outcome);
-                }
-            })
-            .map_err(crate::Error::from),
-        Ok(plan) => crate::tagging::runtime()
-            .block_on(crate::tagging::run(&plan, &request, &settings, progress))
-            .and_then(|report| {
-                if let (Some(path), Some(shard)) = (&cli.shard_report, resolved_shard) {
-                    ShardReport::of(&report, shard).write(path)?;
-                }
-                Ok(report)
-            }),
+    })
+}
+
+/// The closing lines and the report: what the run made, found and left, the time it
+/// took, and the outputs of a shard or a shard plan.
+fn closing(
+    session: &Session,
+    report: &TagReport,
+    mode: &Mode,
+    shard: Option<Shard>,
+    pace: &Pace,
+) -> Report {
+    let checked = matches!(mode, Mode::Check | Mode::PlanShards(_));
+    for skipped in &report.skipped {
+        session.outcome(&skipped_line(skipped), report.dry_run);
     }
-    .context(if checked {
-        "checking the release requests"
-    } else if !cli.join.is_empty() {
-        "joining the shards' reports"
-    } else {
-        "tagging from the release request"
-    })
-    .inspect(|_| {
-        if live {
-            let _ = write!(std::io::stderr(), "{CLEAR_LINE}");
-        }
-    })
-    .map(|report| {
-        let plan = report.dry_run;
-        for skipped in &report.skipped {
-            session.outcome(&skipped_line(skipped), plan);
-        }
-        session.outcome(&closing_line(&report, checked), plan);
-        let took = (!validating)
-            .then(|| pace.took(report.outcomes.len()))
-            .flatten();
-        if let Some(took) = &took {
-            session.progress(took);
-        }
-        let mut out = to_report(&report, took.as_deref());
-        if let Some(shard) = resolved_shard {
-            out.outputs.set("shard", shard.to_string());
-        }
-        if !report.routes.is_empty() {
-            let routes: Vec<String> = report.routes.iter().map(Route::to_string).collect();
-            out.outputs.set("route", routes.join(","));
-        }
-        if let Some(asked) = cli.plan_shards {
-            let repositories: std::collections::HashSet<&str> = report
-                .outcomes
-                .iter()
-                .map(|o| o.item.repo.as_str())
-                .collect();
-            let count = crate::ci::shard::count_for(repositories.len(), asked);
-            session.outcome(
-                &format!(
-                    "{count} shard{} (the `matrix` output)",
-                    plural(count as usize)
-                ),
-                true,
-            );
-            out.outputs
-                .set("shards", count)
-                .set("matrix", crate::ci::shard::matrix(count));
-        }
-        out
-    });
-    session.finish(result)
+    session.outcome(&closing_line(report, checked), report.dry_run);
+    let took = (*mode == Mode::Tag)
+        .then(|| pace.took(report.outcomes.len()))
+        .flatten();
+    if let Some(took) = &took {
+        session.progress(took);
+    }
+    let mut out = to_report(report, took.as_deref());
+    if let Some(shard) = shard {
+        out.outputs.set("shard", shard.to_string());
+    }
+    if !report.routes.is_empty() {
+        let routes: Vec<String> = report.routes.iter().map(Route::to_string).collect();
+        out.outputs.set("route", routes.join(","));
+    }
+    if let Mode::PlanShards(asked) = *mode {
+        let repositories: std::collections::HashSet<&str> = report
+            .outcomes
+            .iter()
+            .map(|o| o.item.repo.as_str())
+            .collect();
+        let count = crate::ci::shard::count_for(repositories.len(), asked);
+        session.outcome(
+            &format!(
+                "{count} shard{} (the `matrix` output)",
+                plural(count as usize)
+            ),
+            true,
+        );
+        out.outputs
+            .set("shards", count)
+            .set("matrix", crate::ci::shard::matrix(count));
+    }
+    out
 }
 
 /// Back to the line's start, and the line cleared: where the status line was.

@@ -259,7 +259,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let common = cli.command.common().clone();
     let (session, settings) =
         super::started!(Session::start_with_forge(&common.output, &common.forge));

@@ -60,7 +60,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli: Cli = crate::ci::inputs::parse(args);
+    let cli: Cli = super::parse(args);
     let (mut session, settings) =
         super::started!(Session::start_with_forge(&cli.output, &cli.forge));
     let loaded = crate::config::load_with_source(cli.config.as_deref(), &cli.repo)

@@ -216,97 +216,31 @@ pub fn report_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TaggingError> {
 /// a report that names refs the plan does not have (another commit of the requests,
 /// other options) is bad input.
 pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError> {
-    let mut by_shard: BTreeMap<u32, (PathBuf, ShardReport)> = BTreeMap::new();
-    let mut total = None;
-    for file in files {
-        let (report, shard) = ShardReport::read(file)?;
-        let at = |message: String| TaggingError::Invalid {
-            location: Location::new(file, 1, 1),
-            message,
-        };
-        match total {
-            None => total = Some((shard.total, file.clone())),
-            Some((n, ref first)) if n != shard.total => {
-                return Err(at(format!(
-                    "shard {shard} is of a run split {} ways, {} of one split {n} ways",
-                    shard.total,
-                    first.display()
-                )));
-            }
-            Some(_) => {}
-        }
-        if let Some((other, _)) = by_shard.get(&shard.index) {
-            return Err(at(format!(
-                "shard {shard} is reported twice: here and in {}",
-                other.display()
-            )));
-        }
-        by_shard.insert(shard.index, (file.clone(), report));
-    }
-    let Some((total, _)) = total else {
-        return Err(TaggingError::Usage(
-            "--join needs the shard reports: give the files or folders --shard-report wrote".into(),
-        ));
+    let received = Received::read(files)?;
+    let owners = plan.owners(received.total);
+    let owner_of = |i: usize| Shard {
+        index: owners[plan.refs[i].repo.as_str()],
+        total: received.total,
     };
-    let dry_runs: Vec<bool> = by_shard.values().map(|(_, r)| r.dry_run).collect();
-    if dry_runs.iter().any(|&d| d != dry_runs[0]) {
-        return Err(TaggingError::Usage(
-            "the shard reports mix dry runs and real runs: join the reports of one run".into(),
-        ));
-    }
-    let dry_run = dry_runs[0];
-    let index: HashMap<(&str, &str, &str), usize> = plan
+    let index: RefIndex<'_> = plan
         .refs
         .iter()
         .enumerate()
         .map(|(i, r)| ((r.repo.as_str(), r.noun(), r.name.as_str()), i))
         .collect();
-    let owners = plan.owners(total);
-    let owns = |shard: &Shard, i: usize| owners[plan.refs[i].repo.as_str()] == shard.index;
     let mut outcomes: Vec<Option<TagOutcome>> = vec![None; plan.refs.len()];
     let mut warnings = Vec::new();
     let mut routes = Vec::new();
-    for (shard_index, (file, report)) in &by_shard {
+    for (shard, (file, report)) in &received.shards {
+        for (i, outcome) in placed(plan, &index, *shard, file, report, &owner_of)? {
+            outcomes[i] = Some(outcome);
+        }
         for route in &report.routes {
             if !routes.contains(route) {
                 routes.push(*route);
             }
         }
-        let shard = Shard {
-            index: *shard_index,
-            total,
-        };
-        for found in &report.refs {
-            let planned = index
-                .get(&(
-                    found.repo.as_str(),
-                    found.kind.as_str(),
-                    found.name.as_str(),
-                ))
-                .copied()
-                .filter(|&i| plan.refs[i].commit == found.commit && owns(&shard, i));
-            let Some(i) = planned else {
-                return Err(TaggingError::Invalid {
-                    location: Location::new(file, 1, 1),
-                    message: format!(
-                        "shard {shard} reports {} {} of {} at {}, which is not its part of this plan: were the shards run on another commit of the requests or with other options?",
-                        found.kind, found.name, found.repo, found.commit
-                    ),
-                });
-            };
-            let mut item = plan.refs[i].clone();
-            if let (super::RefKind::Tag { message, .. }, Some(written)) =
-                (&mut item.kind, &found.message)
-            {
-                message.clone_from(written);
-            }
-            outcomes[i] = Some(TagOutcome {
-                item,
-                status: found.status,
-                detail: found.detail.clone(),
-            });
-        }
-        if report.aborted && !dry_run {
+        if report.aborted && !received.dry_run {
             warnings.push(format!(
                 "shard {shard}'s preflight found problems: nothing of its part was written"
             ));
@@ -317,36 +251,30 @@ pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError
             }
         }
     }
-    let missing: Vec<Shard> = Shard::all(total)
-        .filter(|s| !by_shard.contains_key(&s.index))
+    let missing: Vec<String> = Shard::all(received.total)
+        .filter(|s| !received.shards.contains_key(s))
+        .map(|s| s.to_string())
         .collect();
     if !missing.is_empty() {
         warnings.push(format!(
             "no report from shard{} {}: their tags are counted as not made",
             if missing.len() == 1 { "" } else { "s" },
-            missing
-                .iter()
-                .map(Shard::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            missing.join(", ")
         ));
     }
     let outcomes = outcomes
         .into_iter()
-        .zip(&plan.refs)
         .enumerate()
-        .map(|(i, (outcome, item))| {
+        .map(|(i, outcome)| {
             outcome.unwrap_or_else(|| {
-                let owner = Shard::all(total)
-                    .find(|s| owns(s, i))
-                    .expect("some shard owns every ref");
-                let detail = if by_shard.contains_key(&owner.index) {
+                let owner = owner_of(i);
+                let detail = if received.shards.contains_key(&owner) {
                     format!("shard {owner}'s report does not name it")
                 } else {
                     format!("shard {owner} sent no report")
                 };
                 TagOutcome {
-                    item: item.clone(),
+                    item: plan.refs[i].clone(),
                     status: TagStatus::Failed,
                     detail: Some(detail),
                 }
@@ -355,11 +283,118 @@ pub fn join(plan: &TagPlan, files: &[PathBuf]) -> Result<TagReport, TaggingError
         .collect();
     Ok(TagReport {
         outcomes,
-        dry_run,
-        aborted: missing.is_empty() && by_shard.values().all(|(_, r)| r.aborted),
+        dry_run: received.dry_run,
+        aborted: missing.is_empty() && received.shards.values().all(|(_, r)| r.aborted),
         files: plan.files.clone(),
         skipped: plan.skipped.clone(),
         warnings,
         routes,
     })
+}
+
+/// Each planned ref's place in the plan, by repository, kind and name.
+type RefIndex<'a> = HashMap<(&'a str, &'a str, &'a str), usize>;
+
+/// The shard reports of one run, by shard.
+struct Received {
+    shards: BTreeMap<Shard, (PathBuf, ShardReport)>,
+    total: u32,
+    dry_run: bool,
+}
+
+impl Received {
+    /// Reads every file; two splits of the run, a shard twice, dry runs beside real
+    /// ones are refused.
+    fn read(files: &[PathBuf]) -> Result<Received, TaggingError> {
+        let mut shards: BTreeMap<Shard, (PathBuf, ShardReport)> = BTreeMap::new();
+        for file in files {
+            let (report, shard) = ShardReport::read(file)?;
+            let at = |message: String| TaggingError::Invalid {
+                location: Location::new(file, 1, 1),
+                message,
+            };
+            if let Some((first, (path, _))) = shards.first_key_value()
+                && first.total != shard.total
+            {
+                return Err(at(format!(
+                    "shard {shard} is of a run split {} ways, {} of one split {} ways",
+                    shard.total,
+                    path.display(),
+                    first.total
+                )));
+            }
+            if let Some((other, _)) = shards.get(&shard) {
+                return Err(at(format!(
+                    "shard {shard} is reported twice: here and in {}",
+                    other.display()
+                )));
+            }
+            shards.insert(shard, (file.clone(), report));
+        }
+        let Some(first) = shards.values().next().map(|(_, r)| r.dry_run) else {
+            return Err(TaggingError::Usage(
+                "--join needs the shard reports: give the files or folders --shard-report wrote"
+                    .into(),
+            ));
+        };
+        if shards.values().any(|(_, r)| r.dry_run != first) {
+            return Err(TaggingError::Usage(
+                "the shard reports mix dry runs and real runs: join the reports of one run".into(),
+            ));
+        }
+        let total = shards.keys().next().map_or(1, |s| s.total);
+        Ok(Received {
+            shards,
+            total,
+            dry_run: first,
+        })
+    }
+}
+
+/// Each ref of one shard's report at its place in the plan, with the message the shard
+/// wrote; a ref that is not in the shard's part of the plan is bad input.
+fn placed(
+    plan: &TagPlan,
+    index: &RefIndex<'_>,
+    shard: Shard,
+    file: &Path,
+    report: &ShardReport,
+    owner_of: &dyn Fn(usize) -> Shard,
+) -> Result<Vec<(usize, TagOutcome)>, TaggingError> {
+    let mut placed = Vec::new();
+    for found in &report.refs {
+        let key = (
+            found.repo.as_str(),
+            found.kind.as_str(),
+            found.name.as_str(),
+        );
+        let at = index
+            .get(&key)
+            .copied()
+            .filter(|&i| plan.refs[i].commit == found.commit && owner_of(i) == shard);
+        let Some(i) = at else {
+            return Err(TaggingError::Invalid {
+                location: Location::new(file, 1, 1),
+                message: format!(
+                    "shard {shard} reports {} {} of {} at {}, which is not its part of this plan: were the shards run on another commit of the requests or with other options?",
+                    found.kind, found.name, found.repo, found.commit
+                ),
+            });
+        };
+        let mut item = plan.refs[i].clone();
+        if let (super::RefKind::Tag { message, .. }, Some(written)) =
+            (&mut item.kind, &found.message)
+        {
+            message.clone_from(written);
+        }
+        placed.push((
+            i,
+            TagOutcome {
+                item,
+                status: found.status,
+                detail: found.detail.clone(),
+            },
+        ));
+    }
+    Ok(placed)
 }

@@ -275,106 +275,152 @@ fn share_of<T>(items: Vec<T>, shard: Shard, first: usize) -> Vec<T> {
 const CONCURRENT_LOOKUPS: usize = 8;
 
 /// Runs every check.
+/// What a run checks, read and validated before any check runs.
+struct Subjects {
+    version: Option<Version>,
+    /// Each repository with the name of the tag it must have.
+    repos: Vec<(RepoToVerify, String)>,
+    urls: Vec<String>,
+    files: Vec<FileTarget>,
+    assets: Vec<String>,
+    wants_release: bool,
+}
+
+impl Subjects {
+    /// Everything the request names, validated as a whole (bad input stops here, every
+    /// shard alike), then the shard's part of it.
+    fn of(
+        request: &VerifyRequest,
+        ctx: &CiContext,
+        settings: &ForgeSettings,
+    ) -> std::result::Result<Subjects, VerifyError> {
+        let text = request
+            .version
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| ctx.pipeline_tag())
+            .map(|t| crate::version::strip_tag_prefix(t.trim(), &request.tag_prefix).to_string());
+        let version = match text {
+            Some(text) => Some(Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?),
+            // Listed tags carry their names: only the other checks need the version.
+            None if !request.tag_lists.is_empty() => None,
+            None => return Err(VerifyError::NoVersion),
+        };
+        let version = || version.as_ref().ok_or(VerifyError::NoVersion);
+        let mut repos = Vec::new();
+        if let Some(path) = &request.request_file {
+            // Messages name the file as it was given.
+            let path = if request.dir == std::path::Path::new(".") {
+                path.clone()
+            } else {
+                request.dir.join(path)
+            };
+            for r in repos_of_request(&path, version()?.as_str())? {
+                repos.push(RepoToVerify {
+                    repo: r.repo,
+                    commit: r.commit.map(|c| c.to_ascii_lowercase()),
+                    tag: r.tag,
+                });
+            }
+        }
+        for spec in request.repos.iter().filter(|s| !s.trim().is_empty()) {
+            repos.push(RepoToVerify::parse(spec)?);
+        }
+        repos.extend(tag_list::read_tag_lists(&request.tag_lists)?);
+        let files = request
+            .expect_files
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_file_target(s, version()?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let urls = request
+            .expect_urls
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|t| {
+                version()?
+                    .render(t.trim())
+                    .map_err(|reason| VerifyError::BadUrlTemplate { reason })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let assets = request
+            .expect_assets
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|t| {
+                version()?
+                    .render(t.trim())
+                    .map_err(|reason| VerifyError::BadAssetTemplate { reason })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let wants_release = request.expect_release || !assets.is_empty();
+        if wants_release && settings.platform == Platform::Git {
+            return Err(VerifyError::NoApi);
+        }
+        if repos.is_empty() && wants_release {
+            let repo = ctx
+                .repository(settings.platform)
+                .ok_or(VerifyError::NoRepository)?;
+            repos.push(RepoToVerify {
+                repo: repo.to_string(),
+                commit: None,
+                tag: None,
+            });
+        }
+        if repos.is_empty() && urls.is_empty() && files.is_empty() {
+            return Err(VerifyError::NothingToVerify);
+        }
+        // Validate every file target before any check runs.
+        for target in &files {
+            read_version_target(&request.dir, &target.path, target.key.as_deref())?;
+        }
+        // A shard checks every Nth subject: the repositories, then the URLs, then the files.
+        let (repos, urls, files) = {
+            let shard = request.shard;
+            let (before_urls, before_files) = (repos.len(), repos.len() + urls.len());
+            (
+                share_of(repos, shard, 0),
+                share_of(urls, shard, before_urls),
+                share_of(files, shard, before_files),
+            )
+        };
+        let repos = repos
+            .into_iter()
+            .map(|spec| {
+                let tag = match &spec.tag {
+                    Some(tag) => tag.clone(),
+                    None => format!("{}{}", request.tag_prefix, version()?.as_str()),
+                };
+                Ok((spec, tag))
+            })
+            .collect::<std::result::Result<Vec<_>, VerifyError>>()?;
+        let version = version().ok().cloned();
+        Ok(Subjects {
+            version,
+            repos,
+            urls,
+            files,
+            assets,
+            wants_release,
+        })
+    }
+}
+
 pub async fn verify_release(
     request: &VerifyRequest,
     ctx: &CiContext,
     settings: &ForgeSettings,
 ) -> Result<VerifyReport> {
-    let text = request
-        .version
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| ctx.pipeline_tag())
-        .map(|t| crate::version::strip_tag_prefix(t.trim(), &request.tag_prefix).to_string());
-    let version = match text {
-        Some(text) => Some(Version::parse(text.trim()).map_err(VerifyError::InvalidVersion)?),
-        // Listed tags carry their names: only the other checks need the version.
-        None if !request.tag_lists.is_empty() => None,
-        None => return Err(VerifyError::NoVersion.into()),
-    };
-    let version = || version.as_ref().ok_or(VerifyError::NoVersion);
-    let mut repos = Vec::new();
-    if let Some(path) = &request.request_file {
-        // Messages name the file as it was given.
-        let path = if request.dir == std::path::Path::new(".") {
-            path.clone()
-        } else {
-            request.dir.join(path)
-        };
-        for r in repos_of_request(&path, version()?.as_str())? {
-            repos.push(RepoToVerify {
-                repo: r.repo,
-                commit: r.commit.map(|c| c.to_ascii_lowercase()),
-                tag: r.tag,
-            });
-        }
-    }
-    for spec in request.repos.iter().filter(|s| !s.trim().is_empty()) {
-        repos.push(RepoToVerify::parse(spec)?);
-    }
-    repos.extend(tag_list::read_tag_lists(&request.tag_lists)?);
-    let files = request
-        .expect_files
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| parse_file_target(s, version()?))
-        .collect::<Result<Vec<_>, _>>()?;
-    let urls = request
-        .expect_urls
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|t| {
-            version()?
-                .render(t.trim())
-                .map_err(|reason| VerifyError::BadUrlTemplate { reason })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let assets = request
-        .expect_assets
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|t| {
-            version()?
-                .render(t.trim())
-                .map_err(|reason| VerifyError::BadAssetTemplate { reason })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let wants_release = request.expect_release || !assets.is_empty();
-    if wants_release && settings.platform == Platform::Git {
-        return Err(VerifyError::NoApi.into());
-    }
-    if repos.is_empty() && wants_release {
-        let repo = ctx
-            .repository(settings.platform)
-            .ok_or(VerifyError::NoRepository)?;
-        repos.push(RepoToVerify {
-            repo: repo.to_string(),
-            commit: None,
-            tag: None,
-        });
-    }
-    if repos.is_empty() && urls.is_empty() && files.is_empty() {
-        return Err(VerifyError::NothingToVerify.into());
-    }
-    // Validate every file target before any check runs.
-    for target in &files {
-        if let Err(e) = read_version_target(&request.dir, &target.path, target.key.as_deref()) {
-            return Err(e.into());
-        }
-    }
-    // A shard checks every Nth subject: the repositories, then the URLs, then the files.
-    let (repos, urls, files) = {
-        let shard = request.shard;
-        let (before_urls, before_files) = (repos.len(), repos.len() + urls.len());
-        (
-            share_of(repos, shard, 0),
-            share_of(urls, shard, before_urls),
-            share_of(files, shard, before_files),
-        )
-    };
-
+    let Subjects {
+        version,
+        repos,
+        urls,
+        files,
+        assets,
+        wants_release,
+    } = Subjects::of(request, ctx, settings)?;
     let needs_api = settings.platform != Platform::Git
-        && (wants_release || repos.iter().any(RepoToVerify::is_forge_path));
+        && (wants_release || repos.iter().any(|(spec, _)| spec.is_forge_path()));
     let forge: Option<Result<Box<dyn Forge>, String>> = if needs_api {
         Some(
             crate::forge::connect(settings)
@@ -386,15 +432,8 @@ pub async fn verify_release(
     };
     let git = Git::new(&request.dir).with_credentials(settings.git_credentials());
 
-    let tags = repos
-        .iter()
-        .map(|spec| match &spec.tag {
-            Some(tag) => Ok(tag.clone()),
-            None => Ok(format!("{}{}", request.tag_prefix, version()?.as_str())),
-        })
-        .collect::<std::result::Result<Vec<String>, VerifyError>>()?;
     // A release of many repositories is many look-ups: a few at once, in order.
-    let per_repo = futures_util::stream::iter(repos.iter().zip(&tags))
+    let per_repo = futures_util::stream::iter(&repos)
         .map(|(spec, tag)| {
             let (forge, git, assets) = (forge.as_ref(), &git, &assets);
             async move {
@@ -440,7 +479,7 @@ pub async fn verify_release(
         });
     }
     Ok(VerifyReport {
-        version: version().map(|v| v.as_str().to_string()).ok(),
+        version: version.map(|v| v.as_str().to_string()),
         checks,
     })
 }

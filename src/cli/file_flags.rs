@@ -1,6 +1,6 @@
 //! The section of `relay.toml` named after a tool (`[verify-release]`) as defaults of
 //! its flags: each key is one of the tool's long flags, and the flags it stands for are
-//! appended to the command line the way [`super::inputs`] appends the `INPUT_*`
+//! appended to the command line the way [`crate::ci::inputs`] appends the `INPUT_*`
 //! variables, after them. A flag on the command line or an input wins over the file.
 //!
 //! A TOML string, integer, float or date is the flag's value, an array one value per
@@ -384,14 +384,14 @@ fn at_value(entry: &SectionEntry, message: String) -> ConfigError {
 /// on stderr (and, inside GitHub Actions, an annotation at that position), exit 2.
 pub fn refuse(problem: &ConfigError) -> ! {
     use crate::Problem;
-    let message = super::workflow::visible_controls(&problem.to_string());
-    let line = super::colour::Paint::stderr().error(&message);
+    let message = crate::ci::workflow::visible_controls(&problem.to_string());
+    let line = crate::ci::colour::Paint::stderr().error(&message);
     let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     if in_actions {
-        eprintln!("{}", super::workflow::inert(&line));
+        eprintln!("{}", crate::ci::workflow::inert(&line));
         eprintln!(
             "{}",
-            super::workflow::error_command(&message, problem.location())
+            crate::ci::workflow::error_command(&message, problem.location())
         );
     } else {
         eprintln!("{line}");
