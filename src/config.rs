@@ -37,13 +37,6 @@ pub struct RelayConfig {
     pub track: Option<crate::track::TrackConfig>,
 }
 
-impl RelayConfig {
-    /// The `file:line:col` of a byte offset in the configuration file.
-    pub fn location(&self, offset: usize) -> Option<Location> {
-        self.source.as_ref().map(|s| s.location(offset))
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {}: {source}", path.display())]

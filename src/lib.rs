@@ -1,40 +1,60 @@
 //! release-relay: small single-purpose release tools for multi-repository releases.
 //!
-//! The library holds all logic; each binary in `src/bin/` parses options, calls one
-//! capability module and hands the report to [`ci`] for outputs and the exit code.
+//! The library holds all logic; each binary in `src/bin/` hands its arguments to
+//! [`cli`], which parses options, calls one capability module and hands the report to
+//! [`ci`] for outputs and the exit code.
 //!
-//! Shared layers: [`ci`] (CI platform context, inputs, outputs, annotations),
-//! [`git`] (local repositories through the git CLI), [`forge`] (GitHub and GitLab APIs
-//! behind one trait). Capabilities: [`metadata`] (tag metadata format, read-tag-metadata),
-//! [`bump`] (format-preserving version bumps, bump-versions), [`green`]
-//! (find-green-commit), [`propose`] (propose-change), [`comment`] (comment-on-issue),
-//! [`changelog`] (generate-changelog), [`publish`] (publish-release), [`verify`]
-//! (verify-release), [`links`] (update-links), [`request`] (release request files),
-//! [`tagging`] (tag-from-request), [`announce`] (announce), [`track`] (track-release).
+//! The public surface is what the binaries, the integration tests, the fuzz targets and
+//! the benchmarks use: [`cli`], the shared layers [`ci`], [`git`] and [`version`], and
+//! the readers and formats they check ([`request`], [`tagging`], [`metadata`],
+//! [`bump`], [`changelog`], [`links`]). Everything else is the crate's own.
+//!
+//! Shared layers: `ci` (CI platform context, inputs, outputs, annotations), `git`
+//! (local repositories through the git CLI), `forge` (GitHub and GitLab APIs behind one
+//! trait and one transport), `fsio` (atomic writes), `pattern` (file patterns),
+//! `version`, `location` and `error`. Capabilities, by the tool each serves:
+//!
+//! | module | tool |
+//! |---|---|
+//! | `tagging` (with `request`, the release request files) | tag-from-request |
+//! | `metadata` | read-tag-metadata |
+//! | `bump` | bump-versions |
+//! | `changelog` | generate-changelog |
+//! | `links` | update-links |
+//! | `publish` | publish-release |
+//! | `verify` | verify-release |
+//! | `green` | find-green-commit |
+//! | `propose` | propose-change |
+//! | `comment` | comment-on-issue |
+//! | `fixed_issues` | comment-fixed-issues |
+//! | `track` | track-release |
+//! | `announce` | announce |
+//!
+//! `config` reads `relay.toml`.
 
-pub mod announce;
+mod announce;
 pub mod bump;
 pub mod changelog;
 pub mod ci;
 pub mod cli;
-pub mod comment;
-pub mod config;
-pub mod error;
-pub mod fixed_issues;
-pub mod forge;
-pub mod fsio;
+mod comment;
+mod config;
+mod error;
+mod fixed_issues;
+mod forge;
+mod fsio;
 pub mod git;
-pub mod green;
+mod green;
 pub mod links;
-pub mod location;
+mod location;
 pub mod metadata;
-pub mod pattern;
-pub mod propose;
-pub mod publish;
+mod pattern;
+mod propose;
+mod publish;
 pub mod request;
 pub mod tagging;
-pub mod track;
-pub mod verify;
+mod track;
+mod verify;
 pub mod version;
 
 pub use error::{Context, Error, Problem, Result};

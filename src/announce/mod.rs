@@ -19,7 +19,7 @@ pub mod state;
 pub mod template;
 pub mod webhook;
 
-pub use context::{AnnouncementContext, Change, ReleaseLinks};
+pub use context::AnnouncementContext;
 pub use mail::{MailMessage, MailSettings, Security};
 pub use template::AnnouncementTemplate;
 pub use webhook::WebhookSettings;

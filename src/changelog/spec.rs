@@ -44,7 +44,7 @@ impl ChangelogRepo {
 }
 
 /// Checks `owner/name` (GitLab: `group/subgroup/name`); see
-/// [`crate::forge::check_repository`].
+/// `forge::check_repository`.
 pub fn check_repo_name(name: &str) -> Result<(), String> {
     if !name.contains('/') {
         return Err("expected owner/name[=LOCAL_PATH]".into());

@@ -13,7 +13,7 @@ pub mod config;
 pub mod range;
 pub mod references;
 
-pub use config::{FixedIssuesConfig, TrackerConfig};
+pub use config::FixedIssuesConfig;
 pub use references::IssueRef;
 
 use crate::ci::Platform;

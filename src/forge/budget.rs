@@ -226,17 +226,10 @@ pub fn share() -> u32 {
 
 /// Time every task of the process spent waiting for a budget, in microseconds.
 static WAITED: AtomicU64 = AtomicU64::new(0);
-/// Limit signals the forge sent.
-static SIGNALS: AtomicU64 = AtomicU64::new(0);
 
 /// Time the process's requests waited for the forge's limits so far.
 pub fn waited() -> Duration {
     Duration::from_micros(WAITED.load(Ordering::SeqCst))
-}
-
-/// Limit signals (429, secondary-limit 403s) the forge answered so far.
-pub fn signals() -> u64 {
-    SIGNALS.load(Ordering::SeqCst)
 }
 
 /// The budget of a token at an API: one per process, whichever client asks.
@@ -322,10 +315,6 @@ impl TokenBudget {
             }),
             freed: tokio::sync::Notify::new(),
         }
-    }
-
-    pub fn limits(&self) -> &Limits {
-        &self.limits
     }
 
     /// Takes a place for one request of `kind` if it may go now.
@@ -461,7 +450,6 @@ impl TokenBudget {
                 st.paused_until = Some(until);
             }
             st.slow = (st.slow.max(1) * 2).min(8);
-            SIGNALS.fetch_add(1, Ordering::SeqCst);
         }
     }
 }

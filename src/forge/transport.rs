@@ -161,17 +161,6 @@ impl Request {
         self
     }
 
-    /// Statuses returned as answers instead of errors (a 409 whose body says what
-    /// conflicts). They are never retried.
-    pub fn allowing(mut self, statuses: &[u16]) -> Request {
-        self.allowed.extend_from_slice(statuses);
-        self
-    }
-
-    pub fn what_text(&self) -> &str {
-        &self.what
-    }
-
     fn kind(&self) -> RequestKind {
         match self.method {
             Method::GET | Method::HEAD => RequestKind::Read,
@@ -263,10 +252,6 @@ impl Transport {
     pub fn with_budget(mut self, budget: Arc<dyn Budget>) -> Transport {
         self.budget = budget;
         self
-    }
-
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
 
     /// The API base, without a final `/`.

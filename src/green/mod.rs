@@ -15,11 +15,11 @@ use crate::{Error, Result};
 #[derive(Debug, thiserror::Error)]
 pub enum GreenError {
     #[error("--require-job `{pattern}` is not a valid glob: {message}")]
-    BadJobPattern { pattern: String, message: String },
+    JobPattern { pattern: String, message: String },
     #[error("--min-commit `{0}` is not a commit id: give 7 to 40 hexadecimal digits of the commit")]
-    BadMinCommit(String),
+    MinCommit(String),
     #[error("--limit must be at least 1")]
-    BadLimit,
+    Limit,
 }
 
 impl crate::Problem for GreenError {
@@ -121,8 +121,6 @@ pub struct GreenReport {
     pub reached_min_commit: bool,
     /// The request's `--min-commit`, for messages.
     pub min_commit: Option<String>,
-    /// How many commits the branch listing gave (at most `--limit`).
-    pub listed: usize,
 }
 
 impl GreenReport {
@@ -172,12 +170,12 @@ struct JobPattern {
 /// Checks a request's inputs before anything is asked of the forge.
 fn validate(request: &GreenRequest) -> Result<Vec<JobPattern>, GreenError> {
     if request.limit == 0 {
-        return Err(GreenError::BadLimit);
+        return Err(GreenError::Limit);
     }
     if let Some(min) = &request.min_commit
         && (!(7..=40).contains(&min.len()) || !min.chars().all(|c| c.is_ascii_hexdigit()))
     {
-        return Err(GreenError::BadMinCommit(min.clone()));
+        return Err(GreenError::MinCommit(min.clone()));
     }
     request
         .require_jobs
@@ -190,7 +188,7 @@ fn validate(request: &GreenRequest) -> Result<Vec<JobPattern>, GreenError> {
                     text: text.clone(),
                     matcher: glob.compile_matcher(),
                 })
-                .map_err(|e| GreenError::BadJobPattern {
+                .map_err(|e| GreenError::JobPattern {
                     pattern: text.clone(),
                     message: e.kind().to_string(),
                 })
@@ -215,7 +213,6 @@ pub async fn find_green_commit(request: &GreenRequest, forge: &dyn Forge) -> Res
         checked: Vec::new(),
         reached_min_commit: false,
         min_commit: request.min_commit.clone(),
-        listed: commits.len(),
     };
     for RemoteCommit { sha, title, .. } in commits {
         let ci = forge.commit_ci(&request.repo, &sha).await?;

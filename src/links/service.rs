@@ -17,7 +17,7 @@
 //! Links are created in chunks of at most 300. Those that already exist are read one
 //! by one and only those whose target differs are updated (in bulk), so a second run
 //! changes nothing. Every call is retried on 5xx, 429 and time-outs by
-//! [`crate::forge::http`]'s policy; a create that is retried after the service did
+//! `forge::http`'s policy; a create that is retried after the service did
 //! create some links sees them as existing, reads them, and reports them unchanged.
 //! A dry run only reads (`GET`), to report what would change.
 

@@ -6,7 +6,7 @@
 //! one atomic push, each with `--force-with-lease=refs/tags/NAME:<old>` of just that
 //! ref (`refs/tags/NAME:` for a new one), so a tag someone else moved meanwhile is not
 //! overwritten. With a forge API the tags are read and moved through
-//! [`crate::forge::TagApi::move_floating_tag`].
+//! `forge::TagApi::move_floating_tag`.
 //!
 //! A floating tag is lightweight: an annotated tag of a floating name is someone's
 //! release tag and stays. One that points at a newer release than this one (a release

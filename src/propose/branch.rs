@@ -32,10 +32,6 @@ impl Checkout {
         })
     }
 
-    pub fn git(&self) -> &Git {
-        &self.git
-    }
-
     /// Paths (from the repository's top) whose working-tree content differs from HEAD,
     /// within `pathspecs` (relative to the checkout folder); untracked files count
     /// only when `pathspecs` name them.
@@ -168,12 +164,6 @@ impl Checkout {
                 branch_ref,
             ])?)),
         }
-    }
-
-    /// The tree id of a commit.
-    pub fn tree_of(&self, commit: &str) -> Result<String, GitError> {
-        self.git
-            .run(["rev-parse", "--verify", &format!("{commit}^{{tree}}")])
     }
 
     /// One commit of `tree` on top of `parent`.

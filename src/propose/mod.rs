@@ -149,9 +149,7 @@ pub enum AutoMergeOutcome {
 pub struct ProposeReport {
     pub action: ProposeAction,
     pub dry_run: bool,
-    pub repo: String,
     pub branch: String,
-    pub base: String,
     /// The change request after the run (in a dry run that would create it: none).
     pub change: Option<ChangeRequest>,
     /// The commit pushed (or, in a dry run, that would be pushed).
@@ -170,13 +168,11 @@ pub struct ProposeReport {
 }
 
 impl ProposeReport {
-    fn new(request: &ProposeRequest, base: &str) -> ProposeReport {
+    fn new(request: &ProposeRequest) -> ProposeReport {
         ProposeReport {
             action: ProposeAction::Unchanged,
             dry_run: request.dry_run,
-            repo: request.repo.clone(),
             branch: request.branch.clone(),
-            base: base.to_string(),
             change: None,
             commit: None,
             files: Vec::new(),
@@ -239,7 +235,7 @@ async fn run(
     base: &str,
 ) -> Result<ProposeReport> {
     let forge = forges.main;
-    let mut report = ProposeReport::new(request, base);
+    let mut report = ProposeReport::new(request);
     let existing = find_change_request(request, forge, base, &mut report).await?;
     report.change = existing.clone();
 

@@ -18,7 +18,7 @@ mod promote;
 mod report;
 mod ship;
 
-pub use assets::{AssetFile, CHECKSUMS_FILE};
+pub use assets::AssetFile;
 pub use error::PublishError;
 pub use report::{AssetOutcome, AssetStatus, PublishReport, ReleaseAction};
 

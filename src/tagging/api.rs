@@ -1,5 +1,5 @@
 //! The API transport: tags and branches made through the forge's REST API
-//! ([`Forge`]): on GitHub a tag object and a `refs/tags/X` ref, a `refs/heads/X` ref
+//! (`Forge`): on GitHub a tag object and a `refs/tags/X` ref, a `refs/heads/X` ref
 //! for a branch; on GitLab the repository tags API with a message and the branches
 //! API. Neither ever moves an existing ref. Retries, time-outs and 401/403 hints are
 //! the forge layer's.

@@ -13,7 +13,7 @@
 //!
 //! Two transports do the remote work: [`git`](mod@git) (a scratch repository per
 //! remote, a depth-1 fetch of the one commit, a push of exactly the new refs) and
-//! [`api`] (the forge's REST API through [`crate::forge::Forge`]).
+//! [`api`] (the forge's REST API through `forge::Forge`).
 
 pub mod api;
 mod approvals;

@@ -28,5 +28,4 @@ pub mod wait;
 
 pub use config::TrackConfig;
 pub use error::TrackError;
-pub use event::{Declaration, Event, StepState};
-pub use record::{CellState, Record, RecordComment, StepStatus};
+pub use event::StepState;

@@ -46,12 +46,8 @@ pub struct OpenReport {
     pub issue: Option<Issue>,
     /// Each subject and its issue, when it has one.
     pub subjects: Vec<(String, Option<u64>)>,
-    /// Subject issues made by this run.
-    pub created_subjects: Vec<String>,
     /// A duplicate this run opened and closed again, having lost the race to another.
     pub closed_duplicate: Option<u64>,
-    /// Whether this run added an `opened` entry.
-    pub declared: bool,
     pub dry_run: bool,
 }
 
@@ -73,9 +69,7 @@ pub async fn open(forge: &dyn Forge, request: &OpenRequest) -> Result<OpenReport
                 .iter()
                 .map(|s| (s.name.clone(), None))
                 .collect(),
-            created_subjects: Vec::new(),
             closed_duplicate: None,
-            declared: false,
             dry_run: true,
         });
     };
@@ -86,7 +80,7 @@ pub async fn open(forge: &dyn Forge, request: &OpenRequest) -> Result<OpenReport
     check_phases(&record, &request.declaration.phases)?;
     let subjects = subject_issues(forge, request, &labelled, &record, main.number).await?;
     let mut declaration = request.declaration.clone();
-    declaration.subjects = subjects.subjects;
+    declaration.subjects = subjects;
     let unchanged = record.is_opened()
         && record.subjects == declaration.subjects
         && record.declared_steps() == declaration.steps.as_slice();
@@ -98,9 +92,7 @@ pub async fn open(forge: &dyn Forge, request: &OpenRequest) -> Result<OpenReport
             .iter()
             .map(|s| (s.name.clone(), s.issue))
             .collect(),
-        created_subjects: subjects.created,
         closed_duplicate: release_issue.closed_duplicate,
-        declared: !unchanged,
         dry_run: request.dry_run,
     };
     if request.dry_run {
@@ -235,13 +227,6 @@ fn phase_names(phases: &[PhaseDecl]) -> String {
         .join(", ")
 }
 
-/// The subjects of the release, recorded ones first, each with its issue.
-struct SubjectIssues {
-    subjects: Vec<SubjectDecl>,
-    /// Subject issues made by this run (or that a dry run would make).
-    created: Vec<String>,
-}
-
 /// The subjects the record holds and those the request adds; with `subject_issues`,
 /// each with its own issue, found by its marker or made.
 async fn subject_issues(
@@ -250,7 +235,7 @@ async fn subject_issues(
     labelled: &[Issue],
     record: &Record,
     release_number: u64,
-) -> Result<SubjectIssues> {
+) -> Result<Vec<SubjectDecl>> {
     let release = &request.declaration.release;
     let mut subjects: Vec<SubjectDecl> = record.subjects.clone();
     for subject in &request.declaration.subjects {
@@ -258,9 +243,8 @@ async fn subject_issues(
             subjects.push(subject.clone());
         }
     }
-    let mut created = Vec::new();
     if !request.subject_issues {
-        return Ok(SubjectIssues { subjects, created });
+        return Ok(subjects);
     }
     let labels = vec![request.label.clone()];
     for subject in subjects.iter_mut().filter(|s| s.issue.is_none()) {
@@ -270,7 +254,6 @@ async fn subject_issues(
             continue;
         }
         if request.dry_run {
-            created.push(subject.name.clone());
             continue;
         }
         let title = format!("{} (release {release})", subject.name);
@@ -286,9 +269,8 @@ async fn subject_issues(
             )
             .await?;
         subject.issue = Some(issue.number);
-        created.push(subject.name.clone());
     }
-    Ok(SubjectIssues { subjects, created })
+    Ok(subjects)
 }
 
 /// The headline of an `opened` entry: the release and its subjects.

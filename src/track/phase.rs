@@ -33,11 +33,6 @@ pub enum StartRefusal {
 }
 
 impl StartRefusal {
-    /// Bad input (exit 2) or a refusal of the job (exit 1).
-    pub fn is_bad_input(&self) -> bool {
-        matches!(self, StartRefusal::UnknownPhase { .. })
-    }
-
     /// The message, with `issue` (`#12`) where people sign off.
     pub fn message(&self, issue: &str) -> String {
         match self {
@@ -211,7 +206,6 @@ mod tests {
             refusal.message("#1"),
             "phase push already started by alice at 2026-01-15T12:01:00Z"
         );
-        assert!(!refusal.is_bad_input());
         assert_eq!(
             plan_start(&record, "promote", &none, None)
                 .unwrap_err()
@@ -219,7 +213,6 @@ mod tests {
             "phase promote was skipped when the later phase push started; it cannot start now"
         );
         let unknown = plan_start(&record, "deploy", &none, None).unwrap_err();
-        assert!(unknown.is_bad_input());
         assert_eq!(
             unknown.message("#1"),
             "the release has no phase `deploy` (its phases: promote, push, ship)"

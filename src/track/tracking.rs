@@ -118,8 +118,6 @@ pub struct Appended {
     pub comment: IssueComment,
     /// The record after it, as last read.
     pub tracked: Tracked,
-    /// Bodies this writer rewrote.
-    pub rendered: Vec<u64>,
 }
 
 /// Adds `event` to the record of `tracked` as a new comment, then renders the bodies.
@@ -136,20 +134,14 @@ pub async fn append(
             &event.to_comment(headline),
         )
         .await?;
-    let (tracked, rendered) = settle(forge, tracked).await?;
-    Ok(Appended {
-        comment,
-        tracked,
-        rendered,
-    })
+    let tracked = settle(forge, tracked).await?;
+    Ok(Appended { comment, tracked })
 }
 
 /// Renders the release's body and its subjects' bodies from the record until a look
-/// after the last write finds no newer comment. Returns the record last read and the
-/// issues whose bodies this run rewrote.
-pub async fn settle(forge: &dyn Forge, tracked: &Tracked) -> Result<(Tracked, Vec<u64>)> {
+/// after the last write finds no newer comment. Returns the record last read.
+pub async fn settle(forge: &dyn Forge, tracked: &Tracked) -> Result<Tracked> {
     let mut current = tracked.clone();
-    let mut rendered = Vec::new();
     let mut comments = forge
         .issue_comments(&tracked.repo, tracked.issue.number)
         .await?;
@@ -162,9 +154,6 @@ pub async fn settle(forge: &dyn Forge, tracked: &Tracked) -> Result<(Tracked, Ve
                 forge
                     .update_issue_body(&current.repo, number, &body)
                     .await?;
-                if !rendered.contains(&number) {
-                    rendered.push(number);
-                }
             }
             if number == current.issue.number {
                 current.issue = Issue { body, ..issue };
@@ -175,7 +164,7 @@ pub async fn settle(forge: &dyn Forge, tracked: &Tracked) -> Result<(Tracked, Ve
             .await?;
         let newest = |c: &[IssueComment]| c.iter().map(|c| c.id).max();
         if newest(&after) == newest(&current.comments) {
-            return Ok((current, rendered));
+            return Ok(current);
         }
         comments = after;
     }

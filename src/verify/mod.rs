@@ -12,7 +12,7 @@ mod expected;
 mod tag_list;
 pub mod url;
 
-pub use expected::{RequestedRepo, TargetValue, read_version_target, repos_of_request};
+pub use expected::{TargetValue, read_version_target, repos_of_request};
 
 use crate::ci::shard::Shard;
 use crate::ci::{CiContext, Platform};
@@ -205,10 +205,6 @@ pub struct VerifyReport {
 impl VerifyReport {
     pub fn missing(&self) -> Vec<&Check> {
         self.checks.iter().filter(|c| !c.holds).collect()
-    }
-
-    pub fn holds(&self) -> bool {
-        self.checks.iter().all(|c| c.holds)
     }
 }
 
