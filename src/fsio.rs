@@ -373,6 +373,74 @@ pub(crate) fn on_threads<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R 
     })
 }
 
+/// The files named, a folder standing for its files ending in `.extension` (sorted, not
+/// recursive: a download of several jobs' artifacts into one folder). A folder that
+/// cannot be read, or holds no such file, is the error, with the folder.
+pub fn files_named(
+    paths: &[std::path::PathBuf],
+    extension: &str,
+) -> Result<Vec<std::path::PathBuf>, (std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let listed = std::fs::read_dir(path).map_err(|e| (path.clone(), e.to_string()))?;
+        let mut found: Vec<std::path::PathBuf> = listed
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == extension) && p.is_file())
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            return Err((
+                path.clone(),
+                format!("the folder holds no .{extension} file"),
+            ));
+        }
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Creates the missing folders of `dir`, each given the owner of the folder it is
+/// made in (inside a container the tool runs as root; the workspace is the runner's).
+pub fn create_folders(dir: &Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_folders(parent)?;
+    }
+    std::fs::create_dir(dir).or_else(|e| {
+        // Another writer made it meanwhile.
+        if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    give_folder_owner(dir);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn give_folder_owner(dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let (Ok(made), Ok(above)) = (std::fs::metadata(dir), std::fs::metadata(parent))
+        && (made.uid(), made.gid()) != (above.uid(), above.gid())
+    {
+        let _ = std::os::unix::fs::chown(dir, Some(above.uid()), Some(above.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn give_folder_owner(_dir: &Path) {}
+
 /// Inside a container the tool runs as root while the workspace belongs to the runner's
 /// user; a root-owned file breaks the job's later steps. Give the new file the owner of
 /// the file it replaces, or of its folder. Failing to (not root) changes nothing.
@@ -424,6 +492,50 @@ pub fn stays_inside(path: &Path, base: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn new_folders_take_the_owner_of_the_folder_they_are_made_in() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = dir.path().join("workspace");
+        std::fs::create_dir(&workspace).unwrap();
+        // As root (inside a container) the workspace is another user's; otherwise ours.
+        let _ = std::os::unix::fs::chown(&workspace, Some(4321), Some(4321));
+        let owner = std::fs::metadata(&workspace)
+            .map(|m| (m.uid(), m.gid()))
+            .unwrap();
+        create_folders(&workspace.join("shard-reports/deep")).unwrap();
+        for made in ["shard-reports", "shard-reports/deep"] {
+            let meta = std::fs::metadata(workspace.join(made)).unwrap();
+            assert!(meta.is_dir());
+            assert_eq!((meta.uid(), meta.gid()), owner, "{made}");
+        }
+        // Folders already there are left as they are.
+        create_folders(&workspace.join("shard-reports")).unwrap();
+    }
+
+    #[test]
+    fn a_folder_stands_for_its_files_of_one_kind_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let reports = dir.path().join("reports");
+        std::fs::create_dir(&reports).unwrap();
+        for name in ["2.json", "1.json", "notes.txt"] {
+            std::fs::write(reports.join(name), "{}").unwrap();
+        }
+        let single = dir.path().join("single.json");
+        let found = files_named(&[reports.clone(), single.clone()], "json").unwrap();
+        assert_eq!(
+            found,
+            [reports.join("1.json"), reports.join("2.json"), single]
+        );
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert_eq!(
+            files_named(std::slice::from_ref(&empty), "json").unwrap_err(),
+            (empty, "the folder holds no .json file".to_string())
+        );
+    }
 
     #[cfg(unix)]
     #[test]

@@ -38,6 +38,22 @@ impl Location {
     }
 }
 
+impl Location {
+    /// Where a JSON parse of `file` failed, and why (without serde's own "at line …").
+    pub fn of_json_error(
+        file: impl Into<PathBuf>,
+        error: &serde_json::Error,
+    ) -> (Location, String) {
+        let text = error.to_string();
+        let at = format!(" at line {} column {}", error.line(), error.column());
+        let cause = text.strip_suffix(&at).unwrap_or(&text).to_string();
+        (
+            Location::new(file, error.line().max(1), error.column().max(1)),
+            cause,
+        )
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)

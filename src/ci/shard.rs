@@ -90,6 +90,16 @@ impl fmt::Display for Shard {
     }
 }
 
+impl ShardArg {
+    /// The shard this run is: as given, or for `auto` the one GitLab's `parallel:` made.
+    pub fn resolve(self, ctx: &super::CiContext) -> Result<Shard, String> {
+        match self {
+            ShardArg::Given(shard) => Ok(shard),
+            ShardArg::Auto => ctx.parallel_shard(),
+        }
+    }
+}
+
 impl FromStr for ShardArg {
     type Err = String;
 

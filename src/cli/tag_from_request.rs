@@ -211,15 +211,10 @@ fn tag_request(cli: &Cli, session: &Session, settings: &crate::forge::ForgeSetti
 
 /// The shard this run is, if any: `--shard K/N`, or GitLab's `parallel:` variables.
 fn resolve_shard(cli: &Cli, session: &Session) -> crate::Result<Option<Shard>> {
-    match cli.shard {
-        None => Ok(None),
-        Some(ShardArg::Given(shard)) => Ok(Some(shard)),
-        Some(ShardArg::Auto) => session
-            .ctx
-            .parallel_shard()
-            .map(Some)
-            .map_err(crate::Error::Usage),
-    }
+    cli.shard
+        .map(|asked| asked.resolve(&session.ctx))
+        .transpose()
+        .map_err(crate::Error::Usage)
 }
 
 /// The plan of the requests, or of this shard's part of them.

@@ -71,14 +71,12 @@ pub fn command() -> clap::Command {
 pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let cli: Cli = super::parse(args);
     let (session, settings) = super::started!(Session::start_with_forge(&cli.output, &cli.forge));
-    let shard = match cli.shard {
-        None => Ok(Shard::WHOLE),
-        Some(ShardArg::Given(shard)) => Ok(shard),
-        Some(ShardArg::Auto) => session.ctx.parallel_shard().map_err(crate::Error::Usage),
-    };
-    let shard = match shard {
+    let shard = match cli
+        .shard
+        .map_or(Ok(Shard::WHOLE), |asked| asked.resolve(&session.ctx))
+    {
         Ok(shard) => shard,
-        Err(e) => return session.finish(Err(e)),
+        Err(e) => return session.finish(Err(crate::Error::Usage(e))),
     };
     // Every shard runs at once with the same token: each keeps to its part of it.
     crate::forge::budget::set_share(shard.total);

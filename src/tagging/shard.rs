@@ -130,8 +130,8 @@ impl ShardReport {
     pub fn write(&self, path: &Path) -> Result<(), TaggingError> {
         let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
         text.push('\n');
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|e| {
+        if let Some(folder) = path.parent() {
+            crate::fsio::create_folders(folder).map_err(|e| {
                 TaggingError::ShardReport(format!("cannot write {}: {e}", path.display()))
             })?;
         }
@@ -149,15 +149,11 @@ impl ShardReport {
             message,
         };
         let report: ShardReport = serde_json::from_str(&text).map_err(|e| {
-            // The position is said once, in front.
-            let text = e.to_string();
-            let at = format!(" at line {} column {}", e.line(), e.column());
-            let cause = text.strip_suffix(&at).unwrap_or(&text);
-            invalid(
-                e.line(),
-                e.column(),
-                format!("not a tag-from-request shard report (--shard-report): {cause}"),
-            )
+            let (location, cause) = Location::of_json_error(path, &e);
+            TaggingError::Invalid {
+                location,
+                message: format!("not a tag-from-request shard report (--shard-report): {cause}"),
+            }
         })?;
         if report.report != KIND {
             return Err(invalid(
@@ -183,32 +179,11 @@ impl ShardReport {
     }
 }
 
-/// The shard report files named: files as they are, folders for every `.json` in
-/// them (sorted, not recursive: a download of every shard's artifact into one folder).
+/// The shard report files named: files, or folders of `.json` files.
 pub fn report_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TaggingError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let listed = std::fs::read_dir(path).map_err(|e| {
-                TaggingError::Usage(format!("--join: cannot read {}: {e}", path.display()))
-            })?;
-            let mut found: Vec<PathBuf> = listed
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(TaggingError::Usage(format!(
-                    "--join {}: the folder holds no .json shard report",
-                    path.display()
-                )));
-            }
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
+    crate::fsio::files_named(paths, "json").map_err(|(path, reason)| {
+        TaggingError::Usage(format!("--join: cannot read {}: {reason}", path.display()))
+    })
 }
 
 /// Makes the report of the whole run from the shards' reports, checked against the

@@ -329,26 +329,20 @@ impl Subjects {
             .filter(|s| !s.trim().is_empty())
             .map(|s| parse_file_target(s, version()?))
             .collect::<Result<Vec<_>, _>>()?;
-        let urls = request
-            .expect_urls
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|t| {
-                version()?
-                    .render(t.trim())
-                    .map_err(|reason| VerifyError::BadUrlTemplate { reason })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let assets = request
-            .expect_assets
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|t| {
-                version()?
-                    .render(t.trim())
-                    .map_err(|reason| VerifyError::BadAssetTemplate { reason })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Each template filled in with the version; `bad` names the flag in the error.
+        let rendered = |templates: &[String], bad: fn(String) -> VerifyError| {
+            templates
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|t| version()?.render(t.trim()).map_err(bad))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let urls = rendered(&request.expect_urls, |reason| VerifyError::BadUrlTemplate {
+            reason,
+        })?;
+        let assets = rendered(&request.expect_assets, |reason| {
+            VerifyError::BadAssetTemplate { reason }
+        })?;
         let wants_release = request.expect_release || !assets.is_empty();
         if wants_release && settings.platform == Platform::Git {
             return Err(VerifyError::NoApi);

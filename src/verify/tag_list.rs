@@ -10,27 +10,11 @@ use std::path::{Path, PathBuf};
 
 /// Every tag of the files (folders: every `.json` in them, sorted), in their order.
 pub fn read_tag_lists(paths: &[PathBuf]) -> Result<Vec<RepoToVerify>, VerifyError> {
+    let files = crate::fsio::files_named(paths, "json")
+        .map_err(|(path, reason)| VerifyError::TagListUnreadable { path, reason })?;
     let mut specs = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let listed = std::fs::read_dir(path).map_err(|e| unreadable(path, e))?;
-            let mut files: Vec<PathBuf> = listed
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(VerifyError::TagListUnreadable {
-                    path: path.clone(),
-                    reason: "the folder holds no .json file".into(),
-                });
-            }
-            for file in files {
-                specs.extend(read_tag_list(&file)?);
-            }
-        } else {
-            specs.extend(read_tag_list(path)?);
-        }
+    for file in files {
+        specs.extend(read_tag_list(&file)?);
     }
     Ok(specs)
 }
@@ -50,13 +34,11 @@ fn read_tag_list(path: &Path) -> Result<Vec<RepoToVerify>, VerifyError> {
         message,
     };
     let value: Value = serde_json::from_str(&text).map_err(|e| {
-        let text = e.to_string();
-        let at = format!(" at line {} column {}", e.line(), e.column());
-        bad(
-            e.line(),
-            e.column(),
-            format!("not JSON: {}", text.strip_suffix(&at).unwrap_or(&text)),
-        )
+        let (location, cause) = Location::of_json_error(path, &e);
+        VerifyError::BadTagList {
+            location,
+            message: format!("not JSON: {cause}"),
+        }
     })?;
     // A shard report lists refs of both kinds; the outputs and plain lists, tags.
     let (entries, name_key) = match &value {
